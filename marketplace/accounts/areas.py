@@ -1,0 +1,23 @@
+"""Local authorities with adult social care duties (upper tier), from mySociety's register (CC BY 4.0)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+from marketplace import PROJECT_ROOT
+from marketplace.accounts.services import Area
+
+AREAS_FILE = PROJECT_ROOT / "data" / "local_authorities.csv"
+
+
+@cache
+def all_areas() -> dict[str, Area]:
+    """Every upper-tier local authority by ONS code, in name order."""
+    with AREAS_FILE.open(encoding="utf-8", newline="") as handle:
+        return {row["gss_code"]: Area(row["gss_code"], row["name"]) for row in csv.DictReader(handle)}
+
+
+def areas_for_codes(codes: list[str]) -> list[Area]:
+    known = all_areas()
+    return [known[code] for code in codes if code in known]

@@ -1,0 +1,346 @@
+"""Sign in and out, passwords, invitations, consent, and the admin pages for tenants and users."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from marketplace.accounts import services
+from marketplace.accounts.access import roles_required
+from marketplace.accounts.areas import all_areas, areas_for_codes
+from marketplace.accounts.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InvitePersonForm,
+    InviteRepresentativeForm,
+    ResetPasswordForm,
+    RevokeConsentForm,
+    SignInForm,
+    TenantForm,
+)
+from marketplace.accounts.models import Invitation, Representation, Role, Tenant, TenantKind, User
+from marketplace.audit import AuditEvent
+from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 25
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a `next` that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.dashboard")
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+def sign_in() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    status = 400 if form.errors else 200
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        db.session.commit()
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    status = 400 if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response:
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/link_problem.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data or "")
+        except DomainError as error:
+            form.add_domain_error(error, "password")
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password has been changed. Sign in with your new password.", "success")
+            return redirect(url_for("accounts.sign_in"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> str | Response:
+    try:
+        invitation = services.open_invitation(token)
+    except DomainError as error:
+        return render_template("accounts/link_problem.html", message=error.message), 404 if isinstance(
+            error, NotFound
+        ) else 400
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.full_name.data = invitation.full_name
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(
+                token, full_name=form.stripped("full_name"), password=form.password.data or ""
+            )
+        except DomainError as error:
+            form.add_domain_error(error, "password")
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash("Your account is ready.", "success")
+            return redirect(url_for("main.dashboard"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+
+
+@bp.get("/account")
+@login_required
+def account() -> str:
+    representations: list[Representation] = []
+    represented: list[User] = []
+    if current_user.role == Role.HOLDER:
+        representations = services.representations_for_holder(current_user)
+    if current_user.role == Role.REPRESENTATIVE:
+        represented = services.holders_represented_by(current_user)
+    return render_template(
+        "accounts/account.html", representations=representations, represented=represented
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data or "", form.password.data or ""
+            )
+        except DomainError as error:
+            form.add_domain_error(error, "password")
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session token changed: keep this session signed in
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("accounts.account"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+def _holder_for(holder_id: int | None) -> User:
+    """The holder the current user manages representatives for (themselves, or one in their tenant)."""
+    if holder_id is None:
+        if current_user.role != Role.HOLDER:
+            abort(404)
+        return current_user  # type: ignore[no-any-return]
+    holder = db.session.get(User, holder_id)
+    if holder is None or holder.role != Role.HOLDER:
+        abort(404)
+    if current_user.role != Role.COMMISSIONER or holder.tenant_id != current_user.tenant_id:
+        abort(404)
+    return holder
+
+
+@bp.route("/account/representatives/new", methods=["GET", "POST"])
+@bp.route("/holders/<int:holder_id>/representatives/new", methods=["GET", "POST"])
+@roles_required(Role.HOLDER, Role.COMMISSIONER)
+def invite_representative(holder_id: int | None = None) -> str | Response:
+    holder = _holder_for(holder_id)
+    form = InviteRepresentativeForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_representative(
+                current_user,
+                holder,
+                email=form.stripped("email"),
+                full_name=form.stripped("full_name"),
+                relationship_to_holder=form.stripped("relationship_to_holder"),
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
+            if holder.id == current_user.id:
+                return redirect(url_for("accounts.account"))
+            return redirect(url_for("commissioning.holder", holder_id=holder.id))
+    status = 400 if form.errors else 200
+    return render_template("accounts/invite_representative.html", form=form, holder=holder), status
+
+
+@bp.route("/representations/<int:representation_id>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke_consent(representation_id: int) -> str | Response:
+    representation = db.session.get(Representation, representation_id)
+    if representation is None:
+        abort(404)
+    form = RevokeConsentForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_consent(current_user, representation, form.reason.data or "")
+        except NotAllowed:
+            abort(404)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash("Consent has been withdrawn. They can no longer act for the budget holder.", "success")
+            return redirect(url_for("main.dashboard"))
+    elif not _may_see_representation(representation):
+        abort(404)
+    status = 400 if form.errors else 200
+    return render_template(
+        "accounts/revoke_consent.html", form=form, representation=representation
+    ), status
+
+
+def _may_see_representation(representation: Representation) -> bool:
+    user = current_user
+    if user.id in (representation.holder_id, representation.representative_id):
+        return True
+    return user.role == Role.COMMISSIONER and representation.holder.tenant_id == user.tenant_id
+
+
+# Admin: commissioning bodies, users and the audit log.
+
+
+@admin_bp.get("/")
+@roles_required(Role.ADMIN)
+def dashboard() -> str:
+    tenants = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
+    counts = dict(
+        db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
+    )
+    return render_template("admin/dashboard.html", tenants=tenants, counts=counts, Role=Role)
+
+
+def _area_choices() -> list[tuple[str, str]]:
+    return [(code, area.name) for code, area in all_areas().items()]
+
+
+@admin_bp.route("/tenants/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_tenant() -> str | Response:
+    form = TenantForm()
+    form.areas.choices = _area_choices()
+    if form.validate_on_submit():
+        try:
+            tenant = services.create_tenant(
+                current_user,
+                name=form.stripped("name"),
+                kind=TenantKind(form.kind.data),
+                areas=areas_for_codes(form.areas.data or []),
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(f"{tenant.name} has been added.", "success")
+            return redirect(url_for("admin.tenant", tenant_id=tenant.id))
+    status = 400 if form.errors else 200
+    return render_template("admin/tenant_form.html", form=form), status
+
+
+@admin_bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def tenant(tenant_id: int) -> str | Response:
+    tenant = db.get_or_404(Tenant, tenant_id)
+    form = InvitePersonForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_commissioner(
+                current_user, tenant, email=form.stripped("email"), full_name=form.stripped("full_name")
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
+            return redirect(url_for("admin.tenant", tenant_id=tenant.id))
+    staff = db.session.scalars(
+        select(User).where(User.tenant_id == tenant.id, User.role == Role.COMMISSIONER).order_by(User.full_name)
+    ).all()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.tenant_id == tenant.id, Invitation.role == Role.COMMISSIONER)
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    status = 400 if form.errors else 200
+    return render_template(
+        "admin/tenant.html", tenant=tenant, form=form, staff=staff, invitations=invitations
+    ), status
+
+
+@admin_bp.get("/users")
+@roles_required(Role.ADMIN)
+def users() -> str:
+    page = db.paginate(select(User).order_by(User.full_name), page=_page(), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/users.html", page=page)
+
+
+@admin_bp.post("/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def set_user_active(user_id: int) -> Response:
+    from marketplace.forms import BaseForm
+
+    user = db.get_or_404(User, user_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_user_active(current_user, user, request.form.get("active") == "1")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.full_name}'s account has been {'reactivated' if user.active else 'suspended'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@admin_bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit_log() -> str:
+    page = db.paginate(
+        select(AuditEvent).order_by(AuditEvent.id.desc()), page=_page(), per_page=50, error_out=False
+    )
+    return render_template("admin/audit.html", page=page)

@@ -1,0 +1,29 @@
+"""Registers every domain's command group with `flask --app wsgi …`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from marketplace import mail
+from marketplace.extensions import db
+
+mail_cli = AppGroup("mail", help="The email outbox.")
+
+
+@mail_cli.command("send")
+def send_mail() -> None:
+    """Send emails waiting in the outbox (retries failed ones up to five times)."""
+    sent = mail.send_pending(limit=1000)
+    db.session.commit()
+    click.echo(f"Sent {sent} email(s).")
+
+
+def init_app(app: Flask) -> None:
+    from marketplace.accounts.cli import accounts_cli
+    from marketplace.demo import demo_cli
+    from marketplace.directory.cli import directory_cli
+
+    for group in (mail_cli, accounts_cli, demo_cli, directory_cli):
+        app.cli.add_command(group)

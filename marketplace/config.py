@@ -1,0 +1,174 @@
+"""Settings read once from the environment when the app is created.
+
+Every setting has an embedded default so that one machine runs with nothing set.
+A malformed value stops start-up with a one-line message that names the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """A setting is malformed. The message is one line and names the setting."""
+
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str
+    secret_key: str
+    instance_path: Path
+    mail_server: str | None
+    mail_port: int
+    mail_use_tls: bool
+    mail_username: str | None
+    mail_password: str | None
+    mail_sender: str
+    server_name: str | None
+    ratelimit_storage_uri: str
+    # Filled in by later capabilities; declared here so they are read and checked in one place.
+    elasticsearch_url: str | None = None
+    opensearch_url: str | None = None
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    platform_fee_bps: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def as_flask_config(self) -> dict[str, object]:
+        production = self.environment == "production"
+        return {
+            "ENVIRONMENT": self.environment,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": production,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+            "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
+            "MAIL_SERVER": self.mail_server,
+            "MAIL_PORT": self.mail_port,
+            "MAIL_USE_TLS": self.mail_use_tls,
+            "MAIL_USERNAME": self.mail_username,
+            "MAIL_PASSWORD": self.mail_password,
+            "MAIL_SENDER": self.mail_sender,
+            "SERVER_NAME": self.server_name,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "ELASTICSEARCH_URL": self.elasticsearch_url,
+            "OPENSEARCH_URL": self.opensearch_url,
+            "STRIPE_API_KEY": self.stripe_api_key,
+            "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
+            "STRIPE_API_BASE": self.stripe_api_base,
+            "PLATFORM_FEE_BPS": self.platform_fee_bps,
+            "INVITATION_DAYS": 14,
+            "PASSWORD_RESET_SECONDS": 60 * 60,
+            **self.extra,
+        }
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = _text(env, name)
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        raise ConfigError(f"{name} must be a URL starting {' or '.join(schemes)}:, got {raw!r}")
+    return raw
+
+
+def _database_url(env: Mapping[str, str], instance_path: Path) -> str:
+    raw = _url(env, "DATABASE_URL", ("sqlite", "postgresql", "postgresql+psycopg", "postgres"))
+    if raw is None:
+        return f"sqlite:///{instance_path / 'marketplace.sqlite3'}"
+    if raw.startswith("postgres://") or raw.startswith("postgresql://"):
+        # Use psycopg 3, the driver the project installs.
+        raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
+    return raw
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
+    raw = _text(env, "SECRET_KEY")
+    if raw is not None:
+        if len(raw) < 16:
+            raise ConfigError("SECRET_KEY must be at least 16 characters long")
+        return raw
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+    """Read and check every setting. Raises ConfigError naming the first malformed one."""
+    env = os.environ if env is None else env
+    instance_path = instance_path or Path(env.get("INSTANCE_PATH") or Path.cwd() / "instance")
+    environment = (_text(env, "MARKETPLACE_ENV") or "development").lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+    return Settings(
+        environment=environment,
+        database_url=_database_url(env, instance_path),
+        secret_key=_secret_key(env, instance_path),
+        instance_path=instance_path,
+        mail_server=_text(env, "MAIL_SERVER"),
+        mail_port=_int(env, "MAIL_PORT", 25, 1, 65535),
+        mail_use_tls=_bool(env, "MAIL_USE_TLS", False),
+        mail_username=_text(env, "MAIL_USERNAME"),
+        mail_password=_text(env, "MAIL_PASSWORD"),
+        mail_sender=_text(env, "MAIL_SENDER") or "no-reply@care-marketplace.example",
+        server_name=_text(env, "SERVER_NAME"),
+        ratelimit_storage_uri=_text(env, "RATELIMIT_STORAGE_URI") or "memory://",
+        elasticsearch_url=_url(env, "ELASTICSEARCH_URL", ("http", "https")),
+        opensearch_url=_url(env, "OPENSEARCH_URL", ("http", "https")),
+        stripe_api_key=_text(env, "STRIPE_API_KEY"),
+        stripe_webhook_secret=_text(env, "STRIPE_WEBHOOK_SECRET"),
+        stripe_api_base=_url(env, "STRIPE_API_BASE", ("http", "https")),
+        platform_fee_bps=_int(env, "PLATFORM_FEE_BPS", 0, 0, 5000),
+    )

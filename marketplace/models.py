@@ -1,0 +1,29 @@
+"""Imports every model so that SQLAlchemy's metadata (and so Alembic) sees every table."""
+
+from marketplace.accounts.models import Invitation, Representation, Tenant, TenantArea, User
+from marketplace.audit import AuditEvent
+from marketplace.directory.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    Category,
+    Listing,
+    Provider,
+    ProviderMember,
+)
+from marketplace.mail import OutboundEmail
+
+__all__ = [
+    "AuditEvent",
+    "AvailabilityException",
+    "AvailabilityRule",
+    "Category",
+    "Invitation",
+    "Listing",
+    "OutboundEmail",
+    "Provider",
+    "ProviderMember",
+    "Representation",
+    "Tenant",
+    "TenantArea",
+    "User",
+]

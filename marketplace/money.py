@@ -1,0 +1,56 @@
+"""Money is integer pence inside the application, GBP only.
+
+`Decimal` appears only when parsing what a person typed; Babel formats for display.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency
+
+CURRENCY = "GBP"
+LOCALE = "en_GB"
+MAX_PENCE = 100_000_000_00  # £100 million: far beyond any single amount the service handles
+
+
+class MoneyError(ValueError):
+    """What a person typed is not an amount of money. The message can be shown to them."""
+
+
+def parse_pounds(text: str) -> int:
+    """Turn '£1,234.50' or '12' into pence. Raises MoneyError with a message fit to show."""
+    cleaned = text.strip().replace(",", "").removeprefix("£").strip()
+    if not cleaned:
+        raise MoneyError("Enter an amount in pounds, for example 12.50")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise MoneyError("Enter an amount in pounds and pence, like 12.50") from None
+    if not amount.is_finite():
+        raise MoneyError("Enter an amount in pounds and pence, like 12.50")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise MoneyError("Amount must not have more than 2 decimal places")
+    if amount < 0:
+        raise MoneyError("Amount must not be negative")
+    pence = int(amount * 100)
+    if pence > MAX_PENCE:
+        raise MoneyError("Amount is too large")
+    return pence
+
+
+def format_pence(pence: int, *, show_zero_pence: bool = True) -> str:
+    """Format pence as pounds for people: 123450 -> '£1,234.50'."""
+    if not isinstance(pence, int) or isinstance(pence, bool):
+        raise TypeError("amounts are integer pence")
+    pounds = Decimal(pence) / 100
+    if not show_zero_pence and pence % 100 == 0:
+        return format_currency(pounds, CURRENCY, locale=LOCALE, format="¤#,##0", currency_digits=False)
+    return format_currency(pounds, CURRENCY, locale=LOCALE)
+
+
+def apply_basis_points(pence: int, bps: int) -> int:
+    """A share of an amount in basis points, rounded half down to whole pence (in the payer's favour)."""
+    share = Decimal(pence) * bps / 10_000
+    return int(share.to_integral_value(rounding="ROUND_HALF_DOWN"))

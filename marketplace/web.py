@@ -1,0 +1,128 @@
+"""What every page shares: the home page, security headers, error pages, template helpers."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from marketplace import mail
+from marketplace.extensions import db
+from marketplace.money import format_pence
+
+LONDON = ZoneInfo("Europe/London")
+SERVICE_NAME = "Care marketplace"
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    from marketplace.directory.models import Category, Listing, ListingStatus, Provider
+
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    counts = {
+        "providers": db.session.scalar(select(func.count(Provider.id))) or 0,
+        "listings": db.session.scalar(
+            select(func.count(Listing.id)).where(Listing.status == ListingStatus.PUBLISHED)
+        )
+        or 0,
+    }
+    return render_template("main/home.html", categories=categories, counts=counts)
+
+
+@bp.get("/dashboard")
+def dashboard() -> BaseResponse:
+    """Send each signed-in person to the dashboard of their role."""
+    from marketplace.accounts.models import Role
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in", next=request.path))
+    targets = {
+        Role.HOLDER: "bookings.holder_dashboard",
+        Role.REPRESENTATIVE: "bookings.holder_dashboard",
+        Role.PROVIDER: "provider_onboarding.dashboard",
+        Role.COMMISSIONER: "commissioning.dashboard",
+        Role.ADMIN: "admin.dashboard",
+    }
+    return redirect(url_for(targets[current_user.role]))
+
+
+@bp.get("/accessibility")
+def accessibility() -> str:
+    return render_template("main/accessibility.html")
+
+
+@bp.get("/data-sources")
+def data_sources() -> str:
+    return render_template("main/data_sources.html")
+
+
+def london_time(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
+    """Show a stored UTC time in Europe/London, as people in England read it."""
+    if value is None:
+        return ""
+    text = value.astimezone(LONDON).strftime(fmt)
+    return text.replace("AM", "am").replace("PM", "pm")
+
+
+def _security_headers(response: Response) -> Response:
+    nonce = g.get("csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    template = code if code in (400, 403, 404, 405, 429) else "generic"
+    return render_template(f"errors/{template}.html", error=error, code=code), code
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/csrf.html", error=error), 400
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("errors/500.html"), 500
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    app.after_request(_security_headers)
+    app.after_request(mail.deliver_after_request)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(500, _server_error)
+    mail.listen_for_commits()
+
+    app.jinja_env.filters["pounds"] = format_pence
+    app.jinja_env.filters["london_time"] = london_time
+    app.jinja_env.globals["service_name"] = SERVICE_NAME
+    app.jinja_env.globals["url_rules"] = app.view_functions
+    app.jinja_env.globals["govukRebrand"] = False  # our own header and look, not GOV.UK branding
+    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")

@@ -1,0 +1,186 @@
+"""Fixtures shared by every test.
+
+The database is built by the real migrations once per session: SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set (`make test` runs the suite both ways). Each test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import delete
+
+from marketplace import create_app
+from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
+from marketplace.directory.models import (
+    Category,
+    DeliveryMode,
+    Listing,
+    ListingStatus,
+    PriceUnit,
+    Provider,
+    ProviderKind,
+    ProviderMember,
+    ProviderMemberRole,
+    VerificationStatus,
+)
+from marketplace.extensions import db
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def database_url(tmp_dir: str) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
+
+
+def make_app(tmp_dir: str, **overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "INSTANCE_PATH": tmp_dir,
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_dir),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp_dir = str(tmp_path_factory.mktemp("instance"))
+    app = make_app(tmp_dir)
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    flask_app: Flask = request.getfixturevalue("app")
+    with flask_app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture()
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# Factories: small functions that make one thing each, with sensible defaults.
+
+
+@pytest.fixture()
+def make_tenant(app_ctx: Flask) -> Callable[..., Tenant]:
+    def factory(name: str | None = None, **fields: Any) -> Tenant:
+        tenant = Tenant(name=name or f"Council {next(_counter)}", kind=fields.pop("kind", TenantKind.COUNCIL), **fields)
+        tenant.areas = [TenantArea(gss_code="E08000004", name="Oldham")]
+        db.session.add(tenant)
+        db.session.commit()
+        return tenant
+
+    return factory
+
+
+@pytest.fixture()
+def make_user(app_ctx: Flask, make_tenant: Callable[..., Tenant]) -> Callable[..., User]:
+    from werkzeug.security import generate_password_hash
+
+    hashed = generate_password_hash(PASSWORD, method="scrypt")
+
+    def factory(role: Role = Role.HOLDER, tenant: Tenant | None = None, **fields: Any) -> User:
+        n = next(_counter)
+        if tenant is None and role in (Role.HOLDER, Role.COMMISSIONER, Role.REPRESENTATIVE):
+            tenant = make_tenant()
+        user = User(
+            email=fields.pop("email", f"person{n}@example.org"),
+            full_name=fields.pop("full_name", f"Person {n}"),
+            role=role,
+            tenant_id=tenant.id if tenant else None,
+            password_hash=hashed,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture()
+def make_provider(app_ctx: Flask) -> Callable[..., Provider]:
+    def factory(owner: User | None = None, **fields: Any) -> Provider:
+        provider = Provider(
+            kind=fields.pop("kind", ProviderKind.CARE_AGENCY),
+            legal_name=fields.pop("legal_name", f"Provider {next(_counter)} Ltd"),
+            verification_status=fields.pop("verification_status", VerificationStatus.VERIFIED),
+            postcode=fields.pop("postcode", "OL1 1AA"),
+            **fields,
+        )
+        db.session.add(provider)
+        db.session.flush()
+        if owner is not None:
+            db.session.add(
+                ProviderMember(provider_id=provider.id, user_id=owner.id, role=ProviderMemberRole.OWNER)
+            )
+        db.session.commit()
+        return provider
+
+    return factory
+
+
+@pytest.fixture()
+def make_listing(app_ctx: Flask, make_provider: Callable[..., Provider]) -> Callable[..., Listing]:
+    def factory(provider: Provider | None = None, categories: list[Category] | None = None, **fields: Any) -> Listing:
+        listing = Listing(
+            provider=provider or make_provider(),
+            title=fields.pop("title", f"Support {next(_counter)}"),
+            description=fields.pop("description", "Help at home with daily living."),
+            price_pence=fields.pop("price_pence", 1850),
+            price_unit=fields.pop("price_unit", PriceUnit.HOUR),
+            delivery_mode=fields.pop("delivery_mode", DeliveryMode.AT_HOME),
+            postcode=fields.pop("postcode", "OL1 1AA"),
+            travel_radius_miles=fields.pop("travel_radius_miles", 10),
+            status=fields.pop("status", ListingStatus.PUBLISHED),
+            **fields,
+        )
+        listing.categories = categories or []
+        db.session.add(listing)
+        db.session.commit()
+        return listing
+
+    return factory
+
+
+@pytest.fixture()
+def sign_in(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    def do(user: User) -> FlaskClient:
+        response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do

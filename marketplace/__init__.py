@@ -77,7 +77,8 @@ def _extensions(app: Flask) -> None:
 
 
 def _blueprints(app: Flask) -> None:
-    from marketplace.accounts.views import admin_bp, bp as accounts_bp
+    from marketplace.accounts.views import admin_bp
+    from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.bookings.views import bp as bookings_bp
     from marketplace.commissioning.views import bp as commissioning_bp

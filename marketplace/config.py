@@ -145,13 +145,17 @@ def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     return key
 
 
-def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
     """Read and check every setting. Raises ConfigError naming the first malformed one."""
     env = os.environ if env is None else env
     instance_path = instance_path or Path(env.get("INSTANCE_PATH") or Path.cwd() / "instance")
     environment = (_text(env, "MARKETPLACE_ENV") or "development").lower()
     if environment not in ENVIRONMENTS:
-        raise ConfigError(f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+        raise ConfigError(
+            f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
+        )
     return Settings(
         environment=environment,
         database_url=_database_url(env, instance_path),

@@ -18,7 +18,7 @@ class BaseForm(FlaskForm):
         """Show a service's refusal against the field it names, or the form's first field."""
         name = error.field or default_field or next(iter(self._fields))
         field = self._fields.get(name) or next(iter(self._fields.values()))
-        field.errors = [*field.errors, error.message]  # type: ignore[list-item]
+        field.errors = [*field.errors, error.message]
         if isinstance(self.errors, dict):
             self._errors = None  # recompute form.errors with the new message
 

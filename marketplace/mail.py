@@ -11,7 +11,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-class OutboundEmail(db.Model):  # type: ignore[name-defined,misc]
+class OutboundEmail(db.Model):  # type: ignore[name-defined]
     __tablename__ = "outbound_emails"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,13 +104,18 @@ def _pending_ids() -> list[int]:
     return g.setdefault("mail_pending_ids", [])
 
 
+_listening = False
+
+
 def listen_for_commits() -> None:
     from flask import g, has_request_context
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    if getattr(listen_for_commits, "installed", False):
+    global _listening
+    if _listening:
         return
+    _listening = True
 
     @event.listens_for(Session, "after_flush")
     def _collect(session: Session, _context: object) -> None:
@@ -127,10 +132,8 @@ def listen_for_commits() -> None:
         if has_request_context():
             g.pop("mail_pending_ids", None)
 
-    listen_for_commits.installed = True  # type: ignore[attr-defined]
 
-
-def deliver_after_request(response):  # type: ignore[no-untyped-def]
+def deliver_after_request(response: Response) -> Response:
     from flask import g
 
     ready = g.pop("mail_ready_ids", [])

@@ -46,11 +46,13 @@ def format_pence(pence: int, *, show_zero_pence: bool = True) -> str:
         raise TypeError("amounts are integer pence")
     pounds = Decimal(pence) / 100
     if not show_zero_pence and pence % 100 == 0:
-        return format_currency(pounds, CURRENCY, locale=LOCALE, format="¤#,##0", currency_digits=False)
+        return format_currency(
+            pounds, CURRENCY, locale=LOCALE, format="¤#,##0", currency_digits=False
+        )
     return format_currency(pounds, CURRENCY, locale=LOCALE)
 
 
 def apply_basis_points(pence: int, bps: int) -> int:
-    """A share of an amount in basis points, rounded half down to whole pence (in the payer's favour)."""
+    """A share of an amount in basis points, rounded half down to whole pence (the payer's favour)."""
     share = Decimal(pence) * bps / 10_000
     return int(share.to_integral_value(rounding="ROUND_HALF_DOWN"))

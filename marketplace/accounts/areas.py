@@ -1,4 +1,4 @@
-"""Local authorities with adult social care duties (upper tier), from mySociety's register (CC BY 4.0)."""
+"""Upper-tier local authorities (adult social care), from mySociety's register, CC BY 4.0."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ AREAS_FILE = PROJECT_ROOT / "data" / "local_authorities.csv"
 def all_areas() -> dict[str, Area]:
     """Every upper-tier local authority by ONS code, in name order."""
     with AREAS_FILE.open(encoding="utf-8", newline="") as handle:
-        return {row["gss_code"]: Area(row["gss_code"], row["name"]) for row in csv.DictReader(handle)}
+        return {
+            row["gss_code"]: Area(row["gss_code"], row["name"]) for row in csv.DictReader(handle)
+        }
 
 
 def areas_for_codes(codes: list[str]) -> list[Area]:

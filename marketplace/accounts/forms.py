@@ -7,7 +7,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from marketplace.accounts.models import TenantKind
@@ -19,7 +26,9 @@ EMAIL_ERRORS = {
 }
 
 
-def email_field(label: str = "Email address", required: str = EMAIL_ERRORS["required"]) -> EmailField:
+def email_field(
+    label: str = "Email address", required: str = EMAIL_ERRORS["required"]
+) -> EmailField:
     return EmailField(
         label,
         widget=GovTextInput(),

@@ -48,7 +48,7 @@ def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A commissioning body (a council or an ICB) that funds budgets. Each sees only its own."""
 
     __tablename__ = "tenants"
@@ -69,7 +69,7 @@ class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class TenantArea(db.Model):  # type: ignore[name-defined,misc]
+class TenantArea(db.Model):  # type: ignore[name-defined]
     """A local authority area a tenant serves, by its ONS (GSS) code."""
 
     __tablename__ = "tenant_areas"
@@ -84,7 +84,7 @@ class TenantArea(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (UniqueConstraint("tenant_id", "gss_code", name="uq_tenant_areas_tenant_gss"),)
 
 
-class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,14 +105,14 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,mi
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
 
-class Invitation(db.Model):  # type: ignore[name-defined,misc]
+class Invitation(db.Model):  # type: ignore[name-defined]
     """An emailed, expiring link to create an account in a role someone else chose."""
 
     __tablename__ = "invitations"
@@ -154,7 +154,7 @@ class ConsentMethod(enum.StrEnum):
         }[self.value]
 
 
-class Representation(db.Model):  # type: ignore[name-defined,misc]
+class Representation(db.Model):  # type: ignore[name-defined]
     """A representative may act for a holder while the holder's consent stands."""
 
     __tablename__ = "representations"

@@ -32,12 +32,22 @@ from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
 
 MIN_PASSWORD_LENGTH = 10
-PASSWORD_METHOD = "scrypt"
-# A hash to check against when no account matches, so a wrong email takes as long as a wrong password.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 (the hashing method, not a password)
+# Checked when no account matches, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 COMMON_PASSWORDS = frozenset(
-    {"password12", "password123", "1234567890", "qwertyuiop", "letmein123", "iloveyou12",
-     "welcome123", "password1!", "changeme123", "abcdefghij"}
+    {
+        "password12",
+        "password123",
+        "1234567890",
+        "qwertyuiop",
+        "letmein123",
+        "iloveyou12",
+        "welcome123",
+        "password1!",
+        "changeme123",
+        "abcdefghij",
+    }
 )
 
 
@@ -237,7 +247,7 @@ def invite_commissioner(inviter: User, tenant: Tenant, *, email: str, full_name:
 def invite_representative(
     actor: User, holder: User, *, email: str, full_name: str, relationship_to_holder: str
 ) -> Invitation:
-    """A holder (giving consent) or their commissioner (recording consent) invites a representative."""
+    """A holder (giving consent) or their commissioner (recording it) invites a representative."""
     _check_may_record_consent(actor, holder)
     invitation, _ = _invite(
         actor,
@@ -310,8 +320,10 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
 
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
-    allowed = actor.role == Role.ADMIN or actor.id == invitation.invited_by_id or (
-        actor.role == Role.COMMISSIONER and actor.tenant_id == invitation.tenant_id
+    allowed = (
+        actor.role == Role.ADMIN
+        or actor.id == invitation.invited_by_id
+        or (actor.role == Role.COMMISSIONER and actor.tenant_id == invitation.tenant_id)
     )
     if not allowed:
         raise NotAllowed("You cannot withdraw this invitation")
@@ -319,7 +331,10 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
         raise DomainError("This invitation is no longer open")
     invitation.revoked_at = utcnow()
     audit.record(
-        "invitation.revoked", "invitation", invitation.id, actor_id=actor.id,
+        "invitation.revoked",
+        "invitation",
+        invitation.id,
+        actor_id=actor.id,
         tenant_id=invitation.tenant_id,
     )
 
@@ -338,7 +353,11 @@ def _check_may_record_consent(actor: User, holder: User) -> None:
 
 
 def _add_representation(
-    holder: User, representative: User, *, relationship_to_holder: str, method: ConsentMethod,
+    holder: User,
+    representative: User,
+    *,
+    relationship_to_holder: str,
+    method: ConsentMethod,
     recorded_by: User,
 ) -> Representation:
     existing = active_representation(holder, representative)
@@ -354,8 +373,12 @@ def _add_representation(
     db.session.add(representation)
     db.session.flush()
     audit.record(
-        "consent.given", "representation", representation.id, actor_id=recorded_by.id,
-        tenant_id=holder.tenant_id, method=method.value,
+        "consent.given",
+        "representation",
+        representation.id,
+        actor_id=recorded_by.id,
+        tenant_id=holder.tenant_id,
+        method=method.value,
     )
     return representation
 
@@ -408,7 +431,10 @@ def revoke_consent(actor: User, representation: Representation, reason: str) -> 
     representation.revoked_by_id = actor.id
     representation.revoked_reason = reason.strip()[:500] or None
     audit.record(
-        "consent.revoked", "representation", representation.id, actor_id=actor.id,
+        "consent.revoked",
+        "representation",
+        representation.id,
+        actor_id=actor.id,
         tenant_id=holder.tenant_id,
     )
 
@@ -433,7 +459,9 @@ def create_tenant(admin: User, *, name: str, kind: TenantKind, areas: list[Area]
     if admin.role != Role.ADMIN:
         raise NotAllowed("Only administrators can add commissioning bodies")
     name = name.strip()
-    if db.session.scalar(select(func.count(Tenant.id)).where(func.lower(Tenant.name) == name.lower())):
+    if db.session.scalar(
+        select(func.count(Tenant.id)).where(func.lower(Tenant.name) == name.lower())
+    ):
         raise DomainError("A commissioning body with this name already exists", field="name")
     if not areas:
         raise DomainError("Choose at least one local authority area", field="areas")
@@ -442,7 +470,11 @@ def create_tenant(admin: User, *, name: str, kind: TenantKind, areas: list[Area]
     db.session.add(tenant)
     db.session.flush()
     audit.record(
-        "tenant.created", "tenant", tenant.id, actor_id=admin.id, tenant_id=tenant.id,
+        "tenant.created",
+        "tenant",
+        tenant.id,
+        actor_id=admin.id,
+        tenant_id=tenant.id,
         areas=[a.gss_code for a in areas],
     )
     return tenant
@@ -456,8 +488,13 @@ def set_tenant_areas(admin: User, tenant: Tenant, areas: list[Area]) -> None:
     before = sorted(a.gss_code for a in tenant.areas)
     tenant.areas = [TenantArea(gss_code=a.gss_code, name=a.name) for a in areas]
     audit.record(
-        "tenant.areas_changed", "tenant", tenant.id, actor_id=admin.id, tenant_id=tenant.id,
-        before=before, after=sorted(a.gss_code for a in areas),
+        "tenant.areas_changed",
+        "tenant",
+        tenant.id,
+        actor_id=admin.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=sorted(a.gss_code for a in areas),
     )
 
 
@@ -469,6 +506,9 @@ def set_user_active(admin: User, user: User, active: bool) -> None:
     user.active = active
     user.session_token = secrets.token_urlsafe(32)
     audit.record(
-        "user.reactivated" if active else "user.suspended", "user", user.id, actor_id=admin.id,
+        "user.reactivated" if active else "user.suspended",
+        "user",
+        user.id,
+        actor_id=admin.id,
         tenant_id=user.tenant_id,
     )

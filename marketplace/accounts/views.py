@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -38,7 +39,12 @@ def _safe_next(target: str | None) -> str:
     """Only follow a `next` that stays on this site."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("main.dashboard")
 
@@ -49,7 +55,7 @@ def _page() -> int:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
-def sign_in() -> str | Response:
+def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignInForm()
@@ -75,7 +81,7 @@ def sign_out() -> Response:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit("5 per minute;20 per hour", methods=["POST"])
-def forgot_password() -> str | Response:
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data or "")
@@ -86,7 +92,7 @@ def forgot_password() -> str | Response:
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-def reset_password(token: str) -> str | Response:
+def reset_password(token: str) -> ResponseReturnValue:
     try:
         services.user_for_reset_token(token)
     except DomainError as error:
@@ -107,13 +113,13 @@ def reset_password(token: str) -> str | Response:
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str) -> str | Response:
+def accept_invitation(token: str) -> ResponseReturnValue:
     try:
         invitation = services.open_invitation(token)
     except DomainError as error:
-        return render_template("accounts/link_problem.html", message=error.message), 404 if isinstance(
-            error, NotFound
-        ) else 400
+        return render_template(
+            "accounts/link_problem.html", message=error.message
+        ), 404 if isinstance(error, NotFound) else 400
     form = AcceptInvitationForm()
     if request.method == "GET":
         form.full_name.data = invitation.full_name
@@ -131,7 +137,9 @@ def accept_invitation(token: str) -> str | Response:
             flash("Your account is ready.", "success")
             return redirect(url_for("main.dashboard"))
     status = 400 if form.errors else 200
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation), status
+    return render_template(
+        "accounts/accept_invitation.html", form=form, invitation=invitation
+    ), status
 
 
 @bp.get("/account")
@@ -150,7 +158,7 @@ def account() -> str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -169,11 +177,11 @@ def change_password() -> str | Response:
 
 
 def _holder_for(holder_id: int | None) -> User:
-    """The holder the current user manages representatives for (themselves, or one in their tenant)."""
+    """The holder whose representatives the current user manages: themselves, or one in their tenant."""
     if holder_id is None:
         if current_user.role != Role.HOLDER:
             abort(404)
-        return current_user  # type: ignore[no-any-return]
+        return current_user
     holder = db.session.get(User, holder_id)
     if holder is None or holder.role != Role.HOLDER:
         abort(404)
@@ -185,7 +193,7 @@ def _holder_for(holder_id: int | None) -> User:
 @bp.route("/account/representatives/new", methods=["GET", "POST"])
 @bp.route("/holders/<int:holder_id>/representatives/new", methods=["GET", "POST"])
 @roles_required(Role.HOLDER, Role.COMMISSIONER)
-def invite_representative(holder_id: int | None = None) -> str | Response:
+def invite_representative(holder_id: int | None = None) -> ResponseReturnValue:
     holder = _holder_for(holder_id)
     form = InviteRepresentativeForm()
     if form.validate_on_submit():
@@ -211,7 +219,7 @@ def invite_representative(holder_id: int | None = None) -> str | Response:
 
 @bp.route("/representations/<int:representation_id>/revoke", methods=["GET", "POST"])
 @login_required
-def revoke_consent(representation_id: int) -> str | Response:
+def revoke_consent(representation_id: int) -> ResponseReturnValue:
     representation = db.session.get(Representation, representation_id)
     if representation is None:
         abort(404)
@@ -225,7 +233,10 @@ def revoke_consent(representation_id: int) -> str | Response:
             form.add_domain_error(error)
         else:
             db.session.commit()
-            flash("Consent has been withdrawn. They can no longer act for the budget holder.", "success")
+            flash(
+                "Consent has been withdrawn. They can no longer act for the budget holder.",
+                "success",
+            )
             return redirect(url_for("main.dashboard"))
     elif not _may_see_representation(representation):
         abort(404)
@@ -249,9 +260,8 @@ def _may_see_representation(representation: Representation) -> bool:
 @roles_required(Role.ADMIN)
 def dashboard() -> str:
     tenants = db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
-    counts = dict(
-        db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
-    )
+    rows = db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all()
+    counts: dict[Role, int] = {role: count for role, count in rows}
     return render_template("admin/dashboard.html", tenants=tenants, counts=counts, Role=Role)
 
 
@@ -261,7 +271,7 @@ def _area_choices() -> list[tuple[str, str]]:
 
 @admin_bp.route("/tenants/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def new_tenant() -> str | Response:
+def new_tenant() -> ResponseReturnValue:
     form = TenantForm()
     form.areas.choices = _area_choices()
     if form.validate_on_submit():
@@ -284,13 +294,16 @@ def new_tenant() -> str | Response:
 
 @admin_bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def tenant(tenant_id: int) -> str | Response:
+def tenant(tenant_id: int) -> ResponseReturnValue:
     tenant = db.get_or_404(Tenant, tenant_id)
     form = InvitePersonForm()
     if form.validate_on_submit():
         try:
             services.invite_commissioner(
-                current_user, tenant, email=form.stripped("email"), full_name=form.stripped("full_name")
+                current_user,
+                tenant,
+                email=form.stripped("email"),
+                full_name=form.stripped("full_name"),
             )
         except DomainError as error:
             form.add_domain_error(error)
@@ -299,7 +312,9 @@ def tenant(tenant_id: int) -> str | Response:
             flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
             return redirect(url_for("admin.tenant", tenant_id=tenant.id))
     staff = db.session.scalars(
-        select(User).where(User.tenant_id == tenant.id, User.role == Role.COMMISSIONER).order_by(User.full_name)
+        select(User)
+        .where(User.tenant_id == tenant.id, User.role == Role.COMMISSIONER)
+        .order_by(User.full_name)
     ).all()
     invitations = db.session.scalars(
         select(Invitation)
@@ -315,7 +330,9 @@ def tenant(tenant_id: int) -> str | Response:
 @admin_bp.get("/users")
 @roles_required(Role.ADMIN)
 def users() -> str:
-    page = db.paginate(select(User).order_by(User.full_name), page=_page(), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(
+        select(User).order_by(User.full_name), page=_page(), per_page=PAGE_SIZE, error_out=False
+    )
     return render_template("admin/users.html", page=page)
 
 
@@ -333,7 +350,10 @@ def set_user_active(user_id: int) -> Response:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"{user.full_name}'s account has been {'reactivated' if user.active else 'suspended'}.", "success")
+        flash(
+            f"{user.full_name}'s account has been {'reactivated' if user.active else 'suspended'}.",
+            "success",
+        )
     return redirect(url_for("admin.users"))
 
 
@@ -341,6 +361,9 @@ def set_user_active(user_id: int) -> Response:
 @roles_required(Role.ADMIN)
 def audit_log() -> str:
     page = db.paginate(
-        select(AuditEvent).order_by(AuditEvent.id.desc()), page=_page(), per_page=50, error_out=False
+        select(AuditEvent).order_by(AuditEvent.id.desc()),
+        page=_page(),
+        per_page=50,
+        error_out=False,
     )
     return render_template("admin/audit.html", page=page)

@@ -110,7 +110,7 @@ class WorkerGender(enum.StrEnum):
         return {"female": "Woman", "male": "Man", "non_binary": "Non-binary"}[self.value]
 
 
-class Category(db.Model):  # type: ignore[name-defined,misc]
+class Category(db.Model):  # type: ignore[name-defined]
     """A term of the care taxonomy, published as an Open Referral UK taxonomy term."""
 
     __tablename__ = "categories"
@@ -133,7 +133,7 @@ listing_categories = Table(
 )
 
 
-class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "providers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,7 +186,7 @@ class ProviderMemberRole(enum.StrEnum):
     STAFF = "staff"
 
 
-class ProviderMember(db.Model):  # type: ignore[name-defined,misc]
+class ProviderMember(db.Model):  # type: ignore[name-defined]
     """A user who may act for a provider."""
 
     __tablename__ = "provider_members"
@@ -204,11 +204,13 @@ class ProviderMember(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (UniqueConstraint("provider_id", "user_id", name="uq_provider_members_pair"),)
 
 
-class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "listings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     price_pence: Mapped[int] = mapped_column(Integer)
@@ -228,7 +230,9 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     )
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ListingStatus] = mapped_column(
-        db.Enum(ListingStatus, native_enum=False, length=10), default=ListingStatus.DRAFT, index=True
+        db.Enum(ListingStatus, native_enum=False, length=10),
+        default=ListingStatus.DRAFT,
+        index=True,
     )
     cancellation_notice_hours: Mapped[int] = mapped_column(Integer, default=24)
     # Share of the price charged when a holder cancels inside the notice period, in basis points.
@@ -246,24 +250,31 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         order_by="(AvailabilityRule.weekday, AvailabilityRule.start_time)",
     )
     exceptions: Mapped[list[AvailabilityException]] = relationship(
-        back_populates="listing", cascade="all, delete-orphan", order_by="AvailabilityException.starts_on"
+        back_populates="listing",
+        cascade="all, delete-orphan",
+        order_by="AvailabilityException.starts_on",
     )
 
     __table_args__ = (
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
-        CheckConstraint("travel_radius_miles IS NULL OR travel_radius_miles BETWEEN 0 AND 200", name="radius_range"),
+        CheckConstraint(
+            "travel_radius_miles IS NULL OR travel_radius_miles BETWEEN 0 AND 200",
+            name="radius_range",
+        ),
         CheckConstraint("cancellation_charge_bps BETWEEN 0 AND 10000", name="charge_range"),
         CheckConstraint("cancellation_notice_hours >= 0", name="notice_not_negative"),
     )
 
 
-class AvailabilityRule(db.Model):  # type: ignore[name-defined,misc]
+class AvailabilityRule(db.Model):  # type: ignore[name-defined]
     """A weekly window when a listing can be booked, in Europe/London wall-clock time."""
 
     __tablename__ = "availability_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
     weekday: Mapped[int] = mapped_column(Integer)  # Monday 0 … Sunday 6
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
@@ -276,13 +287,15 @@ class AvailabilityRule(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class AvailabilityException(db.Model):  # type: ignore[name-defined,misc]
+class AvailabilityException(db.Model):  # type: ignore[name-defined]
     """Days a listing is not available (holidays), inclusive of both dates."""
 
     __tablename__ = "availability_exceptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200), default="")

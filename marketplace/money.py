@@ -53,6 +53,6 @@ def format_pence(pence: int, *, show_zero_pence: bool = True) -> str:
 
 
 def apply_basis_points(pence: int, bps: int) -> int:
-    """A share of an amount in basis points, rounded half down to whole pence (the payer's favour)."""
+    """A share in basis points, rounded half down to whole pence (in the payer's favour)."""
     share = Decimal(pence) * bps / 10_000
     return int(share.to_integral_value(rounding="ROUND_HALF_DOWN"))

@@ -177,7 +177,7 @@ def change_password() -> ResponseReturnValue:
 
 
 def _holder_for(holder_id: int | None) -> User:
-    """The holder whose representatives the current user manages: themselves, or one in their tenant."""
+    """The holder whose representatives the current user manages (self, or one in the tenant)."""
     if holder_id is None:
         if current_user.role != Role.HOLDER:
             abort(404)

@@ -63,6 +63,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         upgrade()
         db.session.remove()
     yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections now, not at interpreter exit
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +100,8 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture()
 def make_tenant(app_ctx: Flask) -> Callable[..., Tenant]:
     def factory(name: str | None = None, **fields: Any) -> Tenant:
-        tenant = Tenant(name=name or f"Council {next(_counter)}", kind=fields.pop("kind", TenantKind.COUNCIL), **fields)
+        kind = fields.pop("kind", TenantKind.COUNCIL)
+        tenant = Tenant(name=name or f"Council {next(_counter)}", kind=kind, **fields)
         tenant.areas = [TenantArea(gss_code="E08000004", name="Oldham")]
         db.session.add(tenant)
         db.session.commit()
@@ -145,7 +149,9 @@ def make_provider(app_ctx: Flask) -> Callable[..., Provider]:
         db.session.flush()
         if owner is not None:
             db.session.add(
-                ProviderMember(provider_id=provider.id, user_id=owner.id, role=ProviderMemberRole.OWNER)
+                ProviderMember(
+                    provider_id=provider.id, user_id=owner.id, role=ProviderMemberRole.OWNER
+                )
             )
         db.session.commit()
         return provider
@@ -155,7 +161,9 @@ def make_provider(app_ctx: Flask) -> Callable[..., Provider]:
 
 @pytest.fixture()
 def make_listing(app_ctx: Flask, make_provider: Callable[..., Provider]) -> Callable[..., Listing]:
-    def factory(provider: Provider | None = None, categories: list[Category] | None = None, **fields: Any) -> Listing:
+    def factory(
+        provider: Provider | None = None, categories: list[Category] | None = None, **fields: Any
+    ) -> Listing:
         listing = Listing(
             provider=provider or make_provider(),
             title=fields.pop("title", f"Support {next(_counter)}"),
@@ -184,3 +192,10 @@ def sign_in(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return client
 
     return do
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_database(record_testsuite_property: Callable[[str, object], None]) -> None:
+    """Name the database in the JUnit report, so .ci/run can tell the PostgreSQL run took place."""
+    url = os.environ.get("TEST_DATABASE_URL") or "sqlite"
+    record_testsuite_property("database", url.split(":", 1)[0].split("+", 1)[0])

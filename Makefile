@@ -1,0 +1,78 @@
+# Two commands on a fresh Debian machine: `make run` and `make test`.
+# Everything installs into this folder (.venv, node_modules, static/dist); Debian packages
+# (PostgreSQL 15 for the second test run, Chromium for the browser tests) only when missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTEST := $(BIN)/pytest
+ARTIFACTS := test-artifacts
+PG_BIN ?= /usr/lib/postgresql/15/bin
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install run test lint test-sqlite test-postgres test-browser system-packages clean
+
+help:
+	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000"
+	@echo "make test   install, lint, tests on SQLite and PostgreSQL 15, browser tests (Chromium + axe)"
+	@echo "make lint   ruff and mypy only"
+
+install: $(VENV)/.installed node_modules/.installed static/dist/app.css system-packages
+
+$(VENV)/.installed: pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/app.css: node_modules/.installed build-assets.mjs $(shell find static/src -type f 2>/dev/null)
+	npm run --silent build
+
+# Debian packages, installed only when their binaries are missing. `apt-get update` runs only when
+# the first attempt fails (a fresh machine with empty package lists).
+system-packages:
+	@missing=""; \
+	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql"; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q $$missing || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing; }; \
+	fi
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# `make -k test` (what .ci/run does) runs every stage even when an earlier one fails.
+test: install lint test-sqlite test-postgres test-browser
+
+test-sqlite: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/sqlite.xml
+	$(PYTEST) -m "not browser" --junitxml=$(ARTIFACTS)/sqlite.xml
+
+test-postgres: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/postgres.xml
+	scripts/with-postgres.sh $(PYTEST) -m "not browser" --junitxml=$(ARTIFACTS)/postgres.xml
+
+test-browser: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/browser.xml
+	$(PYTEST) -m browser tests/browser --junitxml=$(ARTIFACTS)/browser.xml
+
+clean:
+	rm -rf $(VENV) node_modules static/dist $(ARTIFACTS)

@@ -11,6 +11,7 @@ from marketplace.directory.models import (
     ProviderMember,
 )
 from marketplace.mail import OutboundEmail
+from marketplace.payments.models import LedgerAccount, LedgerTransfer
 
 __all__ = [
     "AuditEvent",
@@ -18,6 +19,8 @@ __all__ = [
     "AvailabilityRule",
     "Category",
     "Invitation",
+    "LedgerAccount",
+    "LedgerTransfer",
     "Listing",
     "OutboundEmail",
     "Provider",

@@ -1,0 +1,29 @@
+"""`flask --app wsgi payments …`"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.money import format_pence
+from marketplace.payments import ledger
+
+payments_cli = AppGroup("payments", help="Budget accounts and the ledger.")
+
+
+@payments_cli.command("verify")
+def verify() -> None:
+    """Recompute every balance from the transfers; exit 1 on any difference."""
+    problems = ledger.verify()
+    total = ledger.total_of_balances()
+    for problem in problems:
+        click.echo(
+            f"MISMATCH {problem.account_key}: balance {format_pence(problem.balance_pence)}, "
+            f"transfers add up to {format_pence(problem.from_transfers_pence)}",
+            err=True,
+        )
+    if total != 0:
+        click.echo(f"MISMATCH the balances add up to {total} pence, not 0", err=True)
+    if problems or total != 0:
+        raise SystemExit(1)
+    click.echo("Ledger verified: every balance matches its transfers.")

@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from marketplace.accounts.models import TenantKind
@@ -150,7 +151,7 @@ class TenantForm(BaseForm):
     kind = RadioField(
         "What kind of body is it?",
         widget=GovRadioInput(),
-        choices=[(k.value, k.label) for k in TenantKind],
+        choices=[SelectChoice(k.value, k.label) for k in TenantKind],
         validators=[InputRequired(message="Select what kind of body it is")],
     )
     areas = SelectMultipleField(

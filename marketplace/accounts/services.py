@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace import audit
@@ -512,3 +512,57 @@ def set_user_active(admin: User, user: User, active: bool) -> None:
         actor_id=admin.id,
         tenant_id=user.tenant_id,
     )
+
+
+# Commissioners: their own tenant's people and invitations.
+
+
+def holders_in_tenant_query(commissioner: User) -> Select[tuple[User]]:
+    """The budget holders of the commissioner's tenant, by name, as a query to paginate."""
+    return (
+        select(User)
+        .where(User.role == Role.HOLDER, User.tenant_id == commissioner.tenant_id)
+        .order_by(User.full_name, User.id)
+    )
+
+
+def holder_for_commissioner(commissioner: User, holder_id: int) -> User:
+    """The holder with this id if they are in the commissioner's tenant. Raises NotFound otherwise,
+    so a commissioner cannot tell whether another tenant's person exists."""
+    holder = db.session.get(User, holder_id)
+    if (
+        commissioner.role != Role.COMMISSIONER
+        or holder is None
+        or holder.role != Role.HOLDER
+        or holder.tenant_id != commissioner.tenant_id
+    ):
+        raise NotFound("There is no budget holder with this reference")
+    return holder
+
+
+def open_invitations_for_tenant(commissioner: User) -> list[Invitation]:
+    """Invitations into the commissioner's tenant that can still be accepted, newest first."""
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.tenant_id == commissioner.tenant_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def invitation_for_commissioner(commissioner: User, invitation_id: int) -> Invitation:
+    """An invitation into the commissioner's own tenant. Raises NotFound otherwise."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if (
+        commissioner.role != Role.COMMISSIONER
+        or invitation is None
+        or invitation.tenant_id != commissioner.tenant_id
+    ):
+        raise NotFound("There is no invitation with this reference")
+    return invitation

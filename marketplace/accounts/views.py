@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts import services
 from marketplace.accounts.access import roles_required
@@ -265,8 +266,8 @@ def dashboard() -> str:
     return render_template("admin/dashboard.html", tenants=tenants, counts=counts, Role=Role)
 
 
-def _area_choices() -> list[tuple[str, str]]:
-    return [(code, area.name) for code, area in all_areas().items()]
+def _area_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, area.name) for code, area in all_areas().items()]
 
 
 @admin_bp.route("/tenants/new", methods=["GET", "POST"])
@@ -366,4 +367,5 @@ def audit_log() -> str:
         per_page=50,
         error_out=False,
     )
-    return render_template("admin/audit.html", page=page)
+    tenants = dict(db.session.execute(select(Tenant.id, Tenant.name)).tuples().all())
+    return render_template("admin/audit.html", page=page, tenants=tenants)

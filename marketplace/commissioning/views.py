@@ -1,22 +1,132 @@
-"""The commissioner's pages: their people, invitations, and (later) money oversight and gap reports."""
+"""The commissioner's pages: their people and invitations; later money oversight and gaps."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from marketplace.accounts import services
 from marketplace.accounts.access import roles_required
+from marketplace.accounts.forms import InvitePersonForm
 from marketplace.accounts.models import Role
+from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.extensions import db
+from marketplace.forms import BaseForm
 
 bp = Blueprint("commissioning", __name__, url_prefix="/commissioning")
+
+PAGE_SIZE = 25
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _forms() -> tuple[InvitePersonForm, InvitePersonForm]:
+    """The two invitation forms on the dashboard; prefixes keep their fields apart."""
+    return InvitePersonForm(prefix="holder"), InvitePersonForm(prefix="staff")
+
+
+def _dashboard(
+    holder_form: InvitePersonForm,
+    staff_form: InvitePersonForm,
+    failed: InvitePersonForm | None = None,
+) -> tuple[str, int]:
+    page = db.paginate(
+        services.holders_in_tenant_query(current_user),
+        page=_page(),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    html = render_template(
+        "commissioning/dashboard.html",
+        tenant=current_user.tenant,
+        page=page,
+        invitations=services.open_invitations_for_tenant(current_user),
+        holder_form=holder_form,
+        staff_form=staff_form,
+        form=failed,  # base.html shows the error summary for the form that failed
+    )
+    return html, 400 if failed is not None else 200
 
 
 @bp.get("/")
 @roles_required(Role.COMMISSIONER)
-def dashboard() -> str:
-    return render_template("commissioning/dashboard.html")
+def dashboard() -> tuple[str, int]:
+    return _dashboard(*_forms())
+
+
+@bp.post("/holders/invite")
+@roles_required(Role.COMMISSIONER)
+def invite_holder() -> tuple[str, int] | Response:
+    holder_form, staff_form = _forms()
+    if holder_form.validate_on_submit():
+        try:
+            services.invite_holder(
+                current_user,
+                email=holder_form.stripped("email"),
+                full_name=holder_form.stripped("full_name"),
+            )
+        except DomainError as error:
+            holder_form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(f"We have emailed an invitation to {holder_form.stripped('email')}.", "success")
+            return redirect(url_for("commissioning.dashboard"))
+    return _dashboard(holder_form, staff_form, failed=holder_form)
+
+
+@bp.post("/staff/invite")
+@roles_required(Role.COMMISSIONER)
+def invite_staff() -> tuple[str, int] | Response:
+    if current_user.tenant is None:
+        abort(403)
+    holder_form, staff_form = _forms()
+    if staff_form.validate_on_submit():
+        try:
+            services.invite_commissioner(
+                current_user,
+                current_user.tenant,
+                email=staff_form.stripped("email"),
+                full_name=staff_form.stripped("full_name"),
+            )
+        except DomainError as error:
+            staff_form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash(f"We have emailed an invitation to {staff_form.stripped('email')}.", "success")
+            return redirect(url_for("commissioning.dashboard"))
+    return _dashboard(holder_form, staff_form, failed=staff_form)
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+@roles_required(Role.COMMISSIONER)
+def withdraw_invitation(invitation_id: int) -> Response:
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        invitation = services.invitation_for_commissioner(current_user, invitation_id)
+        services.revoke_invitation(current_user, invitation)
+    except (NotFound, NotAllowed):
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"The invitation to {invitation.email} has been withdrawn.", "success")
+    return redirect(url_for("commissioning.dashboard"))
 
 
 @bp.get("/holders/<int:holder_id>")
 @roles_required(Role.COMMISSIONER)
 def holder(holder_id: int) -> str:
-    return render_template("commissioning/holder.html")
+    try:
+        person = services.holder_for_commissioner(current_user, holder_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "commissioning/holder.html",
+        holder=person,
+        representations=services.representations_for_holder(person),
+    )

@@ -165,4 +165,5 @@ def verify() -> list[Discrepancy]:
 
 def total_of_balances() -> int:
     """Always zero while the ledger is whole: every transfer takes from one and gives to another."""
-    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerAccount.balance_pence), 0))))
+    total = db.session.scalar(select(func.coalesce(func.sum(LedgerAccount.balance_pence), 0)))
+    return int(total or 0)

@@ -65,7 +65,8 @@ def visible_listing(listing_id: int, viewer: Viewer) -> Listing:
 
 
 def visible_provider(provider_id: int, viewer: Viewer) -> Provider:
-    """The provider unless suspended or not approved (its own staff still see it). Raises NotFound."""
+    """The provider unless suspended or not approved (its own staff still see it).
+    Raises NotFound."""
     provider = db.session.get(Provider, provider_id)
     if provider is None:
         raise NotFound("Provider not found")
@@ -90,7 +91,8 @@ def outcode(postcode: str | None) -> str | None:
 
 
 def public_address(provider: Provider) -> str | None:
-    """Where a provider is, as much as the public may see: a sole trader shows town and outcode only."""
+    """Where a provider is, as much as the public may see: a sole trader shows only town and
+    outcode, never their street."""
     if provider.kind in SOLE_TRADER_KINDS:
         parts = [provider.town, outcode(provider.postcode)]
     else:
@@ -124,7 +126,9 @@ def weekly_availability(listing: Listing) -> list[DayAvailability]:
     """Each weekday with its booking windows in Europe/London wall-clock time (as stored)."""
     by_day: dict[int, list[str]] = {}
     for rule in listing.availability:
-        by_day.setdefault(rule.weekday, []).append(f"{clock(rule.start_time)} to {clock(rule.end_time)}")
+        by_day.setdefault(rule.weekday, []).append(
+            f"{clock(rule.start_time)} to {clock(rule.end_time)}"
+        )
     return [DayAvailability(WEEKDAYS[day], by_day.get(day, [])) for day in range(7)]
 
 
@@ -142,11 +146,11 @@ def cancellation_terms(listing: Listing) -> str:
         notice = f"{days} day" if days == 1 else f"{days} days"
     if listing.cancellation_charge_bps == 0 or hours == 0:
         return "You can cancel at any time without charge."
-    share = listing.cancellation_charge_bps / 100
-    share_text = f"{share:g}%"
     if listing.cancellation_charge_bps == 10_000:
-        share_text = "the full price"
+        charge = "the full price"
+    else:
+        charge = f"{listing.cancellation_charge_bps / 100:g}% of the price"
     return (
         f"Cancel at least {notice} before the start without charge. "
-        f"If you cancel later, you pay {share_text}{'' if share_text == 'the full price' else ' of the price'}."
+        f"If you cancel later, you pay {charge}."
     )

@@ -1,7 +1,8 @@
 """The care taxonomy: the product's own Open Referral UK taxonomy, "Care marketplace categories".
 
 The terms live in data/taxonomy.csv with fixed UUIDs, so an ORUK consumer sees the same term ids
-on every installation. CQC service types and specialisms map onto these terms for imported providers.
+on every installation. CQC service types and specialisms map onto these terms for imported
+providers.
 """
 
 from __future__ import annotations

@@ -36,7 +36,9 @@ def test_listing_page_shows_price_in_pounds_and_weekly_availability(client, make
         AvailabilityRule(weekday=2, start_time=time(14), end_time=time(18)),
     ]
     soon = date.today() + timedelta(days=10)
-    listing.exceptions = [AvailabilityException(starts_on=soon, ends_on=soon + timedelta(days=6), reason="Holiday")]
+    listing.exceptions = [
+        AvailabilityException(starts_on=soon, ends_on=soon + timedelta(days=6), reason="Holiday")
+    ]
     db.session.commit()
 
     page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
@@ -57,9 +59,13 @@ def test_draft_listing_is_hidden_from_the_public(client, make_listing):
     assert client.get(f"/listings/{listing.id}").status_code == 404
 
 
-def test_draft_listing_is_visible_to_its_own_provider_staff(client, make_user, make_provider, make_listing, sign_in):
+def test_draft_listing_is_visible_to_its_own_provider_staff(
+    client, make_user, make_provider, make_listing, sign_in
+):
     owner = make_user(Role.PROVIDER)
-    listing = make_listing(provider=make_provider(owner=owner), status=ListingStatus.DRAFT, title="Draft service")
+    listing = make_listing(
+        provider=make_provider(owner=owner), status=ListingStatus.DRAFT, title="Draft service"
+    )
     sign_in(owner)
 
     response = client.get(f"/listings/{listing.id}")
@@ -68,7 +74,9 @@ def test_draft_listing_is_visible_to_its_own_provider_staff(client, make_user, m
     assert "This is a preview" in response.get_data(as_text=True)
 
 
-def test_draft_listing_is_hidden_from_other_providers_staff(client, make_user, make_provider, make_listing, sign_in):
+def test_draft_listing_is_hidden_from_other_providers_staff(
+    client, make_user, make_provider, make_listing, sign_in
+):
     listing = make_listing(status=ListingStatus.DRAFT)
     other = make_user(Role.PROVIDER)
     make_provider(owner=other)
@@ -87,7 +95,9 @@ def test_missing_listing_is_404(client, app_ctx):
     assert client.get("/listings/999999").status_code == 404
 
 
-def test_provider_page_shows_rating_cqc_link_contacts_and_published_listings(client, make_provider, make_listing):
+def test_provider_page_shows_rating_cqc_link_contacts_and_published_listings(
+    client, make_provider, make_listing
+):
     provider = make_provider(
         legal_name="Sunrise Care Ltd",
         trading_name="Sunrise Care",
@@ -129,6 +139,8 @@ def test_provider_page_never_shows_a_sole_traders_street_or_staff(client, make_u
 
 
 def test_online_listing_says_so(client, make_listing):
-    listing = make_listing(delivery_mode=DeliveryMode.ONLINE, price_unit=PriceUnit.SESSION, price_pence=4500)
+    listing = make_listing(
+        delivery_mode=DeliveryMode.ONLINE, price_unit=PriceUnit.SESSION, price_pence=4500
+    )
     page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert "Online" in page and "£45.00" in page and "per session" in page

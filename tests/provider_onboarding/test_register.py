@@ -1,0 +1,132 @@
+"""Providers register themselves, then land on their dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.audit import AuditEvent
+from marketplace.directory.models import (
+    Provider,
+    ProviderMember,
+    ProviderMemberRole,
+    VerificationStatus,
+)
+from marketplace.extensions import db
+
+GOOD = {
+    "full_name": "Sam Provider",
+    "email": "Sam@Example.org",
+    "password": "long enough password",
+    "confirm": "long enough password",
+    "kind": "therapist",
+    "legal_name": "Sam Physio Ltd",
+    "trading_name": "",
+    "contact_phone": "0161 496 0000",
+    "postcode": "ol11aa",
+    "cqc_location_id": "",
+}
+
+
+def form(**changes: Any) -> dict[str, Any]:
+    return {**GOOD, **changes}
+
+
+def counts() -> tuple[int, int, int, int]:
+    return tuple(  # type: ignore[return-value]
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (User, Provider, ProviderMember, AuditEvent)
+    )
+
+
+def test_provider_registers_and_sees_their_dashboard(client, app_ctx):
+    response = client.post("/provider/register", data=form(cqc_location_id="1-123456789"))
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/provider/")
+    user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
+    assert user.role == Role.PROVIDER and user.password_hash != GOOD["password"]
+    provider = db.session.scalar(select(Provider))
+    assert provider.postcode == "OL1 1AA"
+    assert provider.cqc_location_id == "1-123456789"
+    assert provider.verification_status == VerificationStatus.UNVERIFIED
+    assert provider.trading_name is None
+    member = db.session.scalar(select(ProviderMember))
+    assert (member.user_id, member.provider_id, member.role) == (
+        user.id,
+        provider.id,
+        ProviderMemberRole.OWNER,
+    )
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "provider.registered"))
+    assert event.subject_id == provider.id and event.actor_id == user.id
+
+    dashboard = client.get("/provider/")
+    page = dashboard.get_data(as_text=True)
+    assert dashboard.status_code == 200
+    assert "Sam Physio Ltd" in page and "Not yet checked" in page
+    assert "DBS certificate" in page
+    assert "You have not listed any services yet" in page
+
+
+def test_register_page_renders(client, app_ctx):
+    page = client.get("/provider/register")
+    assert page.status_code == 200
+    assert "Register as a provider" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"postcode": "not a postcode"}, "Enter a full UK postcode, like OL1 1AA"),
+        ({"postcode": "OL1"}, "Enter a full UK postcode, like OL1 1AA"),
+        ({"password": "short", "confirm": "short"}, "Password must be 10 characters or more"),
+        ({"confirm": "something else entirely"}, "Passwords must match"),
+        ({"cqc_location_id": "123456"}, "Enter a CQC location ID in the correct format"),
+        ({"cqc_location_id": "1-abc"}, "Enter a CQC location ID in the correct format"),
+        ({"email": "not-an-email"}, "Enter an email address in the correct format"),
+        ({"kind": ""}, "Select what kind of provider you are"),
+        ({"legal_name": ""}, "Enter your legal name"),
+        ({"contact_phone": "phone me"}, "Enter a UK phone number"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_and_nothing_saved(client, app_ctx, changes, message):
+    before = counts()
+
+    response = client.post("/provider/register", data=form(**changes))
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert "There is a problem" in page
+    assert counts() == before
+
+
+def test_duplicate_email_is_refused_on_the_email_field(client, make_user):
+    make_user(Role.HOLDER, email="sam@example.org")
+    before = counts()
+
+    response = client.post("/provider/register", data=form(email="SAM@example.org"))
+
+    assert response.status_code == 400
+    assert "An account with this email address already exists" in response.get_data(as_text=True)
+    assert counts() == before
+
+
+def test_cqc_id_already_registered_is_refused(client, make_provider):
+    make_provider(cqc_location_id="1-123456789")
+    before = counts()
+
+    response = client.post("/provider/register", data=form(cqc_location_id="1-123456789"))
+
+    assert response.status_code == 400
+    assert "already registered" in response.get_data(as_text=True)
+    assert counts() == before
+
+
+def test_dashboard_needs_a_provider_account(client, make_user, sign_in):
+    assert client.get("/provider/").status_code == 302
+    sign_in(make_user(Role.HOLDER))
+    assert client.get("/provider/").status_code == 403

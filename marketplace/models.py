@@ -11,9 +11,11 @@ from marketplace.directory.models import (
     ProviderMember,
 )
 from marketplace.mail import OutboundEmail
-from marketplace.payments.models import LedgerAccount, LedgerTransfer
+from marketplace.payments.models import Allocation, LedgerAccount, LedgerTransfer, Pot
 
 __all__ = [
+    "Allocation",
+    "Pot",
     "AuditEvent",
     "AvailabilityException",
     "AvailabilityRule",

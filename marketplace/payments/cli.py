@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask.cli import AppGroup
 
@@ -27,3 +29,25 @@ def verify() -> None:
     if problems or total != 0:
         raise SystemExit(1)
     click.echo("Ledger verified: every balance matches its transfers.")
+
+
+@payments_cli.command("allocate")
+@click.option(
+    "--date",
+    "on_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Pay what is due on this date (default: today in Europe/London).",
+)
+def allocate(on_date: datetime | None) -> None:
+    """Pay every scheduled allocation that is due. Running it again pays nothing twice."""
+    from marketplace.extensions import db
+    from marketplace.payments import services
+
+    today = on_date.date() if on_date else services.london_today()
+    made = services.allocate_due(today)
+    db.session.commit()
+    total = sum(a.amount_pence for a in made)
+    click.echo(
+        f"Paid {len(made)} allocation(s) due by {today:%-d %B %Y}, {format_pence(total)} in all."
+    )

@@ -7,9 +7,9 @@ sum of every balance is always zero (funding accounts go negative as they alloca
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -65,4 +65,81 @@ class LedgerTransfer(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint("amount_pence > 0", name="amount_positive"),
         CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+    )
+
+
+class PotKind(enum.StrEnum):
+    SOCIAL_CARE = "social_care"
+    HEALTH = "health"
+    ILF = "ilf"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "social_care": "Personal budget (social care)",
+            "health": "Personal health budget",
+            "ilf": "Independent Living Fund",
+            "other": "Other funding",
+        }[self.value]
+
+
+pot_categories = db.Table(
+    "pot_categories",
+    db.metadata,
+    db.Column("pot_id", ForeignKey("pots.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Pot(db.Model):  # type: ignore[name-defined]
+    """One of a holder's budgets, with what it may buy and when it is topped up."""
+
+    __tablename__ = "pots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    kind: Mapped[PotKind] = mapped_column(db.Enum(PotKind, native_enum=False, length=20))
+    support_plan_reference: Mapped[str] = mapped_column(String(60))
+    # Paid every `allocation_every_days` days from `allocation_starts_on` (0 days: no schedule).
+    allocation_pence: Mapped[int] = mapped_column(Integer, default=0)
+    allocation_every_days: Mapped[int] = mapped_column(Integer, default=28)
+    allocation_starts_on: Mapped[date] = mapped_column(Date)
+    allocation_ends_on: Mapped[date | None] = mapped_column(Date)
+    pa_hourly_cap_pence: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    categories = relationship("Category", secondary=pot_categories, order_by="Category.position")
+    holder = relationship("User", foreign_keys=[holder_id])
+    tenant = relationship("Tenant")
+
+    __table_args__ = (
+        CheckConstraint("allocation_pence >= 0", name="allocation_not_negative"),
+        CheckConstraint("allocation_every_days BETWEEN 0 AND 366", name="schedule_range"),
+        CheckConstraint(
+            "pa_hourly_cap_pence IS NULL OR pa_hourly_cap_pence > 0", name="cap_positive"
+        ),
+    )
+
+
+class Allocation(db.Model):  # type: ignore[name-defined]
+    """Money a commissioner put into a pot: a scheduled period (once each) or a one-off."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id"), index=True)
+    # Set for scheduled allocations; unique per pot so a period is never paid twice.
+    period_start: Mapped[date | None] = mapped_column(Date)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        db.UniqueConstraint("pot_id", "period_start", name="uq_allocations_pot_period"),
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
     )

@@ -170,7 +170,9 @@ def change_password() -> ResponseReturnValue:
             form.add_domain_error(error, "password")
         else:
             db.session.commit()
-            login_user(current_user)  # the session token changed: keep this session signed in
+            # The session token changed: sign this session in again. Pass the user itself, not
+            # the current_user proxy, which would then resolve to itself for ever.
+            login_user(current_user._get_current_object())
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
     status = 400 if form.errors else 200

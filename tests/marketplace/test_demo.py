@@ -1,0 +1,191 @@
+"""`flask --app wsgi demo load`: idempotent, clearly demo, and never a person's name from CQC."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from marketplace import PROJECT_ROOT
+from marketplace.accounts.models import ConsentMethod, Representation, Role, Tenant, User
+from marketplace.demo import COUNCIL_NAME, ICB_NAME, demo_email, load_demo
+from marketplace.directory.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    Category,
+    Listing,
+    ListingStatus,
+    Provider,
+    ProviderKind,
+    ProviderMember,
+)
+from marketplace.extensions import db
+
+SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
+SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
+MODELS = (
+    Category,
+    Tenant,
+    User,
+    Provider,
+    Listing,
+    AvailabilityRule,
+    AvailabilityException,
+    ProviderMember,
+    Representation,
+)
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model)) or 0
+        for model in MODELS
+    }
+
+
+def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
+    runner = CliRunner()
+    first = runner.invoke(app.cli, ["demo", "load"])
+    assert first.exit_code == 0, first.output
+    counts = row_counts()
+
+    second = runner.invoke(app.cli, ["demo", "load"])
+
+    assert second.exit_code == 0, second.output
+    db.session.expire_all()
+    assert row_counts() == counts
+    assert "Nothing changed" in second.output
+    assert "already exist" in second.output
+    assert "Password" in first.output and "Password" not in second.output
+
+
+def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx):
+    result = CliRunner().invoke(app.cli, ["demo", "load"])
+    rows = re.findall(r"^.*?(\S+@demo\.care-marketplace\.example)\s+(\S+)$", result.output, re.M)
+    assert len(rows) == 6
+    client = app.test_client()
+    email, password = rows[3]
+    response = client.post("/sign-in", data={"email": email, "password": password})
+    assert response.status_code == 302
+
+
+def test_demo_has_every_role_tenants_and_consent(app_ctx):
+    load_demo()
+    council = db.session.scalar(select(Tenant).where(Tenant.name == COUNCIL_NAME))
+    icb = db.session.scalar(select(Tenant).where(Tenant.name == ICB_NAME))
+    assert council.is_demo and icb.is_demo
+    assert {a.gss_code for a in council.areas} == {
+        "E08000004",
+        "E08000005",
+        "E08000008",
+        "E08000003",
+    }
+    users = db.session.scalars(select(User)).all()
+    assert {u.role for u in users} == set(Role)
+    assert all(u.is_demo and u.email.endswith("@demo.care-marketplace.example") for u in users)
+    representation = db.session.scalar(select(Representation))
+    assert representation.holder.email == demo_email("holder")
+    assert representation.consent_method == ConsentMethod.RECORDED_BY_COMMISSIONER
+    owner = db.session.scalar(select(User).where(User.email == demo_email("provider")))
+    member = db.session.scalar(select(ProviderMember).where(ProviderMember.user_id == owner.id))
+    assert member.provider.kind == ProviderKind.PERSONAL_ASSISTANT
+
+
+def test_cqc_providers_are_verified_demo_agencies_with_one_published_listing(app_ctx):
+    load_demo()
+    cqc = db.session.scalars(select(Provider).where(Provider.cqc_location_id.is_not(None))).all()
+    assert len(cqc) > 50
+    assert all(p.is_demo and p.is_verified and p.kind == ProviderKind.CARE_AGENCY for p in cqc)
+    assert all(p.latitude and p.postcode for p in cqc)
+    assert {p.cqc_rating for p in cqc} >= {"Good", "Outstanding", None}
+    for provider in cqc:
+        assert len(provider.listings) == 1
+        listing = provider.listings[0]
+        assert listing.is_demo and listing.status == ListingStatus.PUBLISHED
+        assert listing.categories
+    homecare = next(p for p in cqc if p.cqc_service_types == ["Homecare agencies"])
+    assert homecare.listings[0].price_unit.value == "hour"
+
+
+def test_demo_listings_are_all_demo_and_public_pages_render(client, app_ctx):
+    load_demo()
+    db.session.commit()
+    listings = db.session.scalars(select(Listing)).all()
+    assert all(listing.is_demo for listing in listings)
+    pa = db.session.scalar(select(Provider).where(Provider.legal_name == "Amira Demo"))
+    page = client.get(f"/listings/{pa.listings[0].id}").get_data(as_text=True)
+    assert "£15.50" in page and "Monday" in page and "Holiday" in page and "Demo" in page
+    cqc = db.session.scalars(select(Provider).where(Provider.cqc_rating == "Good")).first()
+    page = client.get(f"/providers/{cqc.id}").get_data(as_text=True)
+    assert "cqc.org.uk/location/" + cqc.cqc_location_id in page
+
+
+def _contact_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for location in json.loads(path.read_text(encoding="utf-8")):
+        for activity in location.get("regulatedActivities", []):
+            for person in activity.get("contacts", []):
+                given = person.get("personGivenName", "").strip()
+                family = person.get("personFamilyName", "").strip()
+                if given and family:
+                    names.add(f"{given} {family}")
+                if len(family) > 3:
+                    names.add(family)
+    return names
+
+
+def test_shipped_cqc_file_holds_no_registered_manager():
+    text = SHIPPED_CQC.read_text(encoding="utf-8")
+    assert "personGivenName" not in text and "personFamilyName" not in text
+    assert '"contacts"' not in text
+
+
+@pytest.mark.skipif(not SOURCE_CQC.exists(), reason="the shared source data is not on this machine")
+def test_demo_never_stores_a_registered_managers_name(app_ctx):
+    load_demo()
+    names = _contact_names(SOURCE_CQC)
+    assert len(names) > 50
+    texts = []
+    for provider in db.session.scalars(select(Provider)):
+        texts += [
+            provider.legal_name,
+            provider.trading_name,
+            provider.description,
+            provider.contact_email,
+            provider.address_line,
+            provider.website,
+        ]
+    for listing in db.session.scalars(select(Listing)):
+        texts += [
+            listing.title,
+            listing.description,
+            listing.venue_address,
+            listing.accessibility_notes,
+        ]
+    words = {w for t in texts if t for w in re.findall(r"[A-Za-z'-]+", t)}
+    joined = "\n".join(t for t in texts if t)
+    for name in names:
+        if " " in name:
+            assert name not in joined, name
+        else:
+            # A family name alone may also be a place or a company word; only flag whole words
+            # that do not occur in the CQC location's own public name or address.
+            assert name not in words or name in _public_words(), name
+
+
+def _public_words() -> set[str]:
+    words: set[str] = set()
+    for location in json.loads(SHIPPED_CQC.read_text(encoding="utf-8")):
+        for key in (
+            "name",
+            "postalAddressLine1",
+            "postalAddressLine2",
+            "postalAddressTownCity",
+            "website",
+        ):
+            words.update(re.findall(r"[A-Za-z'-]+", location.get(key) or ""))
+    return words

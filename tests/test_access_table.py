@@ -1,0 +1,302 @@
+"""Who may open what: every route of the app, for every role, in one table.
+
+Each row is (method, rule) → the status each role gets, in the order of ROLES. A route added to the
+app without a row here fails `test_every_route_has_a_row`, so the table stays complete. URL
+parameters are filled with real objects from `build_world`. The browser tour (tests/browser)
+visits every GET page whose status is 200 for a role, so a new page joins the tour with its row.
+
+What the statuses mean: 200 a page; 302 a redirect (anonymous people are sent to sign in; forms that
+succeed redirect); 400 a form sent empty or a link that no longer works; 403 signed in but the role
+may not; 404 the object is not one this person may know about; 405 the method is not offered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
+
+from marketplace.accounts.models import (
+    ConsentMethod,
+    Invitation,
+    Representation,
+    Role,
+    Tenant,
+    TenantArea,
+    TenantKind,
+    User,
+)
+from marketplace.directory.models import (
+    DeliveryMode,
+    Listing,
+    ListingStatus,
+    PriceUnit,
+    Provider,
+    ProviderKind,
+    ProviderMember,
+    ProviderMemberRole,
+    VerificationStatus,
+)
+from marketplace.extensions import db
+from marketplace.models_base import utcnow
+
+ROLES = ("anonymous", "holder", "representative", "provider", "commissioner", "admin")
+PASSWORD = "correct horse battery"
+IGNORED_ENDPOINTS = {"static"}
+# Real scrypt, with a small work factor: some 250 sign-ins per run stay quick.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt:4096:8:1")
+
+#                                                 anon  holder repr  prov  comm  admin
+ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    # Public pages
+    ("GET", "/"):                                   (200, 200, 200, 200, 200, 200),
+    ("GET", "/accessibility"):                      (200, 200, 200, 200, 200, 200),
+    ("GET", "/data-sources"):                       (200, 200, 200, 200, 200, 200),
+    ("GET", "/dashboard"):                          (302, 302, 302, 302, 302, 302),
+    ("GET", "/listings/<int:listing_id>"):          (200, 200, 200, 200, 200, 200),
+    ("GET", "/providers/<int:provider_id>"):        (200, 200, 200, 200, 200, 200),
+    # Signing in, passwords, invitations
+    ("GET", "/sign-in"):                            (200, 302, 302, 302, 302, 302),
+    ("POST", "/sign-in"):                           (400, 302, 302, 302, 302, 302),
+    ("POST", "/sign-out"):                          (302, 302, 302, 302, 302, 302),
+    ("GET", "/forgot-password"):                    (200, 200, 200, 200, 200, 200),
+    ("POST", "/forgot-password"):                   (400, 400, 400, 400, 400, 400),
+    ("GET", "/reset-password/<token>"):             (200, 200, 200, 200, 200, 200),
+    ("POST", "/reset-password/<token>"):            (400, 400, 400, 400, 400, 400),
+    ("GET", "/invitations/<token>"):                (200, 200, 200, 200, 200, 200),
+    ("POST", "/invitations/<token>"):               (400, 400, 400, 400, 400, 400),
+    # Your account and representatives
+    ("GET", "/account"):                            (302, 200, 200, 200, 200, 200),
+    ("GET", "/account/password"):                   (302, 200, 200, 200, 200, 200),
+    ("POST", "/account/password"):                  (302, 400, 400, 400, 400, 400),
+    ("GET", "/account/representatives/new"):        (302, 200, 403, 403, 404, 403),
+    ("POST", "/account/representatives/new"):       (302, 400, 403, 403, 404, 403),
+    ("GET", "/holders/<int:holder_id>/representatives/new"):  (302, 404, 403, 403, 200, 403),
+    ("POST", "/holders/<int:holder_id>/representatives/new"): (302, 404, 403, 403, 400, 403),
+    ("GET", "/representations/<int:representation_id>/revoke"):  (302, 200, 200, 404, 200, 404),
+    ("POST", "/representations/<int:representation_id>/revoke"): (302, 302, 302, 404, 302, 404),
+    # Budget holders and representatives
+    ("GET", "/bookings/dashboard"):                 (302, 200, 200, 403, 403, 403),
+    # Providers
+    ("GET", "/provider/register"):                  (200, 200, 200, 200, 200, 200),
+    ("POST", "/provider/register"):                 (400, 400, 400, 400, 400, 400),
+    ("GET", "/provider/"):                          (302, 403, 403, 200, 403, 403),
+    # Commissioners
+    ("GET", "/commissioning/"):                     (302, 403, 403, 403, 200, 403),
+    ("GET", "/commissioning/holders/<int:holder_id>"):  (302, 403, 403, 403, 200, 403),
+    ("POST", "/commissioning/holders/invite"):      (302, 403, 403, 403, 400, 403),
+    ("POST", "/commissioning/staff/invite"):        (302, 403, 403, 403, 400, 403),
+    ("POST", "/commissioning/invitations/<int:invitation_id>/withdraw"): (302, 403, 403, 403, 302, 403),  # noqa: E501
+    # Administrators
+    ("GET", "/admin/"):                             (302, 403, 403, 403, 403, 200),
+    ("GET", "/admin/tenants/new"):                  (302, 403, 403, 403, 403, 200),
+    ("POST", "/admin/tenants/new"):                 (302, 403, 403, 403, 403, 400),
+    ("GET", "/admin/tenants/<int:tenant_id>"):      (302, 403, 403, 403, 403, 200),
+    ("POST", "/admin/tenants/<int:tenant_id>"):     (302, 403, 403, 403, 403, 400),
+    ("GET", "/admin/users"):                        (302, 403, 403, 403, 403, 200),
+    ("POST", "/admin/users/<int:user_id>/active"):  (302, 403, 403, 403, 403, 302),
+    ("GET", "/admin/audit"):                        (302, 403, 403, 403, 403, 200),
+}  # fmt: skip
+
+
+@dataclass
+class World:
+    """One of everything a route can point at, in one commissioning body."""
+
+    users: dict[str, User]
+    tenant: Tenant
+    provider: Provider
+    listing: Listing
+    representation: Representation
+    invitation: Invitation
+    invitation_token: str
+    reset_token: str
+
+    def url_values(self) -> dict[str, object]:
+        return {
+            "holder_id": self.users["holder"].id,
+            "user_id": self.users["holder"].id,
+            "tenant_id": self.tenant.id,
+            "provider_id": self.provider.id,
+            "listing_id": self.listing.id,
+            "representation_id": self.representation.id,
+            "invitation_id": self.invitation.id,
+            "token": self.invitation_token,
+        }
+
+    def url_for_rule(self, rule: Rule) -> str:
+        values = self.url_values()
+        if rule.endpoint == "accounts.reset_password":
+            values["token"] = self.reset_token
+        missing = rule.arguments - set(values)
+        assert not missing, f"{rule.rule}: add a real object for {sorted(missing)} to World"
+        url = rule.rule
+        for name in rule.arguments:
+            converter = rule._converters[name]  # the rule's own converter turns the value into text
+            url = url.replace(f"<{_placeholder(rule, name)}>", converter.to_url(values[name]))
+        return url
+
+
+def _placeholder(rule: Rule, name: str) -> str:
+    for part in rule.rule.split("<")[1:]:
+        inside = part.split(">", 1)[0]
+        if inside.split(":")[-1] == name:
+            return inside
+    raise AssertionError(f"{rule.rule}: no placeholder for {name}")
+
+
+def build_world() -> World:
+    """Create the people of every role and the objects their pages show. Needs an app context."""
+    from marketplace.accounts import services
+
+    hashed = PASSWORD_HASH
+    tenant = Tenant(name="Oldham Council", kind=TenantKind.COUNCIL)
+    tenant.areas = [TenantArea(gss_code="E08000004", name="Oldham")]
+    db.session.add(tenant)
+    db.session.flush()
+
+    def person(role: str, tenant_id: int | None) -> User:
+        user = User(
+            email=f"{role}@example.org",
+            full_name=f"{role.title()} Person",
+            role=Role.HOLDER if role == "holder" else Role(role),
+            tenant_id=tenant_id,
+            password_hash=hashed,
+        )
+        db.session.add(user)
+        return user
+
+    users = {
+        "holder": person("holder", tenant.id),
+        "representative": person("representative", tenant.id),
+        "provider": person("provider", None),
+        "commissioner": person("commissioner", tenant.id),
+        "admin": person("admin", None),
+    }
+    db.session.flush()
+    provider = Provider(
+        kind=ProviderKind.CARE_AGENCY,
+        legal_name="Moorside Home Care Ltd",
+        verification_status=VerificationStatus.VERIFIED,
+        postcode="OL1 1AA",
+    )
+    db.session.add(provider)
+    db.session.flush()
+    db.session.add(
+        ProviderMember(
+            provider_id=provider.id, user_id=users["provider"].id, role=ProviderMemberRole.OWNER
+        )
+    )
+    listing = Listing(
+        provider=provider,
+        title="Help at home in the morning",
+        description="Getting up, washing and dressing, breakfast.",
+        price_pence=2150,
+        price_unit=PriceUnit.HOUR,
+        delivery_mode=DeliveryMode.AT_HOME,
+        postcode="OL1 1AA",
+        travel_radius_miles=10,
+        status=ListingStatus.PUBLISHED,
+    )
+    representation = Representation(
+        holder_id=users["holder"].id,
+        representative_id=users["representative"].id,
+        relationship_to_holder="Daughter",
+        consent_method=ConsentMethod.HOLDER_ONLINE,
+        consent_recorded_by_id=users["holder"].id,
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        email="new.holder@example.org",
+        full_name="New Holder",
+        role=Role.HOLDER,
+        tenant_id=tenant.id,
+        invited_by_id=users["commissioner"].id,
+        expires_at=utcnow() + timedelta(days=14),
+    )
+    db.session.add_all([listing, representation, invitation])
+    db.session.commit()
+    holder = users["holder"]
+    reset_token = services._reset_serializer().dumps(
+        {"id": holder.id, "fp": services._password_fingerprint(holder)}
+    )
+    return World(users, tenant, provider, listing, representation, invitation, token, reset_token)
+
+
+def routes(app: Flask) -> list[tuple[str, str, Rule]]:
+    """Every (method, rule) the app answers, except static files."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in IGNORED_ENDPOINTS:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((method, rule.rule, rule))
+    return found
+
+
+def pages_for(role: str) -> list[tuple[str, str]]:
+    """The GET rules a role may open (status 200): the browser tour visits these."""
+    column = ROLES.index(role)
+    return [
+        (method, rule)
+        for (method, rule), statuses in ACCESS.items()
+        if method == "GET" and statuses[column] == 200
+    ]
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    missing = [(method, rule) for method, rule, _ in routes(app) if (method, rule) not in ACCESS]
+    assert not missing, f"add these to ACCESS in tests/test_access_table.py: {missing}"
+
+
+def test_every_row_is_a_route(app: Flask) -> None:
+    present = {(method, rule) for method, rule, _ in routes(app)}
+    stale = [key for key in ACCESS if key not in present]
+    assert not stale, f"rows for routes the app no longer has: {stale}"
+
+
+@pytest.fixture()
+def world(app_ctx: Flask) -> Iterator[World]:
+    yield build_world()
+
+
+@pytest.fixture()
+def client_as(client: FlaskClient, world: World) -> Callable[[str], FlaskClient]:
+    def sign_in(role: str) -> FlaskClient:
+        if role != "anonymous":
+            email = world.users[role].email
+            response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "rule"), list(ACCESS))
+def test_access(
+    app: Flask,
+    world: World,
+    client_as: Callable[[str], FlaskClient],
+    method: str,
+    rule: str,
+    role: str,
+) -> None:
+    matching = [r for m, text, r in routes(app) if (m, text) == (method, rule)]
+    if not matching:
+        pytest.fail(f"{method} {rule} is in ACCESS but not in the app")
+    url = world.url_for_rule(matching[0])
+    response = client_as(role).open(url, method=method, data={})
+    expected = ACCESS[(method, rule)][ROLES.index(role)]
+    assert response.status_code == expected, (
+        f"{role} {method} {url}: got {response.status_code}, table says {expected}"
+    )

@@ -189,3 +189,31 @@ def _public_words() -> set[str]:
         ):
             words.update(re.findall(r"[A-Za-z'-]+", location.get(key) or ""))
     return words
+
+
+# `flask accounts create-admin` lives beside the demo loader's tests: both are set-up commands.
+
+
+def test_create_admin_asks_for_the_password_twice_and_makes_an_admin(app, app_ctx):
+    result = CliRunner().invoke(
+        app.cli,
+        ["accounts", "create-admin", "Boss@Example.org", "Ada Admin"],
+        input="a long admin password\na long admin password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "boss@example.org"))
+    assert user.role == Role.ADMIN and user.full_name == "Ada Admin"
+    assert "a long admin password" not in result.output
+
+
+def test_create_admin_refuses_a_weak_password_or_a_taken_email(app, app_ctx):
+    runner = CliRunner()
+    weak = runner.invoke(
+        app.cli, ["accounts", "create-admin", "a@example.org", "A"], input="short\nshort\n"
+    )
+    assert weak.exit_code != 0 and "10 characters" in weak.output
+    good = "a long admin password\n" * 2
+    runner.invoke(app.cli, ["accounts", "create-admin", "a@example.org", "A"], input=good)
+    again = runner.invoke(app.cli, ["accounts", "create-admin", "A@example.org", "B"], input=good)
+    assert again.exit_code != 0 and "already exists" in again.output
+    assert db.session.scalar(select(func.count(User.id))) == 1

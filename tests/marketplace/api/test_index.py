@@ -1,0 +1,41 @@
+"""The Open Referral UK `/` endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft7Validator, FormatChecker
+
+SCHEMA = Path(
+    "/work/shared/data/openreferral/oruk_validator_schemas/Schemas/V3.0-UK/api_details.json"
+)
+
+
+@pytest.mark.skipif(
+    not SCHEMA.exists(), reason="the ORUK validator schemas are not on this machine"
+)
+def test_api_details_validate_against_the_oruk_schema(client):
+    response = client.get("/openreferral/")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    errors = list(
+        Draft7Validator(schema, format_checker=FormatChecker()).iter_errors(response.json)
+    )
+    assert errors == []
+    assert "3.0" in response.json["version"]
+
+
+def test_api_is_open_to_browser_apps_on_other_sites(client):
+    response = client.get("/openreferral/")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_schema_check_would_catch_a_missing_field():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8")) if SCHEMA.exists() else None
+    if schema is None:
+        pytest.skip("the ORUK validator schemas are not on this machine")
+    assert list(Draft7Validator(schema).iter_errors({"version": "HSDS-UK-3.0"}))

@@ -1,0 +1,152 @@
+"""Invitations: a commissioner invites a budget holder, who sets up an account from the email."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import Invitation, Role, User
+from marketplace.audit import AuditEvent
+from marketplace.extensions import db
+from marketplace.models_base import utcnow
+from tests.conftest import PASSWORD
+from tests.marketplace.accounts.helpers import emails_to, last_link_to
+
+NEW_PASSWORD = "a brand new passphrase"
+ACCOUNT = {"full_name": "Ada Lovelace", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+
+
+def invite_holder(client, email="ada@example.org"):
+    return client.post(
+        "/commissioning/holders/invite",
+        data={"holder-full_name": "Ada Lovelace", "holder-email": email},
+    )
+
+
+def test_invited_holder_sets_up_an_account_in_the_commissioners_tenant(
+    client, another_client, sign_in, make_user
+):
+    commissioner = make_user(Role.COMMISSIONER)
+    sign_in(commissioner)
+    response = invite_holder(client)
+    assert response.status_code == 302
+    assert "We have emailed an invitation" in client.get("/commissioning/").get_data(as_text=True)
+
+    [message] = emails_to("ada@example.org")
+    assert message.template == "invitation_holder"
+    assert message.sent_at is not None
+
+    browser = another_client()
+    link = last_link_to("ada@example.org")
+    page = browser.get(link)
+    assert page.status_code == 200
+    assert commissioner.tenant.name in page.get_data(as_text=True)
+    response = browser.post(link, data=ACCOUNT)
+    assert response.status_code == 302
+
+    holder = db.session.scalar(select(User).where(User.email == "ada@example.org"))
+    assert holder.role == Role.HOLDER
+    assert holder.tenant_id == commissioner.tenant_id
+    assert browser.get("/bookings/dashboard").status_code == 200  # signed in as the new holder
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["invitation.created", "user.created"]
+
+
+def test_used_invitation_link_is_refused(client, another_client, sign_in, make_user):
+    sign_in(make_user(Role.COMMISSIONER))
+    invite_holder(client)
+    link = last_link_to("ada@example.org")
+    assert another_client().post(link, data=ACCOUNT).status_code == 302
+
+    response = another_client().get(link)
+    assert response.status_code == 400
+    assert "already been used" in response.get_data(as_text=True)
+
+
+def test_expired_invitation_link_is_refused(client, another_client, sign_in, make_user):
+    sign_in(make_user(Role.COMMISSIONER))
+    invite_holder(client)
+    invitation = db.session.scalar(select(Invitation))
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    response = another_client().post(last_link_to("ada@example.org"), data=ACCOUNT)
+    assert response.status_code == 400
+    assert "This invitation has expired" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "ada@example.org")) is None
+
+
+def test_withdrawn_invitation_link_is_refused(client, another_client, sign_in, make_user):
+    sign_in(make_user(Role.COMMISSIONER))
+    invite_holder(client)
+    invitation = db.session.scalar(select(Invitation))
+    response = client.post(f"/commissioning/invitations/{invitation.id}/withdraw")
+    assert response.status_code == 302
+    assert "has been withdrawn" in client.get("/commissioning/").get_data(as_text=True)
+
+    response = another_client().get(last_link_to("ada@example.org"))
+    assert response.status_code == 400
+    assert "This invitation has been withdrawn" in response.get_data(as_text=True)
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.revoked"))
+        is not None
+    )
+
+
+def test_unknown_invitation_link_is_not_found(client):
+    response = client.get("/invitations/not-a-real-token")
+    assert response.status_code == 404
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_inviting_an_email_that_has_an_account_is_refused(client, sign_in, make_user):
+    commissioner = make_user(Role.COMMISSIONER)
+    existing = make_user(Role.HOLDER, tenant=commissioner.tenant)
+    sign_in(commissioner)
+    response = invite_holder(client, email=existing.email.upper())
+    assert response.status_code == 400
+    assert "An account with this email address already exists" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Invitation)) is None
+    assert emails_to(existing.email) == []
+
+
+def test_invitation_form_errors_are_shown(client, sign_in, make_user):
+    sign_in(make_user(Role.COMMISSIONER))
+    response = client.post("/commissioning/holders/invite", data={"holder-email": "not an email"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html
+    assert "Enter their full name" in html
+    assert "Enter an email address in the correct format" in html
+
+
+def test_commissioner_invites_a_colleague_into_their_own_tenant(
+    client, another_client, sign_in, make_user
+):
+    commissioner = make_user(Role.COMMISSIONER)
+    sign_in(commissioner)
+    response = client.post(
+        "/commissioning/staff/invite",
+        data={"staff-full_name": "Cal Colleague", "staff-email": "cal@council.example"},
+    )
+    assert response.status_code == 302
+    [message] = emails_to("cal@council.example")
+    assert message.template == "invitation_commissioner"
+    another_client().post(last_link_to("cal@council.example"), data=ACCOUNT)
+    colleague = db.session.scalar(select(User).where(User.email == "cal@council.example"))
+    assert colleague.role == Role.COMMISSIONER
+    assert colleague.tenant_id == commissioner.tenant_id
+
+
+def test_an_accepted_account_can_sign_in_later(client, another_client, sign_in, make_user):
+    sign_in(make_user(Role.COMMISSIONER))
+    invite_holder(client)
+    another_client().post(last_link_to("ada@example.org"), data=ACCOUNT)
+    fresh = another_client()
+    assert (
+        fresh.post("/sign-in", data={"email": "ada@example.org", "password": PASSWORD}).status_code
+        == 400
+    )
+    response = fresh.post("/sign-in", data={"email": "ada@example.org", "password": NEW_PASSWORD})
+    assert response.status_code == 302

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -30,7 +29,8 @@ CQC_LOCATION_URL = "https://www.cqc.org.uk/location/{}"
 # Sole traders work from home: the public sees their area, never their street.
 SOLE_TRADER_KINDS = frozenset({ProviderKind.PERSONAL_ASSISTANT})
 
-Viewer = User | AnonymousUserMixin | None
+# Whoever is looking: a signed-in User, Flask-Login's anonymous user, or None.
+Viewer = object
 
 
 def is_provider_staff(viewer: Viewer, provider: Provider) -> bool:

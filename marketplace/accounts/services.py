@@ -281,6 +281,7 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
     """Create the invited account (and, for a representative, the consented representation)."""
     invitation = open_invitation(token)
     _ensure_email_free(invitation.email)
+    check_new_password(password, email=invitation.email)  # before anything joins the session
     user = User(
         email=invitation.email,
         full_name=full_name.strip() or invitation.full_name,

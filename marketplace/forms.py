@@ -11,7 +11,23 @@ from wtforms import SubmitField
 from marketplace.errors import DomainError
 
 
+def drop_nul(value: Any) -> Any:
+    """NUL characters are never meant and PostgreSQL refuses them in text: take them out."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def strip_whitespace(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
 class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            """Every field of every form drops NUL characters before it is validated."""
+            filters = unbound_field.kwargs.get("filters") or ()
+            unbound_field.kwargs["filters"] = [drop_nul, *filters]
+            return unbound_field.bind(form=form, **options)
+
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def add_domain_error(self, error: DomainError, default_field: str | None = None) -> None:

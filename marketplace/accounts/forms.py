@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from marketplace.accounts.models import TenantKind
-from marketplace.forms import BaseForm
+from marketplace.forms import BaseForm, strip_whitespace
 
 EMAIL_ERRORS = {
     "required": "Enter your email address",
@@ -33,6 +33,7 @@ def email_field(
     return EmailField(
         label,
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
             DataRequired(message=required),
             Length(max=254, message="Email address must be 254 characters or fewer"),

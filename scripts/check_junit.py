@@ -21,8 +21,8 @@ def problems(report: Path, no_skips: bool, properties: list[str]) -> list[str]:
             totals[key] += int(suite.get(key, 0))
         for prop in suite.iter("property"):
             found.add(f"{prop.get('name')}={prop.get('value')}")
-    ran = totals["tests"] - totals["skipped"]
-    issues = [f"{report}: no tests ran"] if ran <= 0 else []
+    passed = totals["tests"] - totals["skipped"] - totals["failures"] - totals["errors"]
+    issues = [f"{report}: no test passed"] if passed <= 0 else []
     if totals["failures"] or totals["errors"]:
         issues.append(f"{report}: {totals['failures']} failed, {totals['errors']} errors")
     if no_skips and totals["skipped"]:

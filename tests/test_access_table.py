@@ -95,6 +95,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/commissioning/holders/invite"):      (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/staff/invite"):        (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/invitations/<int:invitation_id>/withdraw"): (302, 403, 403, 403, 302, 403),  # noqa: E501
+    # Open Referral UK read API (JSON)
+    ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
     # Administrators
     ("GET", "/admin/"):                             (302, 403, 403, 403, 403, 200),
     ("GET", "/admin/tenants/new"):                  (302, 403, 403, 403, 403, 200),

@@ -119,11 +119,17 @@ class Visitor:
     page: Any
     site: LiveSite
     console_errors: list[str] = field(default_factory=list)
+    content_type: str = ""
 
     def goto(self, url: str) -> int:
         self.console_errors.clear()
         response = self.page.goto(url, wait_until="load")
+        self.content_type = response.headers.get("content-type", "") if response else ""
         return int(response.status) if response else 0
+
+    @property
+    def on_html_page(self) -> bool:
+        return self.content_type.startswith("text/html")
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:
         self.goto(self.site.base_url + "/sign-in")

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,16 +177,22 @@ def _record_console(visitor: Visitor, message: Any) -> None:
     own_status = message.text.startswith("Failed to load resource: the server responded")
     if own_status and message.location.get("url") == visitor.page.url:
         return
-    visitor.console_errors.append(message.text)
+    visitor.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+
+class Problems:
+    """Every page's problems, collected so that one test failure lists them all."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def __call__(self, *items: str) -> None:
+        self.found.extend(items)
+
+    def assert_none(self) -> None:
+        assert not self.found, "\n".join(self.found)
 
 
 @pytest.fixture()
-def problems() -> Callable[..., None]:
-    """Collect every page's problems and fail once, listing them all."""
-    found: list[str] = []
-
-    def report(*items: str) -> None:
-        found.extend(items)
-
-    yield report  # type: ignore[misc]
-    assert not found, "\n".join(found)
+def problems() -> Problems:
+    return Problems()

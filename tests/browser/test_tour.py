@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import Visitor
+from tests.browser.conftest import Problems, Visitor
 from tests.test_access_table import ROLES, pages_for
 
 
@@ -20,7 +20,7 @@ def check_page(visitor: Visitor, label: str, report: Callable[..., None]) -> Non
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_a_role_may_open_is_accessible_and_error_free(
-    visitor: Visitor, role: str, problems: Callable[..., None]
+    visitor: Visitor, role: str, problems: Problems
 ) -> None:
     pages = pages_for(role)
     assert pages, f"the access table gives {role} no pages"
@@ -34,10 +34,11 @@ def test_every_page_a_role_may_open_is_accessible_and_error_free(
             problems(f"{label}: status {status}, the access table says 200")
         elif visitor.on_html_page:  # JSON (the Open Referral API) has no page to check
             check_page(visitor, label, problems)
+    problems.assert_none()
 
 
 def test_a_form_error_shows_the_error_summary_and_moves_focus_to_it(
-    visitor: Visitor, problems: Callable[..., None]
+    visitor: Visitor, problems: Problems
 ) -> None:
     visitor.goto(visitor.site.base_url + "/sign-in")
     visitor.page.locator("input[name=email]").fill("someone@example.org")
@@ -54,13 +55,13 @@ def test_a_form_error_shows_the_error_summary_and_moves_focus_to_it(
     link = summary.locator("a").first
     assert link.get_attribute("href") == "#password"
     check_page(visitor, "anonymous sign-in with an error", problems)
+    problems.assert_none()
 
 
-def test_a_page_that_is_not_there_is_accessible(
-    visitor: Visitor, problems: Callable[..., None]
-) -> None:
+def test_a_page_that_is_not_there_is_accessible(visitor: Visitor, problems: Problems) -> None:
     assert visitor.goto(visitor.site.base_url + "/no-such-page") == 404
     check_page(visitor, "anonymous not found", problems)
+    problems.assert_none()
 
 
 def test_the_harness_reports_what_axe_finds(visitor: Visitor) -> None:

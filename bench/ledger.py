@@ -68,16 +68,15 @@ def main() -> None:
         problems = ledger.verify()
         verify_ms = (time.perf_counter() - t0) * 1000
     latencies.sort()
-    print(
-        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
-    )
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    print(f"machine: {platform.machine()}, {python}")
     print(f"database: {url.split(':', 1)[0]}")
-    print(
-        f"transfers: {args.transfers} in {elapsed:.2f} s = {args.transfers / elapsed:.0f} per second"
-    )
+    rate = args.transfers / elapsed
+    print(f"transfers: {args.transfers} in {elapsed:.2f} s = {rate:.0f} per second")
     print(
         f"per transfer (ms): p50 {statistics.median(latencies):.2f}, "
-        f"p95 {latencies[int(len(latencies) * 0.95)]:.2f}, p99 {latencies[int(len(latencies) * 0.99)]:.2f}"
+        f"p95 {latencies[int(len(latencies) * 0.95)]:.2f}, "
+        f"p99 {latencies[int(len(latencies) * 0.99)]:.2f}"
     )
     print(f"verify: {verify_ms:.1f} ms, discrepancies: {len(problems)}")
 

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from marketplace import PROJECT_ROOT
@@ -48,12 +47,12 @@ def row_counts() -> dict[str, int]:
 
 
 def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
-    runner = CliRunner()
-    first = runner.invoke(app.cli, ["demo", "load"])
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     counts = row_counts()
 
-    second = runner.invoke(app.cli, ["demo", "load"])
+    second = runner.invoke(args=["demo", "load"])
 
     assert second.exit_code == 0, second.output
     db.session.expire_all()
@@ -64,7 +63,7 @@ def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
 
 
 def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx):
-    result = CliRunner().invoke(app.cli, ["demo", "load"])
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
     rows = re.findall(r"^.*?(\S+@demo\.care-marketplace\.example)\s+(\S+)$", result.output, re.M)
     assert len(rows) == 6
     client = app.test_client()
@@ -195,9 +194,8 @@ def _public_words() -> set[str]:
 
 
 def test_create_admin_asks_for_the_password_twice_and_makes_an_admin(app, app_ctx):
-    result = CliRunner().invoke(
-        app.cli,
-        ["accounts", "create-admin", "Boss@Example.org", "Ada Admin"],
+    result = app.test_cli_runner().invoke(
+        args=["accounts", "create-admin", "Boss@Example.org", "Ada Admin"],
         input="a long admin password\na long admin password\n",
     )
     assert result.exit_code == 0, result.output
@@ -207,13 +205,13 @@ def test_create_admin_asks_for_the_password_twice_and_makes_an_admin(app, app_ct
 
 
 def test_create_admin_refuses_a_weak_password_or_a_taken_email(app, app_ctx):
-    runner = CliRunner()
+    runner = app.test_cli_runner()
     weak = runner.invoke(
-        app.cli, ["accounts", "create-admin", "a@example.org", "A"], input="short\nshort\n"
+        args=["accounts", "create-admin", "a@example.org", "A"], input="short\nshort\n"
     )
     assert weak.exit_code != 0 and "10 characters" in weak.output
     good = "a long admin password\n" * 2
-    runner.invoke(app.cli, ["accounts", "create-admin", "a@example.org", "A"], input=good)
-    again = runner.invoke(app.cli, ["accounts", "create-admin", "A@example.org", "B"], input=good)
+    runner.invoke(args=["accounts", "create-admin", "a@example.org", "A"], input=good)
+    again = runner.invoke(args=["accounts", "create-admin", "A@example.org", "B"], input=good)
     assert again.exit_code != 0 and "already exists" in again.output
     assert db.session.scalar(select(func.count(User.id))) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from marketplace.directory.models import Category
@@ -34,7 +33,7 @@ def test_loading_brings_a_changed_name_back(app_ctx):
 
 
 def test_load_taxonomy_command(app):
-    result = CliRunner().invoke(app.cli, ["directory", "load-taxonomy"])
+    result = app.test_cli_runner().invoke(args=["directory", "load-taxonomy"])
     assert result.exit_code == 0, result.output
     assert "added" in result.output
 

@@ -17,9 +17,7 @@ def test_postcodes_are_written_the_usual_way(typed, normal):
     assert normalise(typed) == normal
 
 
-@pytest.mark.parametrize(
-    "typed", ["", "   ", "12345", "OL1 1A", "HELLO WORLD", "OL1 1AAA"]
-)
+@pytest.mark.parametrize("typed", ["", "   ", "12345", "OL1 1A", "HELLO WORLD", "OL1 1AAA"])
 def test_malformed_postcodes_are_refused_with_a_message(typed):
     with pytest.raises(PostcodeError) as caught:
         normalise(typed)

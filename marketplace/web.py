@@ -55,6 +55,12 @@ def dashboard() -> BaseResponse:
     return redirect(url_for(targets[current_user.role]))
 
 
+@bp.get("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the real icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/accessibility")
 def accessibility() -> str:
     return render_template("main/accessibility.html")

@@ -60,6 +60,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/"):                                   (200, 200, 200, 200, 200, 200),
     ("GET", "/accessibility"):                      (200, 200, 200, 200, 200, 200),
     ("GET", "/data-sources"):                       (200, 200, 200, 200, 200, 200),
+    ("GET", "/favicon.ico"):                        (301, 301, 301, 301, 301, 301),
     ("GET", "/dashboard"):                          (302, 302, 302, 302, 302, 302),
     ("GET", "/listings/<int:listing_id>"):          (200, 200, 200, 200, 200, 200),
     ("GET", "/providers/<int:provider_id>"):        (200, 200, 200, 200, 200, 200),

@@ -128,12 +128,14 @@ def test_verify_command_passes_on_a_whole_ledger(accounts, app):
 def test_concurrent_spending_never_overdraws_a_pot_on_postgresql(accounts, app):
     funding, available, held = accounts
     fund(funding, available, 10_000)
+    # Ids read here: the threads must not touch this thread's session or its objects.
+    available_id, held_id = available.id, held.id
     outcomes: list[str] = []
 
     def spend(n: int) -> None:
         with app.app_context():
-            source = db.session.get(LedgerAccount, available.id)
-            target = db.session.get(LedgerAccount, held.id)
+            source = db.session.get(LedgerAccount, available_id)
+            target = db.session.get(LedgerAccount, held_id)
             try:
                 ledger.transfer(
                     source,
@@ -158,5 +160,5 @@ def test_concurrent_spending_never_overdraws_a_pot_on_postgresql(accounts, app):
         thread.join(timeout=30)
     db.session.expire_all()
     assert outcomes.count("paid") == 3 and outcomes.count("refused") == 5
-    assert db.session.get(LedgerAccount, available.id).balance_pence == 1_000
+    assert db.session.get(LedgerAccount, available_id).balance_pence == 1_000
     assert ledger.verify() == []

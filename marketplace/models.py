@@ -8,6 +8,7 @@ from marketplace.directory.models import (
     Category,
     Listing,
     Provider,
+    ProviderBankDetails,
     ProviderMember,
 )
 from marketplace.mail import OutboundEmail
@@ -26,6 +27,7 @@ __all__ = [
     "Listing",
     "OutboundEmail",
     "Provider",
+    "ProviderBankDetails",
     "ProviderMember",
     "Representation",
     "Tenant",

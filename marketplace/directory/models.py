@@ -303,3 +303,35 @@ class AvailabilityException(db.Model):  # type: ignore[name-defined]
     listing: Mapped[Listing] = relationship(back_populates="exceptions")
 
     __table_args__ = (CheckConstraint("starts_on <= ends_on", name="range_order"),)
+
+
+class ProviderBankDetails(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """Where a council's payment run pays a provider that does not use Stripe Connect.
+
+    Shown only masked (last digits) outside the payment-run file itself.
+    """
+
+    __tablename__ = "provider_bank_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), unique=True
+    )
+    account_name: Mapped[str] = mapped_column(String(140))
+    sort_code: Mapped[str] = mapped_column(String(6))  # six digits, no dashes
+    account_number: Mapped[str] = mapped_column(String(8))  # eight digits
+
+    provider: Mapped[Provider] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("length(sort_code) = 6", name="sort_code_length"),
+        CheckConstraint("length(account_number) = 8", name="account_number_length"),
+    )
+
+    @property
+    def masked_account_number(self) -> str:
+        return "****" + self.account_number[-4:]
+
+    @property
+    def masked_sort_code(self) -> str:
+        return "**-**-" + self.sort_code[-2:]

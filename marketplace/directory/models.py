@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Tenant, User
 from marketplace.extensions import db
-from marketplace.models_base import TimestampMixin, UTCDateTime
+from marketplace.models_base import TimestampMixin, UTCDateTime, utcnow
 
 
 class ProviderKind(enum.StrEnum):
@@ -238,6 +238,9 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
     # Share of the price charged when a holder cancels inside the notice period, in basis points.
     cancellation_charge_bps: Mapped[int] = mapped_column(Integer, default=0)
     works_bank_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Block price: book `block_quantity` units and pay for `block_pays_for` (10 for the price of 8).
+    block_quantity: Mapped[int | None] = mapped_column(Integer)
+    block_pays_for: Mapped[int | None] = mapped_column(Integer)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     provider: Mapped[Provider] = relationship(back_populates="listings")
@@ -263,6 +266,11 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
         ),
         CheckConstraint("cancellation_charge_bps BETWEEN 0 AND 10000", name="charge_range"),
         CheckConstraint("cancellation_notice_hours >= 0", name="notice_not_negative"),
+        CheckConstraint(
+            "block_quantity IS NULL OR block_pays_for IS NULL "
+            "OR (block_pays_for >= 1 AND block_pays_for < block_quantity)",
+            name="block_discount",
+        ),
     )
 
 
@@ -335,3 +343,141 @@ class ProviderBankDetails(TimestampMixin, db.Model):  # type: ignore[name-define
     @property
     def masked_sort_code(self) -> str:
         return "**-**-" + self.sort_code[-2:]
+
+
+# Provider onboarding: the checks a provider sends, its documents, the decisions on them, and
+# an agency's workers.
+
+
+class ProviderChecks(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """What a personal assistant or unregulated provider tells us to prove they are safe to hire.
+
+    One row per provider; the dates drive the expiry warnings and `flask directory expire`.
+    """
+
+    __tablename__ = "provider_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), unique=True
+    )
+    dbs_certificate_number: Mapped[str | None] = mapped_column(String(12))
+    dbs_issued_on: Mapped[date | None] = mapped_column(Date)
+    insurer: Mapped[str | None] = mapped_column(String(200))
+    insurance_expires_on: Mapped[date | None] = mapped_column(Date)
+    right_to_work_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reference_1: Mapped[str | None] = mapped_column(String(300))
+    reference_2: Mapped[str | None] = mapped_column(String(300))
+    cqc_matched: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    provider: Mapped[Provider] = relationship()
+
+
+class DocumentKind(enum.StrEnum):
+    DBS = "dbs"
+    INSURANCE = "insurance"
+    RIGHT_TO_WORK = "right_to_work"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "dbs": "DBS certificate",
+            "insurance": "Public liability insurance",
+            "right_to_work": "Right to work",
+            "other": "Other",
+        }[self.value]
+
+
+class ProviderDocument(db.Model):  # type: ignore[name-defined]
+    """A file a provider uploaded. Stored outside the web root under a random name."""
+
+    __tablename__ = "provider_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DocumentKind] = mapped_column(db.Enum(DocumentKind, native_enum=False, length=20))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    provider: Mapped[Provider] = relationship()
+
+
+class VerificationDecision(db.Model):  # type: ignore[name-defined]
+    """One move of a provider's verification: who, when, from and to which state, and why."""
+
+    __tablename__ = "verification_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    move: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Worker(db.Model):  # type: ignore[name-defined]
+    """A named care worker of an agency, whose weekly availability is kept one by one."""
+
+    __tablename__ = "provider_workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(140))
+    gender: Mapped[WorkerGender | None] = mapped_column(
+        db.Enum(WorkerGender, native_enum=False, length=12)
+    )
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    availability: Mapped[list[WorkerAvailability]] = relationship(
+        back_populates="worker",
+        cascade="all, delete-orphan",
+        order_by="(WorkerAvailability.weekday, WorkerAvailability.start_time)",
+    )
+
+
+class WorkerAvailability(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "provider_worker_availability"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("provider_workers.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+
+    worker: Mapped[Worker] = relationship(back_populates="availability")
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="worker_weekday_range"),
+        CheckConstraint("start_time < end_time", name="worker_window_order"),
+    )
+
+
+class CqcLocation(db.Model):  # type: ignore[name-defined]
+    """A location from the CQC care directory, imported by `flask directory import-cqc`."""
+
+    __tablename__ = "cqc_locations"
+
+    location_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str] = mapped_column(String(10))
+    provider_id: Mapped[str | None] = mapped_column(String(20))
+    provider_name: Mapped[str | None] = mapped_column(String(300))
+    local_authority: Mapped[str | None] = mapped_column(String(100))

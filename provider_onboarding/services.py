@@ -19,6 +19,7 @@ from marketplace.accounts.services import (
     find_user_by_email,
     normalise_email,
 )
+from marketplace.directory import cqc
 from marketplace.directory.models import (
     Listing,
     Provider,
@@ -89,8 +90,8 @@ def normalise_postcode(text: str) -> str:
 def register_provider(details: Registration) -> tuple[User, Provider]:
     """Create the person's account (role provider), their unverified provider and their ownership of
     it, with an audit row. Raises DomainError naming the field when the email is taken, the password
-    is weak, or the postcode or CQC id is malformed or already registered. Adds nothing on
-    failure."""
+    is weak, the postcode or CQC id is malformed or already registered, or the CQC register's name
+    or postcode for that id differ from those given. Adds nothing on failure."""
     email = normalise_email(details.email)
     postcode = normalise_postcode(details.postcode)
     cqc_id = _check_cqc_id(details.cqc_location_id)
@@ -99,6 +100,10 @@ def register_provider(details: Registration) -> tuple[User, Provider]:
             "An account with this email address already exists. Sign in instead.", field="email"
         )
     check_new_password(details.password, email=email)
+    cqc_record = None
+    if cqc_id is not None:
+        names = [details.legal_name, details.trading_name or ""]
+        cqc_record = cqc.check_location(cqc_id, names, postcode)
     user = User(
         email=email,
         full_name=details.full_name.strip(),
@@ -112,6 +117,8 @@ def register_provider(details: Registration) -> tuple[User, Provider]:
         contact_phone=details.contact_phone.strip(),
         postcode=postcode,
         cqc_location_id=cqc_id,
+        cqc_provider_id=cqc_record.provider_id if cqc_record else None,
+        local_authority=cqc_record.local_authority if cqc_record else None,
         verification_status=VerificationStatus.UNVERIFIED,
     )
     db.session.add_all([user, provider])

@@ -31,6 +31,14 @@ GOOD = {
 }
 
 
+# A real location in the CQC snapshot shipped in data/providers/.
+ASP_HEALTHCARE = {
+    "cqc_location_id": "1-22940471514",
+    "legal_name": "ASP Healthcare Services Limited",
+    "postcode": "gl2 0xe",
+}
+
+
 def form(**changes: Any) -> dict[str, Any]:
     return {**GOOD, **changes}
 
@@ -43,15 +51,16 @@ def counts() -> tuple[int, int, int, int]:
 
 
 def test_provider_registers_and_sees_their_dashboard(client, app_ctx):
-    response = client.post("/provider/register", data=form(cqc_location_id="1-123456789"))
+    response = client.post("/provider/register", data=form(**ASP_HEALTHCARE))
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/provider/")
     user = db.session.scalar(select(User).where(User.email == "sam@example.org"))
     assert user.role == Role.PROVIDER and user.password_hash != GOOD["password"]
     provider = db.session.scalar(select(Provider))
-    assert provider.postcode == "OL1 1AA"
-    assert provider.cqc_location_id == "1-123456789"
+    assert provider.postcode == "GL2 0XE"
+    assert provider.cqc_location_id == "1-22940471514"
+    assert provider.local_authority == "Gloucestershire"
     assert provider.verification_status == VerificationStatus.UNVERIFIED
     assert provider.trading_name is None
     member = db.session.scalar(select(ProviderMember))
@@ -66,7 +75,7 @@ def test_provider_registers_and_sees_their_dashboard(client, app_ctx):
     dashboard = client.get("/provider/")
     page = dashboard.get_data(as_text=True)
     assert dashboard.status_code == 200
-    assert "Sam Physio Ltd" in page and "Not yet checked" in page
+    assert "ASP Healthcare Services Limited" in page and "Not yet checked" in page
     assert "DBS certificate" in page
     assert "You have not listed any services yet" in page
 
@@ -130,3 +139,32 @@ def test_dashboard_needs_a_provider_account(client, make_user, sign_in):
     assert client.get("/provider/").status_code == 302
     sign_in(make_user(Role.HOLDER))
     assert client.get("/provider/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cqc_location_id": "1-99999999999"}, "cannot find this CQC location ID"),
+        ({"legal_name": "Someone Else Ltd"}, "The CQC register names this location"),
+        ({"postcode": "OL1 1AA"}, "different postcode"),
+    ],
+)
+def test_cqc_location_must_match_the_register(client, app_ctx, changes, message):
+    before = counts()
+
+    response = client.post("/provider/register", data=form(**{**ASP_HEALTHCARE, **changes}))
+
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert counts() == before
+
+
+def test_trading_name_may_be_the_one_cqc_knows(client, app_ctx):
+    response = client.post(
+        "/provider/register",
+        data=form(
+            **{**ASP_HEALTHCARE, "legal_name": "ASP Group plc"},
+            trading_name="ASP Healthcare Services",
+        ),
+    )
+    assert response.status_code == 302

@@ -18,10 +18,30 @@ from marketplace.directory.models import (
     WorkerAvailability,
 )
 from marketplace.mail import OutboundEmail
-from marketplace.payments.models import Allocation, LedgerAccount, LedgerTransfer, Pot
+from marketplace.payments.models import (
+    Allocation,
+    ConnectAccount,
+    Hold,
+    LedgerAccount,
+    LedgerTransfer,
+    Payout,
+    PayoutRun,
+    Pot,
+    SpendRefusal,
+    StripeEvent,
+    TopUp,
+)
+from marketplace.search.models import SearchEvent, SearchOutbox
 
 __all__ = [
     "Allocation",
+    "ConnectAccount",
+    "Hold",
+    "Payout",
+    "PayoutRun",
+    "SpendRefusal",
+    "StripeEvent",
+    "TopUp",
     "Pot",
     "AuditEvent",
     "AvailabilityException",
@@ -42,6 +62,10 @@ __all__ = [
     "Worker",
     "WorkerAvailability",
     "Representation",
+    "SearchEvent",
+    "SearchOutbox",
+    "SearchEvent",
+    "SearchOutbox",
     "Tenant",
     "TenantArea",
     "User",

@@ -51,3 +51,25 @@ def allocate(on_date: datetime | None) -> None:
     click.echo(
         f"Paid {len(made)} allocation(s) due by {today:%-d %B %Y}, {format_pence(total)} in all."
     )
+
+
+@payments_cli.command("payout-run")
+def payout_run() -> None:
+    """Pay providers what they are owed: Stripe transfers when STRIPE_API_KEY is set, otherwise
+    a payment run per council (CSV for its finance system) that a commissioner confirms."""
+    from marketplace.extensions import db
+    from marketplace.payments import payouts
+
+    gateway = payouts.gateway()
+    made = gateway.pay_out()
+    db.session.commit()
+    total = sum(p.amount_pence for p in made)
+    if gateway.rail == "stripe":
+        click.echo(f"Sent {len(made)} Stripe transfer(s), {format_pence(total)} in all.")
+        return
+    runs = sorted({p.run_id for p in made if p.run_id is not None})
+    click.echo(
+        f"Made {len(runs)} payment run(s) with {len(made)} payment(s), {format_pence(total)}."
+    )
+    for run_id in runs:
+        click.echo(f"Run {run_id}: download and confirm it at /payments/payout-runs/{run_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -137,9 +137,201 @@ class Allocation(db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
+    # The form's one-time key: a double-clicked "Pay into budget" makes one allocation.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (
         db.UniqueConstraint("pot_id", "period_start", name="uq_allocations_pot_period"),
         CheckConstraint("amount_pence > 0", name="amount_positive"),
     )
+
+
+class HoldStatus(enum.StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+    SETTLED = "settled"
+
+
+class Hold(db.Model):  # type: ignore[name-defined]
+    """Money set aside in a pot for one booking (or occurrence), named by the caller's reference.
+
+    Payments knows nothing of bookings: `reference` is the caller's string, unique per pot.
+    """
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    reference: Mapped[str] = mapped_column(String(120))
+    # Plain words for statements, e.g. "Moorside Care (PA) for 4 hours on Tue 3 Mar".
+    description: Mapped[str] = mapped_column(String(200))
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[HoldStatus] = mapped_column(
+        db.Enum(HoldStatus, native_enum=False, length=20), default=HoldStatus.HELD
+    )
+    settled_pence: Mapped[int] = mapped_column(Integer, default=0)  # paid to the provider
+    fee_pence: Mapped[int] = mapped_column(Integer, default=0)  # kept as the platform fee
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    pot: Mapped[Pot] = relationship()
+    provider = relationship("Provider")
+    category = relationship("Category")
+
+    __table_args__ = (
+        db.UniqueConstraint("pot_id", "reference", name="uq_holds_pot_reference"),
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint("settled_pence + fee_pence <= amount_pence", name="settled_within_hold"),
+    )
+
+
+class RefusalReason(enum.StrEnum):
+    NOT_ENOUGH_MONEY = "not_enough_money"
+    OUTSIDE_PLAN = "outside_plan"
+    ABOVE_CAP = "above_cap"
+    POT_CLOSED = "pot_closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_enough_money": "Not enough money in the budget",
+            "outside_plan": "Not in the support plan",
+            "above_cap": "Above the hourly rate cap",
+            "pot_closed": "Budget closed",
+        }[self.value]
+
+
+class SpendRefusal(db.Model):  # type: ignore[name-defined]
+    """A spend the rules refused. Commissioners read these (e.g. attempted outside-plan spend)."""
+
+    __tablename__ = "spend_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    reason: Mapped[RefusalReason] = mapped_column(
+        db.Enum(RefusalReason, native_enum=False, length=30)
+    )
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    pot: Mapped[Pot] = relationship()
+    provider = relationship("Provider")
+    category = relationship("Category")
+
+
+class TopUpStatus(enum.StrEnum):
+    PENDING = "pending"  # PaymentIntent made, card not yet charged
+    SUCCEEDED = "succeeded"  # Stripe told us by webhook; the pot was credited
+    REFUNDED = "refunded"
+
+
+class TopUp(db.Model):  # type: ignore[name-defined]
+    """A personal top-up of a pot by card, through a Stripe PaymentIntent."""
+
+    __tablename__ = "top_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id"), index=True)
+    paid_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[TopUpStatus] = mapped_column(
+        db.Enum(TopUpStatus, native_enum=False, length=20), default=TopUpStatus.PENDING
+    )
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The form's one-time key: a double-clicked "Pay" makes one PaymentIntent.
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    pot: Mapped[Pot] = relationship()
+
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+
+class StripeEvent(db.Model):  # type: ignore[name-defined]
+    """Every Stripe webhook event we accepted, once: a replay finds its id here and does nothing."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConnectAccount(db.Model):  # type: ignore[name-defined]
+    """A provider's Stripe Connect Express account. Payouts wait until both flags are true."""
+
+    __tablename__ = "connect_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), unique=True)
+    stripe_account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    charges_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def ready(self) -> bool:
+        return self.charges_enabled and self.payouts_enabled
+
+
+class PayoutRail(enum.StrEnum):
+    STRIPE = "stripe"
+    PAYMENT_RUN = "payment_run"
+
+
+class PayoutStatus(enum.StrEnum):
+    PENDING = "pending"  # in a payment run waiting for the commissioner's confirmation
+    PAID = "paid"
+
+
+class PayoutRun(db.Model):  # type: ignore[name-defined]
+    """A file of payments for a council's finance system; paid only when a commissioner confirms."""
+
+    __tablename__ = "payout_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    total_pence: Mapped[int] = mapped_column(Integer, default=0)
+    csv_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    payouts: Mapped[list[Payout]] = relationship(back_populates="run", order_by="Payout.id")
+    confirmed_by = relationship("User")
+
+
+class Payout(db.Model):  # type: ignore[name-defined]
+    """Money leaving a provider's payable: one Stripe Transfer, or one line of a payment run."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    rail: Mapped[PayoutRail] = mapped_column(db.Enum(PayoutRail, native_enum=False, length=20))
+    status: Mapped[PayoutStatus] = mapped_column(
+        db.Enum(PayoutStatus, native_enum=False, length=20), default=PayoutStatus.PENDING
+    )
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    references: Mapped[str] = mapped_column(Text, default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("payout_runs.id"), index=True)
+    stripe_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    run: Mapped[PayoutRun | None] = relationship(back_populates="payouts")
+    provider = relationship("Provider")
+
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)

@@ -9,16 +9,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
 from marketplace.accounts.models import Role, User
-from marketplace.directory.models import Category
+from marketplace.directory.models import Category, Provider
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
+from marketplace.models_base import utcnow
+from marketplace.money import MAX_PENCE, apply_basis_points, format_pence
 from marketplace.payments import ledger
-from marketplace.payments.models import AccountKind, Allocation, LedgerAccount, Pot, PotKind
+from marketplace.payments.models import (
+    AccountKind,
+    Allocation,
+    Hold,
+    HoldStatus,
+    LedgerAccount,
+    Pot,
+    PotKind,
+    RefusalReason,
+    SpendRefusal,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -113,15 +126,21 @@ def create_pot(
 
 
 def _allocate(
-    pot: Pot, amount_pence: int, reason: str, period_start: date | None, actor_id: int | None
+    pot: Pot,
+    amount_pence: int,
+    reason: str,
+    period_start: date | None,
+    actor_id: int | None,
+    request_key: str | None = None,
 ) -> Allocation | None:
-    """One allocation row and its transfer, or None when this period was paid already."""
+    """One allocation row and its transfer, or None when this period (or request) was paid."""
     allocation = Allocation(
         pot_id=pot.id,
         period_start=period_start,
         amount_pence=amount_pence,
         reason=reason,
         created_by_id=actor_id,
+        request_key=request_key,
     )
     try:
         with db.session.begin_nested():
@@ -145,15 +164,26 @@ def _allocate(
     return allocation
 
 
-def fund_pot(commissioner: User, pot: Pot, amount_pence: int, reason: str) -> Allocation:
-    """A one-off payment into a pot, with the commissioner's reason on record."""
+def fund_pot(
+    commissioner: User, pot: Pot, amount_pence: int, reason: str, request_key: str | None = None
+) -> Allocation:
+    """A one-off payment into a pot, with the commissioner's reason on record. The same
+    `request_key` again (a double-clicked form) returns the first allocation and pays nothing."""
     _check_commissioner_of(commissioner, pot.tenant_id)
-    if amount_pence <= 0:
-        raise DomainError("Enter an amount above £0", field="amount")
+    _check_amount(amount_pence)
     if not reason.strip():
         raise DomainError("Enter the reason for this payment", field="reason")
-    allocation = _allocate(pot, amount_pence, reason.strip(), None, commissioner.id)
-    assert allocation is not None  # one-off rows have no period, so never clash
+    if not pot.active:
+        raise DomainError("This budget is closed", field="amount")
+    if request_key:
+        earlier = db.session.scalar(select(Allocation).where(Allocation.request_key == request_key))
+        if earlier is not None:
+            return earlier
+    allocation = _allocate(pot, amount_pence, reason.strip(), None, commissioner.id, request_key)
+    if allocation is None:  # the same request committed a moment ago in another transaction
+        return db.session.scalars(
+            select(Allocation).where(Allocation.request_key == request_key)
+        ).one()
     audit.record(
         "pot.funded",
         "pot",
@@ -199,3 +229,229 @@ def allocate_due(today: date) -> list[Allocation]:
             if allocation is not None:
                 made.append(allocation)
     return made
+
+
+# Holds and settlement: the bookings capability calls these with its own reference string.
+
+
+class SpendRefused(DomainError):
+    """A hold the pot's rules refused. The refusal row is in the session: commit to keep it."""
+
+    def __init__(self, refusal: SpendRefusal) -> None:
+        super().__init__(refusal.message, field="amount")
+        self.refusal = refusal
+
+
+def platform_fee_account() -> LedgerAccount:
+    return ledger.account(AccountKind.PLATFORM_FEES, "platform", None)
+
+
+def payable_account(provider_id: int) -> LedgerAccount:
+    return ledger.account(AccountKind.PAYABLE, "provider", provider_id)
+
+
+def spend_label(provider: Provider, category: Category) -> str:
+    """'Moorside Care (PA)' or 'Moorside Care (Physiotherapy)': who and what, for statements."""
+    what = "PA" if category.is_personal_assistance else category.name
+    return f"{provider.display_name} ({what})"
+
+
+def _refusal_reason(
+    pot: Pot, category: Category, amount_pence: int, hourly_rate_pence: int | None
+) -> tuple[RefusalReason, str] | None:
+    """Why the pot's rules refuse this spend, in words for the holder; None when they allow it."""
+    if not pot.active:
+        return RefusalReason.POT_CLOSED, "This budget is closed, so it cannot pay for bookings"
+    if category.id not in {c.id for c in pot.categories}:
+        return (
+            RefusalReason.OUTSIDE_PLAN,
+            f"Your {pot.kind.label.lower()} cannot pay for {category.name.lower()}: it is not "
+            "in your support plan. Ask your council or NHS contact if you think it should be.",
+        )
+    cap = pot.pa_hourly_cap_pence
+    if category.is_personal_assistance and cap and hourly_rate_pence and hourly_rate_pence > cap:
+        return (
+            RefusalReason.ABOVE_CAP,
+            f"The rate of {format_pence(hourly_rate_pence)} an hour is above the "
+            f"{format_pence(cap)} an hour your budget allows for personal assistants",
+        )
+    available = available_account(pot).balance_pence
+    if available < amount_pence:
+        return RefusalReason.NOT_ENOUGH_MONEY, _not_enough_message(available, amount_pence)
+    return None
+
+
+def _not_enough_message(available_pence: int, amount_pence: int) -> str:
+    return (
+        f"Your budget has {format_pence(available_pence)} available and this needs "
+        f"{format_pence(amount_pence)}, so it cannot be paid for"
+    )
+
+
+def _refuse(
+    pot: Pot,
+    provider: Provider,
+    category: Category,
+    amount_pence: int,
+    reference: str,
+    why: tuple[RefusalReason, str],
+) -> SpendRefused:
+    refusal = SpendRefusal(
+        pot_id=pot.id,
+        tenant_id=pot.tenant_id,
+        provider_id=provider.id,
+        category_id=category.id,
+        reason=why[0],
+        amount_pence=amount_pence,
+        reference=reference[:120],
+        message=why[1][:300],
+    )
+    db.session.add(refusal)
+    db.session.flush()
+    return SpendRefused(refusal)
+
+
+def hold(
+    pot: Pot,
+    amount_pence: int,
+    reference: str,
+    *,
+    provider: Provider,
+    category: Category,
+    description: str,
+    hourly_rate_pence: int | None = None,
+) -> Hold:
+    """Set money aside in `pot` for a booking: available → held. The same reference again returns
+    the first hold (a double-clicked accept moves money once).
+
+    Raises SpendRefused (after adding a SpendRefusal row to the session) when the pot is closed,
+    the category is outside the plan, a PA rate is above the cap or the pot cannot pay; raises
+    DomainError on a bad amount or reference.
+    """
+    _check_amount(amount_pence)
+    if not reference.strip():
+        raise DomainError("A hold needs a reference")
+    existing = db.session.scalar(
+        select(Hold).where(Hold.pot_id == pot.id, Hold.reference == reference)
+    )
+    if existing is not None:
+        return existing
+    why = _refusal_reason(pot, category, amount_pence, hourly_rate_pence)
+    if why is not None:
+        raise _refuse(pot, provider, category, amount_pence, reference, why)
+    made = Hold(
+        pot_id=pot.id,
+        provider_id=provider.id,
+        category_id=category.id,
+        reference=reference,
+        description=f"{spend_label(provider, category)} for {description}"[:200],
+        amount_pence=amount_pence,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(made)
+            db.session.flush()
+            ledger.transfer(
+                available_account(pot),
+                held_account(pot),
+                amount_pence,
+                code="hold",
+                reference=made.description,
+                idempotency_key=f"hold:{made.id}",
+            )
+    except ledger.InsufficientFunds:  # another booking took the money since we looked
+        available = available_account(pot).balance_pence
+        why = (RefusalReason.NOT_ENOUGH_MONEY, _not_enough_message(available, amount_pence))
+        raise _refuse(pot, provider, category, amount_pence, reference, why) from None
+    return made
+
+
+def _check_amount(amount_pence: int) -> None:
+    if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
+        raise DomainError("Enter an amount above £0", field="amount")
+    if amount_pence > MAX_PENCE:
+        raise DomainError("Amount is too large", field="amount")
+
+
+def _lock_hold(held: Hold) -> Hold:
+    """Reload the hold under a row lock so two closes of the same hold queue, not race."""
+    return db.session.scalars(
+        select(Hold)
+        .where(Hold.id == held.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def release(held: Hold) -> Hold:
+    """Give a hold's money back to the pot: held → available. Releasing twice changes nothing;
+    a settled hold cannot be released (raises DomainError)."""
+    held = _lock_hold(held)
+    if held.status == HoldStatus.RELEASED:
+        return held
+    if held.status == HoldStatus.SETTLED:
+        raise DomainError("This has already been paid to the provider, so it cannot be returned")
+    pot = held.pot
+    ledger.transfer(
+        held_account(pot),
+        available_account(pot),
+        held.amount_pence,
+        code="release",
+        reference=f"Returned: {held.description}"[:200],
+        idempotency_key=f"release:{held.id}",
+    )
+    held.status, held.closed_at = HoldStatus.RELEASED, utcnow()
+    return held
+
+
+def fee_bps_for(pot: Pot) -> int:
+    """The tenant's platform fee; when the tenant sets none, the installation's PLATFORM_FEE_BPS."""
+    if pot.tenant.platform_fee_bps:
+        return pot.tenant.platform_fee_bps
+    return int(current_app.config.get("PLATFORM_FEE_BPS") or 0) if has_app_context() else 0
+
+
+def settle(held: Hold, amount_pence: int | None = None) -> Hold:
+    """Pay a hold to the provider: held → provider payable, less the platform fee (held →
+    platform fees). `amount_pence` below the hold (e.g. a late cancellation charge) returns the
+    rest to the pot. Settling twice changes nothing; a released hold cannot be settled."""
+    held = _lock_hold(held)
+    if held.status == HoldStatus.SETTLED:
+        return held
+    if held.status == HoldStatus.RELEASED:
+        raise DomainError("This booking's money was returned to the budget, so it cannot be paid")
+    amount = held.amount_pence if amount_pence is None else amount_pence
+    if not isinstance(amount, int) or amount < 0 or amount > held.amount_pence:
+        raise DomainError("The amount to pay must be between £0 and the amount set aside")
+    pot = held.pot
+    fee = apply_basis_points(amount, fee_bps_for(pot))
+    if amount - fee > 0:
+        ledger.transfer(
+            held_account(pot),
+            payable_account(held.provider_id),
+            amount - fee,
+            code="settlement",
+            reference=held.description,
+            idempotency_key=f"settle:{held.id}",
+        )
+    if fee > 0:
+        ledger.transfer(
+            held_account(pot),
+            platform_fee_account(),
+            fee,
+            code="platform_fee",
+            reference=f"Service fee: {held.description}"[:200],
+            idempotency_key=f"fee:{held.id}",
+        )
+    if amount < held.amount_pence:
+        ledger.transfer(
+            held_account(pot),
+            available_account(pot),
+            held.amount_pence - amount,
+            code="release",
+            reference=f"Returned: {held.description}"[:200],
+            idempotency_key=f"release:{held.id}",
+        )
+    held.status, held.closed_at = HoldStatus.SETTLED, utcnow()
+    held.settled_pence, held.fee_pence = amount - fee, fee
+    return held

@@ -1,0 +1,161 @@
+"""Forms for pots, funding and top-ups. Amounts are typed in pounds and parsed to pence."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from marketplace.forms import BaseForm, strip_whitespace
+from marketplace.money import MoneyError, parse_pounds
+from marketplace.payments.models import PotKind
+
+# A single payment into a budget or a card top-up above this is almost certainly a typing slip.
+LARGEST_SINGLE_PAYMENT_PENCE = 10_000_000  # £100,000
+
+
+def pounds_field(label: str, *, required: bool = True, hint: str = "") -> StringField:
+    validators: list[Any] = [DataRequired(message="Enter an amount in pounds, for example 12.50")]
+    if not required:
+        validators = [Optional()]
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[*validators, Length(max=20, message="Enter an amount in pounds")],
+        description=hint,
+        render_kw={"inputmode": "decimal", "spellcheck": "false"},
+    )
+
+
+def pence_of(field: Any, *, allow_zero: bool = False) -> int:
+    """Parse a pounds field; raise ValidationError with the reason fit to show."""
+    try:
+        pence = parse_pounds(field.data or "")
+    except MoneyError as error:
+        raise ValidationError(str(error)) from None
+    if pence == 0 and not allow_zero:
+        raise ValidationError("Enter an amount above £0")
+    if pence > LARGEST_SINGLE_PAYMENT_PENCE:
+        raise ValidationError("Amount must be £100,000 or less")
+    return pence
+
+
+class OnceForm(BaseForm):
+    """A form whose hidden one-time key lets the service treat a double-click as one request."""
+
+    request_key = HiddenField()
+
+    def fresh(self) -> OnceForm:
+        if not self.request_key.data:
+            self.request_key.data = secrets.token_urlsafe(24)
+        return self
+
+    def validate_request_key(self, field: Any) -> None:
+        if not field.data or len(field.data) > 64:
+            raise ValidationError("This form has expired. Go back and try again.")
+
+
+class FundPotForm(OnceForm):
+    amount = pounds_field("Amount to pay in, in pounds", hint="For example, 250.00")
+    reason = StringField(
+        "Reason for this payment",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the reason for this payment"),
+            Length(max=200, message="Reason must be 200 characters or fewer"),
+        ],
+        description="For example, equipment agreed at the support plan review",
+    )
+    submit = SubmitField("Pay into budget", widget=GovSubmitInput())
+
+    def validate_amount(self, field: Any) -> None:
+        self.amount_pence = pence_of(field)
+
+
+class TopUpForm(OnceForm):
+    amount = pounds_field("Amount to add, in pounds", hint="For example, 50.00")
+    submit = SubmitField("Continue to card payment", widget=GovSubmitInput())
+
+    def validate_amount(self, field: Any) -> None:
+        self.amount_pence = pence_of(field)
+
+
+SCHEDULES = [
+    ("28", "Every four weeks"),
+    ("7", "Every week"),
+    ("14", "Every two weeks"),
+    ("0", "No schedule: I will pay in one-off amounts"),
+]
+
+
+class PotForm(BaseForm):
+    kind = RadioField(
+        "Kind of budget",
+        widget=GovRadioInput(),
+        choices=[(k.value, k.label) for k in PotKind],
+        validators=[InputRequired(message="Choose the kind of budget")],
+    )
+    support_plan_reference = StringField(
+        "Support plan reference",
+        widget=GovTextInput(),
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the support plan reference"),
+            Length(max=60, message="Support plan reference must be 60 characters or fewer"),
+        ],
+    )
+    categories = SelectMultipleField(
+        "What this budget may pay for",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[InputRequired(message="Choose at least one kind of support")],
+        description="Only what the support plan allows",
+    )
+    allocation = pounds_field(
+        "Amount paid in each period, in pounds", required=False, hint="Leave empty for none"
+    )
+    every_days = RadioField(
+        "How often",
+        widget=GovRadioInput(),
+        choices=SCHEDULES,
+        default="28",
+        validators=[InputRequired(message="Choose how often money is paid in")],
+    )
+    starts_on = DateField(
+        "First payment date",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        description="For example, 1 4 2027",
+        validators=[InputRequired(message="Enter the first payment date as a real date")],
+    )
+    pa_hourly_cap = pounds_field(
+        "Most this budget pays a personal assistant per hour, in pounds",
+        required=False,
+        hint="Leave empty for no cap",
+    )
+    submit = SubmitField("Set up budget", widget=GovSubmitInput())
+
+    def validate_allocation(self, field: Any) -> None:
+        self.allocation_pence = pence_of(field, allow_zero=True) if field.data else 0
+
+    def validate_pa_hourly_cap(self, field: Any) -> None:
+        self.pa_hourly_cap_pence = pence_of(field) if field.data else None

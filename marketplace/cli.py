@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from marketplace.demo import demo_cli
     from marketplace.directory.cli import directory_cli
     from marketplace.payments.cli import payments_cli
+    from marketplace.search.cli import search_cli
 
-    for group in (mail_cli, accounts_cli, demo_cli, directory_cli, payments_cli):
+    for group in (mail_cli, accounts_cli, demo_cli, directory_cli, payments_cli, search_cli):
         app.cli.add_command(group)

@@ -66,6 +66,8 @@ __all__ = [
     "SearchOutbox",
     "SearchEvent",
     "SearchOutbox",
+    "SearchEvent",
+    "SearchOutbox",
     "Tenant",
     "TenantArea",
     "User",

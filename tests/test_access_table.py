@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 
 import pytest
 from flask import Flask
@@ -35,15 +35,20 @@ from marketplace.accounts.models import (
     User,
 )
 from marketplace.directory.models import (
+    AvailabilityException,
+    AvailabilityRule,
     DeliveryMode,
+    DocumentKind,
     Listing,
     ListingStatus,
     PriceUnit,
     Provider,
     ProviderKind,
     ProviderMember,
+    ProviderDocument,
     ProviderMemberRole,
     VerificationStatus,
+    Worker,
 )
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -64,6 +69,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/dashboard"):                          (302, 302, 302, 302, 302, 302),
     ("GET", "/listings/<int:listing_id>"):          (200, 200, 200, 200, 200, 200),
     ("GET", "/providers/<int:provider_id>"):        (200, 200, 200, 200, 200, 200),
+    ("GET", "/search"):                             (200, 200, 200, 200, 200, 200),
+    ("GET", "/search.json"):                        (200, 200, 200, 200, 200, 200),
     # Signing in, passwords, invitations
     ("GET", "/sign-in"):                            (200, 302, 302, 302, 302, 302),
     ("POST", "/sign-in"):                           (400, 302, 302, 302, 302, 302),
@@ -90,6 +97,37 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/provider/register"):                  (200, 200, 200, 200, 200, 200),
     ("POST", "/provider/register"):                 (400, 400, 400, 400, 400, 400),
     ("GET", "/provider/"):                          (302, 403, 403, 200, 403, 403),
+    ("GET", "/provider/checks"):                    (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/checks"):                   (302, 403, 403, 400, 403, 403),
+    ("POST", "/provider/checks/submit"):            (302, 403, 403, 302, 403, 403),
+    ("GET", "/provider/documents"):                 (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/documents"):                (302, 403, 403, 400, 403, 403),
+    # The world's document has no file on disk; tests/provider_onboarding/test_documents.py
+    # checks who may download a real one.
+    ("GET", "/provider/documents/<int:document_id>"):          (302, 403, 403, 404, 404, 404),
+    ("POST", "/provider/documents/<int:document_id>/delete"):  (302, 403, 403, 302, 403, 403),
+    ("GET", "/provider/listings/new"):              (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/listings/new"):             (302, 403, 403, 400, 403, 403),
+    ("GET", "/provider/listings/<int:listing_id>/edit"):          (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/listings/<int:listing_id>/edit"):         (302, 403, 403, 400, 403, 403),
+    ("GET", "/provider/listings/<int:listing_id>/availability"):  (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/listings/<int:listing_id>/availability"): (302, 403, 403, 400, 403, 403),
+    ("POST", "/provider/listings/<int:listing_id>/availability/<int:rule_id>/delete"): (302, 403, 403, 302, 403, 403),  # noqa: E501
+    ("POST", "/provider/listings/<int:listing_id>/days-off"):     (302, 403, 403, 400, 403, 403),
+    ("POST", "/provider/listings/<int:listing_id>/days-off/<int:exception_id>/delete"): (302, 403, 403, 302, 403, 403),  # noqa: E501
+    ("POST", "/provider/listings/<int:listing_id>/publish"):      (302, 403, 403, 302, 403, 403),
+    ("POST", "/provider/listings/<int:listing_id>/unpublish"):    (302, 403, 403, 302, 403, 403),
+    ("GET", "/provider/bank-details"):              (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/bank-details"):             (302, 403, 403, 400, 403, 403),
+    ("GET", "/provider/team"):                      (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/team/staff"):               (302, 403, 403, 400, 403, 403),
+    ("POST", "/provider/team/workers"):             (302, 403, 403, 400, 403, 403),
+    ("GET", "/provider/team/workers/<int:worker_id>"):   (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/team/workers/<int:worker_id>"):  (302, 403, 403, 400, 403, 403),
+    # Checking providers: commissioners (their own tenant's) and admins
+    ("GET", "/provider/verification/"):             (302, 403, 403, 403, 200, 200),
+    ("GET", "/provider/verification/<int:provider_id>"):   (302, 403, 403, 403, 200, 200),
+    ("POST", "/provider/verification/<int:provider_id>"):  (302, 403, 403, 403, 400, 400),
     # Commissioners
     ("GET", "/commissioning/"):                     (302, 403, 403, 403, 200, 403),
     ("GET", "/commissioning/holders/<int:holder_id>"):  (302, 403, 403, 403, 200, 403),
@@ -122,6 +160,8 @@ class World:
     invitation: Invitation
     invitation_token: str
     reset_token: str
+    # Ids of onboarding objects (availability, days off, workers, documents) by URL parameter.
+    more_ids: dict[str, int] = field(default_factory=dict)
 
     def url_values(self) -> dict[str, object]:
         return {
@@ -133,6 +173,7 @@ class World:
             "representation_id": self.representation.id,
             "invitation_id": self.invitation.id,
             "token": self.invitation_token,
+            **self.more_ids,
         }
 
     def url_for_rule(self, rule: Rule) -> str:
@@ -190,6 +231,7 @@ def build_world() -> World:
         legal_name="Moorside Home Care Ltd",
         verification_status=VerificationStatus.VERIFIED,
         postcode="OL1 1AA",
+        tenant_id=tenant.id,
     )
     db.session.add(provider)
     db.session.flush()
@@ -232,7 +274,36 @@ def build_world() -> World:
     reset_token = services._reset_serializer().dumps(
         {"id": holder.id, "fp": services._password_fingerprint(holder)}
     )
-    return World(users, tenant, provider, listing, representation, invitation, token, reset_token)
+    more_ids = _onboarding_objects(provider, listing, users["provider"])
+    return World(
+        users, tenant, provider, listing, representation, invitation, token, reset_token, more_ids
+    )
+
+
+def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> dict[str, int]:
+    rule = AvailabilityRule(weekday=0, start_time=time(9), end_time=time(12))
+    days_off = AvailabilityException(starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 2))
+    listing.availability.append(rule)
+    listing.exceptions.append(days_off)
+    worker = Worker(provider_id=provider.id, name="Pat Worker", languages=[])
+    document = ProviderDocument(
+        provider_id=provider.id,
+        kind=DocumentKind.DBS,
+        original_name="dbs.pdf",
+        stored_name=secrets.token_hex(16),
+        content_type="application/pdf",
+        size_bytes=5,
+        sha256="0" * 64,
+        uploaded_by_id=owner.id,
+    )
+    db.session.add_all([worker, document])
+    db.session.commit()
+    return {
+        "rule_id": rule.id,
+        "exception_id": days_off.id,
+        "worker_id": worker.id,
+        "document_id": document.id,
+    }
 
 
 def routes(app: Flask) -> list[tuple[str, str, Rule]]:

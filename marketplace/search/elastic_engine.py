@@ -1,0 +1,343 @@
+"""The engine at scale: Elasticsearch (official client 9.x) or OpenSearch (opensearch-py).
+
+Both clients get the same request bodies, built by `mapping()` and `search_body()`. The live
+index is an alias; a rebuild fills a new versioned index and moves the alias in one atomic
+update. Timeouts and retries are set here; any client or transport error becomes
+SearchUnavailable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from marketplace.search.documents import SCHEMA_VERSION, Document
+from marketplace.search.geo import Point, miles_between
+from marketplace.search.interfaces import SearchUnavailable
+from marketplace.search.query import (
+    PRICE_BANDS,
+    Alternative,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    allowed_edits,
+    empty_facets,
+)
+
+TIMEOUT_SECONDS = 2.0
+RETRIES = 2
+BULK_CHUNK = 1000
+TEXT_FIELDS = ["title^3", "category_names^2", "specialisms^2", "provider_name^1.5", "description"]
+KEYWORDS = ("categories", "kind", "languages", "gender", "cqc_rating", "slots", "delivery_mode",
+            "price_unit")  # fmt: skip
+SOURCE = ["listing_id", "provider_id", "title", "provider_name", "categories", "price_pence",
+          "price_unit", "location", "delivery_mode"]  # fmt: skip
+# An at-home service reaches the person only within the miles it travels (metres in painless).
+REACH_SCRIPT = (
+    "doc['travel_radius_miles'].value * 1609.344 >= "
+    "doc['location'].arcDistance(params.lat, params.lon)"
+)
+
+
+def mapping() -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        name: {"type": "text"}
+        for name in ("title", "description", "provider_name", "category_names", "specialisms")
+    }
+    properties.update({name: {"type": "keyword"} for name in KEYWORDS})
+    properties.update(
+        {
+            "listing_id": {"type": "integer"},
+            "provider_id": {"type": "integer"},
+            "price_pence": {"type": "integer"},
+            "location": {"type": "geo_point"},
+            "travel_radius_miles": {"type": "float"},
+            "accessible": {"type": "boolean"},
+            "verified": {"type": "boolean"},
+        }
+    )
+    return {
+        "settings": {"number_of_shards": 1},
+        "mappings": {"_meta": {"schema_version": SCHEMA_VERSION}, "properties": properties},
+    }
+
+
+def to_source(doc: Document) -> dict[str, Any]:
+    source = {k: v for k, v in doc.items() if k not in ("latitude", "longitude")}
+    if doc["latitude"] is not None:
+        source["location"] = {"lat": doc["latitude"], "lon": doc["longitude"]}
+    source["travel_radius_miles"] = doc["travel_radius_miles"] or 0.0
+    return source
+
+
+# The search request
+
+
+def search_body(query: SearchQuery) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": _text(query), "filter": _filters(query)}},
+        "aggs": _aggregations(),
+        "sort": _sort(query),
+        "from": (query.page - 1) * query.per_page,
+        "size": query.per_page,
+        "track_total_hits": True,
+        "_source": SOURCE,
+        "highlight": {
+            "encoder": "html",
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "description": {"fragment_size": 200, "number_of_fragments": 1},
+            },
+        },
+    }
+    return body
+
+
+def _text(query: SearchQuery) -> list[dict[str, Any]]:
+    clauses = [
+        {"bool": {"should": [_alternative(a) for a in clause], "minimum_should_match": 1}}
+        for clause in query.clauses
+    ]
+    return clauses or [{"match_all": {}}]
+
+
+def _alternative(words: Alternative) -> dict[str, Any]:
+    return {
+        "bool": {
+            "must": [
+                {
+                    "multi_match": {
+                        "query": word,
+                        "fields": TEXT_FIELDS,
+                        "fuzziness": allowed_edits(word),
+                    }
+                }
+                for word in words
+            ]
+        }
+    }
+
+
+def _filters(query: SearchQuery) -> list[dict[str, Any]]:
+    filters: list[dict[str, Any]] = []
+    for name, values in (
+        ("categories", query.categories),
+        ("kind", query.kinds),
+        ("languages", query.languages),
+        ("gender", (query.gender,) if query.gender else ()),
+        ("cqc_rating", query.cqc_ratings),
+        ("slots", (query.slot,) if query.slot else ()),
+    ):
+        if values:
+            filters.append({"terms": {name: list(values)}})
+    if query.accessible:
+        filters.append({"term": {"accessible": True}})
+    if query.verified_only:
+        filters.append({"term": {"verified": True}})
+    if query.max_price_pence is not None:
+        filters.append({"range": {"price_pence": {"lte": query.max_price_pence}}})
+    if query.place is not None:
+        filters.append(_near(query))
+    return filters
+
+
+def _near(query: SearchQuery) -> dict[str, Any]:
+    """Online services; venues within the radius; at-home services within the radius that
+    travel as far as the person."""
+    assert query.place is not None
+    point = {"lat": query.place.point.latitude, "lon": query.place.point.longitude}
+    located: list[dict[str, Any]] = [{"exists": {"field": "location"}}]
+    if query.radius_miles is not None:
+        located = [{"geo_distance": {"distance": f"{query.radius_miles}mi", "location": point}}]
+    reach = {"script": {"script": {"source": REACH_SCRIPT, "lang": "painless", "params": point}}}
+    at_home = {"term": {"delivery_mode": "at_home"}}
+    return {
+        "bool": {
+            "should": [
+                {"term": {"delivery_mode": "online"}},
+                {"bool": {"filter": [{"term": {"delivery_mode": "venue"}}, *located]}},
+                {"bool": {"filter": [at_home, *located, reach]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _aggregations() -> dict[str, Any]:
+    return {
+        "category": {"terms": {"field": "categories", "size": 50}},
+        "kind": {"terms": {"field": "kind", "size": 20}},
+        "language": {"terms": {"field": "languages", "size": 50}},
+        "price_band": {
+            "range": {
+                "field": "price_pence",
+                "ranges": [
+                    {"key": key, "from": low, **({"to": high} if high < 10**9 else {})}
+                    for key, _, low, high in PRICE_BANDS
+                ],
+            }
+        },
+    }
+
+
+def _sort(query: SearchQuery) -> list[Any]:
+    by_distance: list[Any] = []
+    if query.place is not None:
+        point = {"lat": query.place.point.latitude, "lon": query.place.point.longitude}
+        by_distance = [{"_geo_distance": {"location": point, "order": "asc", "unit": "mi"}}]
+    if query.sort == "distance":
+        return [*by_distance, "_score", {"listing_id": "asc"}]
+    if query.sort == "price":
+        return [{"price_pence": "asc"}, "_score", {"listing_id": "asc"}]
+    return ["_score", *by_distance, {"listing_id": "asc"}]
+
+
+def read_results(response: Mapping[str, Any], query: SearchQuery) -> SearchResults:
+    hits = [_hit(raw, query) for raw in response["hits"]["hits"]]
+    facets = empty_facets()
+    aggregations = response.get("aggregations", {})
+    for name in ("category", "kind", "language", "price_band"):
+        for bucket in aggregations.get(name, {}).get("buckets", []):
+            if bucket["doc_count"]:
+                facets[name][str(bucket["key"])] = bucket["doc_count"]
+    return SearchResults(int(response["hits"]["total"]["value"]), hits, facets)
+
+
+def _hit(raw: Mapping[str, Any], query: SearchQuery) -> Hit:
+    source = raw["_source"]
+    distance = None
+    location = source.get("location")
+    if query.place is not None and location and source.get("delivery_mode") != "online":
+        distance = miles_between(query.place.point, Point(location["lat"], location["lon"]))
+    marked = raw.get("highlight", {})
+    return Hit(
+        listing_id=int(source["listing_id"]),
+        title=source["title"],
+        provider_id=int(source["provider_id"]),
+        provider_name=source["provider_name"],
+        categories=list(source.get("categories") or []),
+        price_pence=int(source["price_pence"]),
+        price_unit=source["price_unit"],
+        distance_miles=distance,
+        score=float(raw.get("_score") or 0.0),
+        highlights={name: "".join(parts[:1]) for name, parts in marked.items()},
+    )
+
+
+# The engine
+
+
+class ElasticEngine:
+    def __init__(self, client: Any, errors: tuple[type[BaseException], ...], name: str,
+                 prefix: str = "") -> None:  # fmt: skip
+        self.client = client
+        self.errors = errors
+        self.name = name
+        self.alias = f"{prefix}listings"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ElasticEngine:
+        if config.get("ELASTICSEARCH_URL"):
+            return cls.elasticsearch(config["ELASTICSEARCH_URL"])
+        return cls.opensearch(config["OPENSEARCH_URL"])
+
+    @classmethod
+    def elasticsearch(cls, url: str, prefix: str = "") -> ElasticEngine:
+        import elastic_transport
+        from elasticsearch import ApiError, Elasticsearch
+
+        client = Elasticsearch(
+            url, request_timeout=TIMEOUT_SECONDS, max_retries=RETRIES, retry_on_timeout=True
+        )
+        return cls(client, (ApiError, elastic_transport.TransportError), "elasticsearch", prefix)
+
+    @classmethod
+    def opensearch(cls, url: str, prefix: str = "") -> ElasticEngine:
+        from opensearchpy import OpenSearch
+        from opensearchpy.exceptions import OpenSearchException
+
+        client = OpenSearch(
+            hosts=[url], timeout=TIMEOUT_SECONDS, max_retries=RETRIES, retry_on_timeout=True
+        )
+        return cls(client, (OpenSearchException,), "opensearch", prefix)
+
+    def _call(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except self.errors as error:
+            raise SearchUnavailable(f"{self.name}: {error}") from error
+
+    def _new_index(self) -> str:
+        name = f"{self.alias}-v{SCHEMA_VERSION}-{uuid.uuid4().hex[:8]}"
+        self._call(lambda: self.client.indices.create(index=name, body=mapping()))
+        return name
+
+    def ensure_index(self) -> None:
+        if self._call(lambda: self.client.indices.exists_alias(name=self.alias)):
+            return
+        name = self._new_index()
+        actions = [{"add": {"index": name, "alias": self.alias}}]
+        self._call(lambda: self.client.indices.update_aliases(body={"actions": actions}))
+
+    def upsert(self, docs: list[Document]) -> None:
+        self._bulk(self.alias, [op for doc in docs for op in self._index_op(doc)])
+
+    def delete(self, listing_ids: list[int]) -> None:
+        self._bulk(self.alias, [{"delete": {"_id": str(i)}} for i in listing_ids])
+
+    def _index_op(self, doc: Document) -> list[dict[str, Any]]:
+        return [{"index": {"_id": str(doc["listing_id"])}}, to_source(doc)]
+
+    def _bulk(self, index: str, operations: list[dict[str, Any]]) -> None:
+        if not operations:
+            return
+        response = self._call(lambda: self.client.bulk(index=index, body=operations, refresh=True))
+        failed = [
+            item
+            for item in response.get("items", [])
+            for result in item.values()
+            if result.get("status", 200) >= 300 and result.get("status") != 404
+        ]
+        if failed:
+            raise SearchUnavailable(f"{self.name}: {len(failed)} bulk operation(s) failed")
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        response = self._call(lambda: self.client.search(index=self.alias, body=search_body(query)))
+        return read_results(response, query)
+
+    def count(self) -> int:
+        return int(self._call(lambda: self.client.count(index=self.alias))["count"])
+
+    def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None]) -> int:
+        name = self._new_index()
+        added, chunk = 0, []
+        for doc in docs:
+            chunk += self._index_op(doc)
+            if len(chunk) >= 2 * BULK_CHUNK:
+                self._bulk(name, chunk)
+                added, chunk = added + len(chunk) // 2, []
+                progress(BULK_CHUNK)
+        self._bulk(name, chunk)
+        progress(len(chunk) // 2)
+        added += len(chunk) // 2
+        self._swap_alias(name)
+        return added
+
+    def _swap_alias(self, name: str) -> None:
+        old = []
+        if self._call(lambda: self.client.indices.exists_alias(name=self.alias)):
+            old = list(self._call(lambda: self.client.indices.get_alias(name=self.alias)))
+        actions = [{"remove": {"index": index, "alias": self.alias}} for index in old]
+        actions.append({"add": {"index": name, "alias": self.alias}})
+        self._call(lambda: self.client.indices.update_aliases(body={"actions": actions}))
+        for index in old:
+            self._call(lambda index=index: self.client.indices.delete(index=index))
+
+    def drop(self) -> None:
+        """Delete the alias and its indices (tests)."""
+        if self._call(lambda: self.client.indices.exists_alias(name=self.alias)):
+            for index in list(self._call(lambda: self.client.indices.get_alias(name=self.alias))):
+                self._call(lambda index=index: self.client.indices.delete(index=index))

@@ -1,0 +1,71 @@
+"""Search fixtures: an engine per test (tantivy in a temp dir, or osmem through OpenSearch)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from marketplace.directory.taxonomy import categories_by_slug, load_taxonomy
+from marketplace.extensions import db
+from marketplace.search import services
+from marketplace.search.interfaces import SearchEngine
+from marketplace.search.tantivy_engine import TantivyEngine
+
+
+@pytest.fixture(scope="session")
+def osmem_url() -> Iterator[str]:
+    from osmem_server import OsmemServer
+
+    server = OsmemServer.start(addr="127.0.0.1:0", japanese=False)
+    assert server.url.startswith("http://127.0.0.1:")
+    yield server.url
+    server.close()
+
+
+def _use(app: Flask, engine: SearchEngine) -> Iterator[SearchEngine]:
+    previous = app.extensions.get(services.ENGINE_KEY)
+    app.extensions[services.ENGINE_KEY] = engine
+    engine.ensure_index()
+    yield engine
+    if previous is None:
+        app.extensions.pop(services.ENGINE_KEY, None)
+    else:
+        app.extensions[services.ENGINE_KEY] = previous
+
+
+@pytest.fixture(params=["tantivy", "opensearch"])
+def engine(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterator[SearchEngine]:
+    """Each behaviour test runs once per engine."""
+    if request.param == "tantivy":
+        yield from _use(app, TantivyEngine(tmp_path / "tantivy"))
+        return
+    from marketplace.search.elastic_engine import ElasticEngine
+
+    url = request.getfixturevalue("osmem_url")
+    found = ElasticEngine.opensearch(url, prefix=f"t{tmp_path.name[-12:].lower()}")
+    yield from _use(app, found)
+    found.drop()
+
+
+@pytest.fixture()
+def tantivy_engine(app: Flask, tmp_path: Path) -> Iterator[SearchEngine]:
+    yield from _use(app, TantivyEngine(tmp_path / "tantivy"))
+
+
+@pytest.fixture()
+def category(app_ctx: Flask) -> Callable[[str], object]:
+    load_taxonomy()
+    db.session.commit()
+
+    def get(slug: str) -> object:
+        return categories_by_slug([slug])[0]
+
+    return get
+
+
+@pytest.fixture()
+def drain(app_ctx: Flask) -> Callable[[], int]:
+    return services.drain_outbox

@@ -33,11 +33,10 @@ KEYWORDS = ("categories", "kind", "languages", "gender", "cqc_rating", "slots", 
             "price_unit")  # fmt: skip
 SOURCE = ["listing_id", "provider_id", "title", "provider_name", "categories", "price_pence",
           "price_unit", "location", "delivery_mode"]  # fmt: skip
-# An at-home service reaches the person only within the miles it travels (metres in painless).
-REACH_SCRIPT = (
-    "doc['travel_radius_miles'].value * 1609.344 >= "
-    "doc['location'].arcDistance(params.lat, params.lon)"
-)
+# An at-home service reaches a person only within the miles it travels. Without scripts (which
+# OpenSearch-compatible test servers lack) this is a set of bands: "travels at least b miles and
+# is within b miles". Travel radii are whole miles, so this is exact up to 30 miles.
+REACH_BANDS = (*range(1, 31), 35, 40, 45, 50, 60, 70, 80, 90, 100, 125, 150, 175, 200)
 
 
 def mapping() -> dict[str, Any]:
@@ -149,17 +148,30 @@ def _near(query: SearchQuery) -> dict[str, Any]:
     travel as far as the person."""
     assert query.place is not None
     point = {"lat": query.place.point.latitude, "lon": query.place.point.longitude}
-    located: list[dict[str, Any]] = [{"exists": {"field": "location"}}]
-    if query.radius_miles is not None:
-        located = [{"geo_distance": {"distance": f"{query.radius_miles}mi", "location": point}}]
-    reach = {"script": {"script": {"source": REACH_SCRIPT, "lang": "painless", "params": point}}}
-    at_home = {"term": {"delivery_mode": "at_home"}}
+    radius = query.radius_miles
+    venue: dict[str, Any] = {"exists": {"field": "location"}}
+    if radius is not None:
+        venue = {"geo_distance": {"distance": f"{radius}mi", "location": point}}
+    limit = radius if radius is not None else REACH_BANDS[-1]
+    bands = sorted({b for b in REACH_BANDS if b < limit} | {limit})
+    at_home = [
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"delivery_mode": "at_home"}},
+                    {"range": {"travel_radius_miles": {"gte": band}}},
+                    {"geo_distance": {"distance": f"{band}mi", "location": point}},
+                ]
+            }
+        }
+        for band in bands
+    ]
     return {
         "bool": {
             "should": [
                 {"term": {"delivery_mode": "online"}},
-                {"bool": {"filter": [{"term": {"delivery_mode": "venue"}}, *located]}},
-                {"bool": {"filter": [at_home, *located, reach]}},
+                {"bool": {"filter": [{"term": {"delivery_mode": "venue"}}, venue]}},
+                *at_home,
             ],
             "minimum_should_match": 1,
         }

@@ -48,7 +48,9 @@ def search() -> tuple[str, int] | str:
     try:
         query = parse_query(args)
     except QueryError as error:
-        return render_template("search/search.html", **_choices(), error=error), 400
+        return render_template(
+            "search/search.html", **_choices(), error=error, query=None, results=None
+        ), 400
     try:
         results = services.search(query)
         nearest = services.nearest_beyond(query) if results.total == 0 else None

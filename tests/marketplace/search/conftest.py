@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ def osmem_url() -> Iterator[str]:
     assert server.url.startswith("http://127.0.0.1:")
     yield server.url
     server.close()
+    if server.process.stdout is not None:
+        server.process.stdout.close()
 
 
 def _use(app: Flask, engine: SearchEngine) -> Iterator[SearchEngine]:
@@ -45,7 +48,7 @@ def engine(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterat
     from marketplace.search.elastic_engine import ElasticEngine
 
     url = request.getfixturevalue("osmem_url")
-    found = ElasticEngine.opensearch(url, prefix=f"t{tmp_path.name[-12:].lower()}")
+    found = ElasticEngine.opensearch(url, prefix=f"t{uuid.uuid4().hex[:10]}-")
     yield from _use(app, found)
     found.drop()
 

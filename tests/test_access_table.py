@@ -43,9 +43,9 @@ from marketplace.directory.models import (
     ListingStatus,
     PriceUnit,
     Provider,
+    ProviderDocument,
     ProviderKind,
     ProviderMember,
-    ProviderDocument,
     ProviderMemberRole,
     VerificationStatus,
     Worker,
@@ -93,10 +93,21 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/representations/<int:representation_id>/revoke"): (302, 302, 302, 404, 302, 404),
     # Budget holders and representatives
     ("GET", "/bookings/dashboard"):                 (302, 200, 200, 403, 403, 403),
+    ("GET", "/payments/"):                          (302, 302, 200, 403, 403, 403),
+    ("GET", "/payments/holders/<int:holder_id>"):   (302, 200, 200, 403, 200, 403),
+    ("GET", "/payments/pots/<int:pot_id>"):         (302, 200, 200, 403, 200, 403),
+    ("GET", "/payments/pots/<int:pot_id>/statement.csv"): (302, 200, 200, 403, 200, 403),
+    ("GET", "/payments/pots/<int:pot_id>/top-up"):  (302, 200, 200, 403, 403, 403),
+    ("POST", "/payments/pots/<int:pot_id>/top-up"): (302, 400, 400, 403, 403, 403),
+    ("GET", "/payments/top-ups/<int:top_up_id>"):   (302, 200, 200, 403, 403, 403),
+    ("POST", "/payments/top-ups/<int:top_up_id>/refund"): (302, 302, 302, 403, 403, 403),
+    ("POST", "/payments/stripe/webhook"):           (404, 404, 404, 404, 404, 404),
     # Providers
     ("GET", "/provider/register"):                  (200, 200, 200, 200, 200, 200),
     ("POST", "/provider/register"):                 (400, 400, 400, 400, 400, 400),
     ("GET", "/provider/"):                          (302, 403, 403, 200, 403, 403),
+    ("GET", "/payments/provider"):                  (302, 403, 403, 200, 403, 403),
+    ("POST", "/payments/provider/stripe"):          (302, 403, 403, 302, 403, 403),
     ("GET", "/provider/checks"):                    (302, 403, 403, 200, 403, 403),
     ("POST", "/provider/checks"):                   (302, 403, 403, 400, 403, 403),
     ("POST", "/provider/checks/submit"):            (302, 403, 403, 302, 403, 403),
@@ -134,6 +145,15 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/commissioning/holders/invite"):      (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/staff/invite"):        (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/invitations/<int:invitation_id>/withdraw"): (302, 403, 403, 403, 302, 403),  # noqa: E501
+    ("GET", "/payments/holders/<int:holder_id>/pots/new"):  (302, 403, 403, 403, 200, 403),
+    ("POST", "/payments/holders/<int:holder_id>/pots/new"): (302, 403, 403, 403, 400, 403),
+    ("GET", "/payments/pots/<int:pot_id>/fund"):    (302, 403, 403, 403, 200, 403),
+    ("POST", "/payments/pots/<int:pot_id>/fund"):   (302, 403, 403, 403, 400, 403),
+    ("GET", "/payments/refusals"):                  (302, 403, 403, 403, 200, 403),
+    ("GET", "/payments/payout-runs"):               (302, 403, 403, 403, 200, 403),
+    ("GET", "/payments/payout-runs/<int:run_id>"):  (302, 403, 403, 403, 200, 403),
+    ("GET", "/payments/payout-runs/<int:run_id>/payments.csv"): (302, 403, 403, 403, 200, 403),
+    ("POST", "/payments/payout-runs/<int:run_id>/confirm"): (302, 403, 403, 403, 302, 403),
     # Open Referral UK read API (JSON)
     ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
     # Administrators
@@ -275,6 +295,7 @@ def build_world() -> World:
         {"id": holder.id, "fp": services._password_fingerprint(holder)}
     )
     more_ids = _onboarding_objects(provider, listing, users["provider"])
+    more_ids.update(_payments_world(tenant, users["holder"]))
     return World(
         users, tenant, provider, listing, representation, invitation, token, reset_token, more_ids
     )
@@ -304,6 +325,26 @@ def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> di
         "worker_id": worker.id,
         "document_id": document.id,
     }
+
+
+def _payments_world(tenant: Tenant, holder: User) -> dict[str, int]:
+    """A pot for the holder, a card top-up waiting for payment, and an unconfirmed payment run."""
+    from marketplace.payments.models import PayoutRun, Pot, PotKind, TopUp
+
+    pot = Pot(
+        holder_id=holder.id,
+        tenant_id=tenant.id,
+        kind=PotKind.SOCIAL_CARE,
+        support_plan_reference="SP-WORLD",
+        allocation_starts_on=date(2026, 1, 1),
+    )
+    db.session.add(pot)
+    db.session.flush()
+    top_up = TopUp(pot_id=pot.id, paid_by_id=holder.id, amount_pence=5_000, request_key="world")
+    run = PayoutRun(tenant_id=tenant.id, csv_text="Payment reference\n")
+    db.session.add_all([top_up, run])
+    db.session.commit()
+    return {"pot_id": pot.id, "top_up_id": top_up.id, "run_id": run.id}
 
 
 def routes(app: Flask) -> list[tuple[str, str, Rule]]:

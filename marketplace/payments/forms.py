@@ -21,6 +21,7 @@ from wtforms import (
     SubmitField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.forms import BaseForm, strip_whitespace
@@ -111,7 +112,7 @@ class PotForm(BaseForm):
     kind = RadioField(
         "Kind of budget",
         widget=GovRadioInput(),
-        choices=[(k.value, k.label) for k in PotKind],
+        choices=[SelectChoice(k.value, k.label) for k in PotKind],
         validators=[InputRequired(message="Choose the kind of budget")],
     )
     support_plan_reference = StringField(
@@ -136,7 +137,7 @@ class PotForm(BaseForm):
     every_days = RadioField(
         "How often",
         widget=GovRadioInput(),
-        choices=SCHEDULES,
+        choices=[SelectChoice(value, label) for value, label in SCHEDULES],
         default="28",
         validators=[InputRequired(message="Choose how often money is paid in")],
     )
@@ -153,6 +154,9 @@ class PotForm(BaseForm):
         hint="Leave empty for no cap",
     )
     submit = SubmitField("Set up budget", widget=GovSubmitInput())
+    # Set by the validators below; empty optional fields leave these defaults.
+    allocation_pence: int = 0
+    pa_hourly_cap_pence: int | None = None
 
     def validate_allocation(self, field: Any) -> None:
         self.allocation_pence = pence_of(field, allow_zero=True) if field.data else 0

@@ -19,7 +19,9 @@ def drain() -> None:
     try:
         done = services.drain_outbox()
     except SearchUnavailable as error:
-        raise click.ClickException(f"The search engine failed; changes stay queued. {error}")
+        raise click.ClickException(
+            f"The search engine failed; changes stay queued. {error}"
+        ) from error
     click.echo(f"Sent {done} change(s) to {services.engine().name}.")
 
 
@@ -31,7 +33,9 @@ def reindex() -> None:
         with click.progressbar(length=total, label="Indexing listings") as bar:
             added = services.reindex(progress=bar.update)
     except SearchUnavailable as error:
-        raise click.ClickException(f"The search engine failed; the old index is still live. {error}")
+        raise click.ClickException(
+            f"The search engine failed; the old index is still live. {error}"
+        ) from error
     db.session.commit()
     click.echo(f"Indexed {added} searchable listing(s) of {total} with {services.engine().name}.")
 
@@ -40,5 +44,7 @@ def reindex() -> None:
 def status() -> None:
     """How many documents the index holds and how many changes are waiting."""
     waiting = db.session.query(SearchOutbox).count()
-    click.echo(f"Engine: {services.engine().name}; documents: {services.engine().count()}; "
-               f"waiting changes: {waiting}")
+    click.echo(
+        f"Engine: {services.engine().name}; documents: {services.engine().count()}; "
+        f"waiting changes: {waiting}"
+    )

@@ -346,10 +346,13 @@ class ElasticEngine:
         actions.append({"add": {"index": name, "alias": self.alias}})
         self._call(lambda: self.client.indices.update_aliases(body={"actions": actions}))
         for index in old:
-            self._call(lambda index=index: self.client.indices.delete(index=index))
+            self._delete_index(index)
+
+    def _delete_index(self, index: str) -> None:
+        self._call(lambda: self.client.indices.delete(index=index))
 
     def drop(self) -> None:
         """Delete the alias and its indices (tests)."""
         if self._call(lambda: self.client.indices.exists_alias(name=self.alias)):
             for index in list(self._call(lambda: self.client.indices.get_alias(name=self.alias))):
-                self._call(lambda index=index: self.client.indices.delete(index=index))
+                self._delete_index(index)

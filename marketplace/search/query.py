@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+
+from werkzeug.datastructures import MultiDict
 
 from marketplace.directory.models import ProviderKind, WorkerGender
 from marketplace.directory.taxonomy import terms
@@ -49,7 +50,27 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("physio", "physiotherapy", "physiotherapist", "physio therapy"),
     ("respite", "short break", "short breaks"),
 )
-STOP_WORDS = frozenset("a an and at for from in of on or the to with near me my i".split())
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "near",
+        "me",
+        "my",
+        "i",
+    ]
+)
 
 
 class QueryError(DomainError):
@@ -215,17 +236,12 @@ def allowed_edits(word: str) -> int:
 # Parameters
 
 
-class Params(Protocol):
-    def get(self, key: str, default: str | None = None) -> str | None: ...
-    def getlist(self, key: str) -> list[str]: ...
-
-
 CATEGORY_SLUGS = frozenset(term.slug for term in terms())
 KIND_VALUES = frozenset(kind.value for kind in ProviderKind)
 GENDER_VALUES = frozenset(gender.value for gender in WorkerGender)
 
 
-def parse_query(params: Params) -> SearchQuery:
+def parse_query(params: MultiDict[str, str]) -> SearchQuery:
     """Read /search parameters. Raises QueryError (naming the field) when one is wrong."""
     place = _place(params.get("postcode"))
     return SearchQuery(
@@ -290,7 +306,8 @@ def _pence(raw: str | None) -> int | None:
     try:
         pounds = Decimal(text)
     except InvalidOperation:
-        raise QueryError("Maximum price must be an amount in pounds, like 25 or 25.50", "max_price")
+        message = "Maximum price must be an amount in pounds, like 25 or 25.50"
+        raise QueryError(message, field="max_price") from None
     if not pounds.is_finite() or pounds < 0 or pounds > 100_000:
         raise QueryError("Maximum price must be between £0 and £100,000", field="max_price")
     return int(pounds * 100)
@@ -337,4 +354,3 @@ def _page(raw: str | None) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
         raise QueryError(f"Page must be a number from 1 to {MAX_PAGE}", field="page")
     return int(text)
-

@@ -111,7 +111,10 @@ def drain_outbox(limit: int | None = None) -> int:
         if not rows:
             break
         try:
-            _send([r.listing_id for r in rows if r.listing_id], [r.provider_id for r in rows if r.provider_id])
+            _send(
+                [r.listing_id for r in rows if r.listing_id],
+                [r.provider_id for r in rows if r.provider_id],
+            )
         except SearchUnavailable as error:
             db.session.rollback()
             _count_failure([r.id for r in rows], str(error))

@@ -178,7 +178,11 @@ class TantivyEngine:
     # Writing
 
     def upsert(self, docs: list[Document]) -> None:
-        self._write(lambda writer: [self._replace(writer, doc) for doc in docs])
+        def change(writer: tantivy.IndexWriter) -> None:
+            for doc in docs:
+                self._replace(writer, doc)
+
+        self._write(change)
 
     def delete(self, listing_ids: list[int]) -> None:
         self._write(
@@ -250,12 +254,13 @@ class TantivyEngine:
     ) -> SearchResults:
         addresses = [address for _, address in found.hits]
         scores = [float(score) for score, _ in found.hits]
-        prices = searcher.fast_field_values("price_pence", addresses)
+        prices = _values(searcher, "price_pence", addresses)
         distances: list[float | None] = [None] * len(addresses)
         keep = list(range(len(addresses)))
         if query.place is not None:
             distances, keep = self._within_reach(searcher, query, addresses)
-        total = found.count if query.place is None else len(keep)
+        matched: int = found.count  # type: ignore[attr-defined]
+        total = matched if query.place is None else len(keep)
         facets = self._facets(searcher, [addresses[i] for i in keep], [prices[i] for i in keep])
         order = _sorted(keep, query.sort, scores, distances, prices)
         start = (query.page - 1) * query.per_page
@@ -267,10 +272,10 @@ class TantivyEngine:
         self, searcher: tantivy.Searcher, query: SearchQuery, addresses: list[tantivy.DocAddress]
     ) -> tuple[list[float | None], list[int]]:
         assert query.place is not None
-        lats = searcher.fast_field_values("latitude", addresses)
-        lons = searcher.fast_field_values("longitude", addresses)
-        modes = searcher.fast_field_values("mode_code", addresses)
-        reaches = searcher.fast_field_values("travel_radius_miles", addresses)
+        lats = _values(searcher, "latitude", addresses)
+        lons = _values(searcher, "longitude", addresses)
+        modes = _values(searcher, "mode_code", addresses)
+        reaches = _values(searcher, "travel_radius_miles", addresses)
         origin = query.place.point
         lat0, lon0 = math.radians(origin.latitude), math.radians(origin.longitude)
         cos0 = math.cos(lat0)
@@ -283,7 +288,10 @@ class TantivyEngine:
                 keep.append(i)
                 continue
             la, lo = math.radians(lat), math.radians(lon)
-            h = math.sin((la - lat0) / 2) ** 2 + cos0 * math.cos(la) * math.sin((lo - lon0) / 2) ** 2
+            h = (
+                math.sin((la - lat0) / 2) ** 2
+                + cos0 * math.cos(la) * math.sin((lo - lon0) / 2) ** 2
+            )
             miles = 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(h))
             distances.append(miles)
             if miles <= limit and (mode != AT_HOME or miles <= reach):
@@ -294,12 +302,12 @@ class TantivyEngine:
         self, searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress], prices: list[int]
     ) -> dict[str, dict[str, int]]:
         facets = empty_facets()
-        _count_bits(facets["category"], searcher.fast_field_values("category_mask", addresses),
+        _count_bits(facets["category"], _values(searcher, "category_mask", addresses),
                     list(CATEGORY_BITS))  # fmt: skip
-        _count_bits(facets["language"], searcher.fast_field_values("language_mask", addresses),
+        _count_bits(facets["language"], _values(searcher, "language_mask", addresses),
                     list(LANGUAGE_BITS))  # fmt: skip
         kinds = list(KIND_CODES)
-        for code, n in Counter(searcher.fast_field_values("kind_code", addresses)).items():
+        for code, n in Counter(_values(searcher, "kind_code", addresses)).items():
             facets["kind"][kinds[code]] = n
         for price, n in Counter(prices).items():
             band = price_band(price)
@@ -346,7 +354,9 @@ class TantivyEngine:
             possible = [a for a in alternatives if a is not None]
             if not possible:
                 return None
-            clauses.append(tantivy.Query.boolean_query([(tantivy.Occur.Should, a) for a in possible]))
+            clauses.append(
+                tantivy.Query.boolean_query([(tantivy.Occur.Should, a) for a in possible])
+            )
         if not clauses:
             return tantivy.Query.all_query()
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
@@ -457,6 +467,13 @@ class TantivyEngine:
         if len(self._expansions) < 10_000:
             self._expansions[word] = result
         return result
+
+
+def _values(
+    searcher: tantivy.Searcher, name: str, addresses: list[tantivy.DocAddress]
+) -> list[Any]:
+    """A fast field's values for many documents at once."""
+    return list(searcher.fast_field_values(name, addresses))
 
 
 def _count_bits(into: dict[str, int], masks: list[int], names: list[str]) -> None:

@@ -14,10 +14,10 @@ from marketplace.directory.models import Listing
 from marketplace.extensions import db
 from marketplace.search import services
 from marketplace.search.elastic_engine import ElasticEngine, search_body
+from marketplace.search.geo import locate
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.models import SearchOutbox
 from marketplace.search.query import SearchQuery, text_clauses
-from marketplace.search.geo import locate
 
 
 class Recording:
@@ -129,9 +129,15 @@ def test_saves_succeed_and_search_says_503_when_the_engine_is_down(
 
 
 def test_bad_parameters_get_400_with_a_message(client, tantivy_engine) -> None:
-    for params, word in [({"postcode": "ZZ9 9ZZ"}, "cannot find"), ({"radius": "x", "postcode": "OL1"}, "miles"),
-                         ({"max_price": "lots"}, "pounds"), ({"sort": "distance"}, "postcode"),
-                         ({"category": "nope"}, "category"), ({"time": "9am"}, "day")]:  # fmt: skip
+    cases = [
+        ({"postcode": "ZZ9 9ZZ"}, "cannot find"),
+        ({"radius": "x", "postcode": "OL1"}, "miles"),
+        ({"max_price": "lots"}, "pounds"),
+        ({"sort": "distance"}, "postcode"),
+        ({"category": "nope"}, "category"),
+        ({"time": "9am"}, "day"),
+    ]
+    for params, word in cases:
         response = client.get("/search.json", query_string=params)
         assert response.status_code == 400 and word in response.get_json()["error"], params
     assert client.get("/search?postcode=hello").status_code == 400
@@ -145,8 +151,8 @@ def test_demensia_near_oldham_finds_dementia_specialists_nearest_first(
         db.session.commit()
         result: Result = app.test_cli_runner().invoke(args=["search", "reindex"])
         assert result.exit_code == 0, result.output
-    body = client.get("/search.json", query_string={"q": "demensia", "postcode": "OL1 1AA",
-                                                    "radius": "5", "sort": "distance"}).get_json()  # fmt: skip
+    params = {"q": "demensia", "postcode": "OL1 1AA", "radius": "5", "sort": "distance"}
+    body = client.get("/search.json", query_string=params).get_json()
     assert body["total"] >= 5
     assert all("dementia-support" in hit["categories"] for hit in body["results"])
     distances = [hit["distance_miles"] for hit in body["results"]]

@@ -50,9 +50,7 @@ def test_at_home_services_are_found_only_within_the_miles_they_travel(
     engine, client, make_listing, drain
 ):
     make_listing(title="Visits near Oldham", postcode="OL1 1AA", travel_radius_miles=3)
-    make_listing(
-        title="Day centre in Oldham", delivery_mode=DeliveryMode.VENUE, postcode="OL1 1AA"
-    )
+    make_listing(title="Day centre in Oldham", delivery_mode=DeliveryMode.VENUE, postcode="OL1 1AA")
     drain()
     # Rochdale (OL16) is some 5–6 miles from Oldham centre: in a 10 mile radius, beyond 3 miles.
     assert titles(client, postcode="OL16 1AA", radius="10") == ["Day centre in Oldham"]
@@ -105,7 +103,9 @@ def test_sort_by_price_and_distance_and_facets(engine, client, make_listing, cat
     assert body["results"][0]["distance_miles"] is not None
 
 
-def test_hidden_listings_never_appear(engine, client, make_listing, make_provider, make_tenant, drain):
+def test_hidden_listings_never_appear(
+    engine, client, make_listing, make_provider, make_tenant, drain
+):
     trusting = make_tenant(requires_provider_verification=False)
     make_listing(title="Draft support", status=ListingStatus.DRAFT)
     make_listing(title="Suspended support", status=ListingStatus.SUSPENDED)

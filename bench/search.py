@@ -1,0 +1,155 @@
+"""Search bench: N listings from the real CQC vocabulary and places, indexed with tantivy, then
+realistic queries through the engine, raw tantivy and the full /search page.
+
+    PYTHONPATH=. /tmp/venv/bin/python bench/search.py [N] [QUERIES]     (defaults 100000, 500)
+
+Prints figures; asserts nothing. Documents are built in memory (the database is not involved in
+indexing); the page runs against a temporary SQLite database for its search events.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from marketplace import PROJECT_ROOT
+from marketplace.search import services
+from marketplace.search.geo import _outcodes
+from marketplace.search.query import LANGUAGES, SearchQuery
+from marketplace.search.tantivy_engine import TantivyEngine
+
+CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
+CATEGORIES = ["personal-assistant", "homecare", "physiotherapy", "occupational-therapy",
+              "talking-therapies", "respite", "day-opportunities", "social-activities",
+              "supported-living", "dementia-support", "nursing-care", "equipment"]  # fmt: skip
+WORDS = ["dementia", "homecare", "physiotherapy", "respite", "personal", "assistant", "autism",
+         "stroke", "learning", "disabilities", "mental", "health", "companionship", "swimming",
+         "shopping", "medication", "nursing", "counselling", "massage", "mobility", "sensory",
+         "wheelchair", "transport", "gardening", "cooking", "bathing", "overnight", "carer"]  # fmt: skip
+TYPOS = {"dementia": "demensia", "physiotherapy": "physio therapy", "respite": "respit",
+         "companionship": "companionshp", "counselling": "counseling", "wheelchair": "wheelchiar"}  # fmt: skip
+
+
+def places(rng: random.Random) -> list[tuple[str, float, float]]:
+    """North-west outcodes (M, OL, SK, BL, WN, WA, PR, BB) and their centroids."""
+    found = [(code, p.latitude, p.longitude) for code, p in _outcodes().items()
+             if code.rstrip("0123456789").rstrip("ABCDEFGHJKLMNPQRSTUVWXY") in
+             ("M", "OL", "SK", "BL", "WN", "WA", "PR", "BB")]  # fmt: skip
+    return found or [("OL1", 53.54, -2.11)]
+
+
+def documents(n: int, rng: random.Random) -> list[dict]:
+    records = json.loads(CQC.read_text())
+    names = [r["name"] for r in records]
+    specialisms = sorted({s["name"] for r in records for s in r.get("specialisms", [])})
+    where = places(rng)
+    docs = []
+    for i in range(1, n + 1):
+        code, lat, lon = rng.choice(where)
+        cats = rng.sample(CATEGORIES, rng.randint(1, 3))
+        words = rng.sample(WORDS, 6)
+        mode = rng.choice(["at_home", "at_home", "venue", "online"])
+        docs.append({
+            "listing_id": i, "provider_id": i // 3 + 1,
+            "title": " ".join(words[:3]).capitalize(),
+            "description": f"{' '.join(words)} support in {code}. " + rng.choice(specialisms),
+            "provider_name": rng.choice(names),
+            "category_names": " ".join(c.replace("-", " ") for c in cats),
+            "specialisms": " ".join(rng.sample(specialisms, 3)),
+            "categories": cats, "kind": rng.choice(["care_agency", "personal_assistant", "therapist"]),
+            "price_pence": rng.randrange(900, 6000, 10), "price_unit": "hour",
+            "delivery_mode": mode,
+            "latitude": lat + rng.uniform(-0.03, 0.03), "longitude": lon + rng.uniform(-0.05, 0.05),
+            "travel_radius_miles": float(rng.choice([3, 5, 8, 10, 15])) if mode == "at_home" else None,
+            "languages": ["english", *rng.sample(LANGUAGES[1:], rng.randint(0, 2))],
+            "gender": rng.choice([None, "female", "male"]), "accessible": rng.random() < 0.3,
+            "cqc_rating": rng.choice([None, "Good", "Outstanding"]), "verified": rng.random() < 0.8,
+            "slots": [f"d{d}" for d in range(5)],
+        })  # fmt: skip
+    return docs
+
+
+def queries(count: int, rng: random.Random) -> list[dict[str, str]]:
+    where = places(rng)
+    out = []
+    for _ in range(count):
+        words = rng.sample(WORDS, rng.randint(1, 3))
+        words = [TYPOS.get(w, w) if rng.random() < 0.25 else w for w in words]
+        params = {"q": " ".join(words), "postcode": rng.choice(where)[0],
+                  "radius": rng.choice(["5", "10", "20"])}  # fmt: skip
+        if rng.random() < 0.5:
+            params["category"] = rng.choice(CATEGORIES)
+        out.append(params)
+    return out
+
+
+def percentiles(samples: list[float]) -> str:
+    q = statistics.quantiles(samples, n=100)
+    return f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms"
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+    rng = random.Random(20261122)
+    tmp = Path(tempfile.mkdtemp(prefix="search-bench-"))
+    docs = documents(n, rng)
+    engine = TantivyEngine(tmp / "tantivy")
+    started = time.perf_counter()
+    engine.rebuild(docs, lambda _: None)
+    print(f"reindex {n} listings: {time.perf_counter() - started:.1f} s")
+    del docs
+
+    from flask_migrate import upgrade
+    from werkzeug.datastructures import MultiDict
+
+    from marketplace import create_app
+    from marketplace.search.query import parse_query
+
+    app = create_app({"INSTANCE_PATH": str(tmp), "TESTING": True, "RATELIMIT_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3"})  # fmt: skip
+    app.extensions[services.ENGINE_KEY] = engine
+    asked = queries(count, rng)
+    with app.app_context():
+        upgrade()
+        parsed: list[SearchQuery] = [parse_query(MultiDict(p)) for p in asked]
+    for q in parsed[:20]:
+        engine.search(q)  # warm the vocabulary
+    own, raw = [], []
+    import tantivy
+
+    for q in parsed:
+        t0 = time.perf_counter()
+        engine.search(q)
+        own.append((time.perf_counter() - t0) * 1000)
+        text = engine._text_query(q, set()) or tantivy.Query.all_query()
+        compiled = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, x) for x in [text, *engine._filters(q)]]
+        )
+        searcher = engine._current().searcher()
+        t0 = time.perf_counter()
+        searcher.search(compiled, limit=20, count=True)
+        raw.append((time.perf_counter() - t0) * 1000)
+    client = app.test_client()
+    page = []
+    for p in asked:
+        t0 = time.perf_counter()
+        response = client.get("/search", query_string=p)
+        page.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.status_code
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"engine alone ({count} queries): {percentiles(own)}")
+    print(f"raw tantivy, same compiled queries, top 20: {percentiles(raw)}")
+    print(f"full /search page: {percentiles(page)}")
+    print(f"peak RSS: {rss:.0f} MB")
+    print(f"machine: {__import__('os').cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

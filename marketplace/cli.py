@@ -22,10 +22,19 @@ def send_mail() -> None:
 
 def init_app(app: Flask) -> None:
     from marketplace.accounts.cli import accounts_cli
+    from marketplace.bookings.cli import bookings_cli
     from marketplace.demo import demo_cli
     from marketplace.directory.cli import directory_cli
     from marketplace.payments.cli import payments_cli
     from marketplace.search.cli import search_cli
 
-    for group in (mail_cli, accounts_cli, demo_cli, directory_cli, payments_cli, search_cli):
+    for group in (
+        mail_cli,
+        accounts_cli,
+        demo_cli,
+        directory_cli,
+        payments_cli,
+        search_cli,
+        bookings_cli,
+    ):
         app.cli.add_command(group)

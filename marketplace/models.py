@@ -2,6 +2,7 @@
 
 from marketplace.accounts.models import Invitation, Representation, Tenant, TenantArea, User
 from marketplace.audit import AuditEvent
+from marketplace.bookings.models import Booking, BookingEvent, Occurrence, Offer, RotaSlot
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -34,6 +35,11 @@ from marketplace.payments.models import (
 from marketplace.search.models import SearchEvent, SearchOutbox
 
 __all__ = [
+    "Booking",
+    "BookingEvent",
+    "Occurrence",
+    "Offer",
+    "RotaSlot",
     "Allocation",
     "ConnectAccount",
     "Hold",
@@ -62,8 +68,6 @@ __all__ = [
     "Worker",
     "WorkerAvailability",
     "Representation",
-    "SearchEvent",
-    "SearchOutbox",
     "SearchEvent",
     "SearchOutbox",
     "SearchEvent",

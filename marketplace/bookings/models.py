@@ -1,0 +1,212 @@
+"""Bookings: a request for a listing, its occurrences (one, or a weekly rota's), offers and events.
+
+A booking's own state covers the agreement (requested, accepted, declined, expired, cancelled);
+each occurrence carries delivery and payment (scheduled, delivered, confirmed, paid, disputed,
+cancelled). Every change of either is a BookingEvent row.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.directory.models import PriceUnit
+from marketplace.extensions import db
+from marketplace.models_base import UTCDateTime, utcnow
+
+
+class BookingKind(enum.StrEnum):
+    ONE_OFF = "one_off"
+    ROTA = "rota"
+
+
+class BookingState(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED_BY_HOLDER = "cancelled_by_holder"
+    CANCELLED_BY_PROVIDER = "cancelled_by_provider"
+    ENDED = "ended"
+
+    @property
+    def label(self) -> str:
+        return {
+            "requested": "Waiting for the provider",
+            "accepted": "Booked",
+            "declined": "Declined",
+            "expired": "No reply in time",
+            "cancelled_by_holder": "Cancelled by you",
+            "cancelled_by_provider": "Cancelled by the provider",
+            "ended": "Finished",
+        }[self.value]
+
+
+class OccurrenceState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    DELIVERED = "delivered"
+    CONFIRMED = "confirmed"
+    PAID = "paid"
+    DISPUTED = "disputed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "scheduled": "Booked",
+            "delivered": "Delivered: waiting for confirmation",
+            "confirmed": "Confirmed",
+            "paid": "Paid",
+            "disputed": "Disputed",
+            "cancelled": "Cancelled",
+        }[self.value]
+
+
+class OfferState(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class Booking(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id"), index=True)
+    # The kind of support the pot pays for: one of the listing's categories.
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    kind: Mapped[BookingKind] = mapped_column(db.Enum(BookingKind, native_enum=False, length=10))
+    state: Mapped[BookingState] = mapped_column(
+        db.Enum(BookingState, native_enum=False, length=24), default=BookingState.REQUESTED
+    )
+    # The price per unit: the listing's when requested, a counter-offer's if one is accepted,
+    # and fixed from acceptance on, whatever the listing says later.
+    unit_price_pence: Mapped[int] = mapped_column(Integer)
+    price_unit: Mapped[PriceUnit] = mapped_column(db.Enum(PriceUnit, native_enum=False, length=10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    rota_starts_on: Mapped[date | None] = mapped_column(Date)
+    rota_ends_on: Mapped[date | None] = mapped_column(Date)
+    # Occurrences exist (and are paid for) up to this date; later ones are made as they come due.
+    scheduled_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    holder = relationship("User", foreign_keys=[holder_id])
+    listing = relationship("Listing")
+    provider = relationship("Provider")
+    pot = relationship("Pot")
+    category = relationship("Category")
+    slots: Mapped[list[RotaSlot]] = relationship(
+        back_populates="booking",
+        cascade="all, delete-orphan",
+        order_by="(RotaSlot.weekday, RotaSlot.start_time)",
+    )
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", order_by="Occurrence.starts_at"
+    )
+    offers: Mapped[list[Offer]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", order_by="Offer.id"
+    )
+
+    __table_args__ = (CheckConstraint("unit_price_pence >= 0", name="price_not_negative"),)
+
+
+class RotaSlot(db.Model):  # type: ignore[name-defined]
+    """One weekly shift of a rota, in Europe/London wall-clock time."""
+
+    __tablename__ = "rota_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday 0 … Sunday 6
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+
+    booking: Mapped[Booking] = relationship(back_populates="slots")
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("duration_minutes BETWEEN 15 AND 1440", name="duration_range"),
+    )
+
+
+class Occurrence(db.Model):  # type: ignore[name-defined]
+    """One session or shift: what is delivered, confirmed and paid."""
+
+    __tablename__ = "occurrences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[OccurrenceState] = mapped_column(
+        db.Enum(OccurrenceState, native_enum=False, length=12), default=OccurrenceState.SCHEDULED
+    )
+    price_pence: Mapped[int] = mapped_column(Integer)
+    actual_minutes: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The money set aside for this occurrence in the holder's pot (payments' Hold).
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"), unique=True)
+
+    booking: Mapped[Booking] = relationship(back_populates="occurrences")
+    hold = relationship("Hold")
+
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="time_order"),
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
+    )
+
+
+class Offer(db.Model):  # type: ignore[name-defined]
+    """A provider's counter-offer: another price (and note) for the same request."""
+
+    __tablename__ = "booking_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    unit_price_pence: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[OfferState] = mapped_column(
+        db.Enum(OfferState, native_enum=False, length=10), default=OfferState.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="offers")
+
+    __table_args__ = (CheckConstraint("unit_price_pence >= 0", name="price_not_negative"),)
+
+
+class BookingEvent(db.Model):  # type: ignore[name-defined]
+    """Who moved a booking or occurrence from one state to another, when and why."""
+
+    __tablename__ = "booking_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrences.id", ondelete="CASCADE")
+    )
+    from_state: Mapped[str] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

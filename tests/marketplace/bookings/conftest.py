@@ -1,0 +1,73 @@
+"""A small world for booking stories: a council, a holder with a funded pot, a PA provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+import pytest
+
+from marketplace.accounts.models import Role, User
+from marketplace.directory.models import Category, Listing, PriceUnit, Provider
+from marketplace.extensions import db
+from marketplace.payments import services as payments
+from marketplace.payments.models import Pot, PotKind
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+@dataclass
+class World:
+    commissioner: User
+    holder: User
+    provider_user: User
+    provider: Provider
+    listing: Listing
+    pot: Pot
+    pa: Category
+    physio: Category
+
+
+@pytest.fixture()
+def world(make_tenant, make_user, make_provider, make_listing) -> World:
+    tenant = make_tenant()
+    commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
+    holder = make_user(Role.HOLDER, tenant=tenant)
+    provider_user = make_user(Role.PROVIDER)
+    pa = Category(
+        slug="pa-t",
+        name="Personal assistant",
+        description="",
+        oruk_term_id="pa-t",
+        is_personal_assistance=True,
+    )
+    physio = Category(slug="physio-t", name="Physiotherapy", description="", oruk_term_id="ph-t")
+    db.session.add_all([pa, physio])
+    db.session.commit()
+    provider = make_provider(owner=provider_user)
+    listing = make_listing(
+        provider=provider,
+        categories=[pa],
+        price_pence=1500,
+        price_unit=PriceUnit.HOUR,
+        cancellation_notice_hours=48,
+        cancellation_charge_bps=5000,
+    )
+    pot = payments.create_pot(
+        commissioner,
+        holder,
+        kind=PotKind.SOCIAL_CARE,
+        support_plan_reference="SP-9",
+        allocation_pence=100_000,
+        allocation_every_days=28,
+        allocation_starts_on=TODAY,
+        category_ids=[pa.id],
+        pa_hourly_cap_pence=1800,
+    )
+    db.session.flush()
+    payments.allocate_due(TODAY)
+    db.session.commit()
+    return World(commissioner, holder, provider_user, provider, listing, pot, pa, physio)
+
+
+NINE = time(9, 0)

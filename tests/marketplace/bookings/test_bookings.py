@@ -1,0 +1,308 @@
+"""Booking stories from request to payment, with the ledger checked after each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.bookings import services
+from marketplace.bookings.models import BookingEvent, BookingKind, BookingState, OccurrenceState
+from marketplace.bookings.schedule import Slot
+from marketplace.bookings.states import (
+    BOOKING_MOVES,
+    OCCURRENCE_MOVES,
+    MoveNotAllowed,
+    Side,
+    move_booking,
+)
+from marketplace.errors import DomainError, NotAllowed
+from marketplace.extensions import db
+from marketplace.payments import ledger
+from marketplace.payments import services as payments
+from marketplace.payments.models import SpendRefusal
+
+from .conftest import NINE, TODAY
+
+TUESDAY = TODAY + timedelta(days=1)
+
+
+def one_off(day=TUESDAY, start=NINE, minutes=240):
+    return services.Request(BookingKind.ONE_OFF, day=day, start=start, duration_minutes=minutes)
+
+
+def weekly_rota(ends_on=None):
+    slots = (Slot(0, time(9, 0), 180), Slot(3, time(18, 0), 120))  # Mon 9–12, Thu 18–20
+    return services.Request(BookingKind.ROTA, slots=slots, starts_on=TODAY, ends_on=ends_on)
+
+
+def balances(w):
+    db.session.expire_all()
+    return payments.balance(w.pot)
+
+
+def assert_ledger_whole():
+    assert ledger.verify() == [] and ledger.total_of_balances() == 0
+
+
+def test_a_one_off_session_from_request_to_payment(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    db.session.commit()
+    assert booking.state == BookingState.REQUESTED and booking.unit_price_pence == 1500
+
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    [occurrence] = booking.occurrences
+    assert occurrence.price_pence == 6000  # 4 hours at £15
+    assert balances(w).held_pence == 6000 and balances(w).available_pence == 94_000
+
+    services.mark_delivered(w.provider_user, occurrence, 240, now=occurrence.ends_at)
+    services.confirm(w.holder, occurrence)
+    db.session.commit()
+    assert occurrence.state == OccurrenceState.CONFIRMED
+    assert balances(w).held_pence == 0 and balances(w).available_pence == 94_000
+    assert payments.payable_account(w.provider.id).balance_pence == 6000
+    assert occurrence.hold.description.endswith("for 4 hours on Tue 24 Nov")
+    assert_ledger_whole()
+    moves = db.session.scalars(select(BookingEvent.to_state).order_by(BookingEvent.id)).all()
+    assert moves == ["accepted", "delivered", "confirmed"]
+
+
+def test_a_price_change_after_acceptance_does_not_touch_the_booking(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    w.listing.price_pence = 9999
+    db.session.commit()
+    assert booking.unit_price_pence == 1500 and booking.occurrences[0].price_pence == 6000
+
+
+def test_a_rota_holds_four_weeks_and_extends_as_weeks_come_due(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    assert len(booking.occurrences) == 8  # Mondays and Thursdays for four weeks
+    assert balances(w).held_pence == 4 * (4500 + 3000)
+    services.extend_rotas(TODAY + timedelta(days=7))
+    db.session.commit()
+    assert len(booking.occurrences) == 10
+    assert_ledger_whole()
+
+
+def test_a_pot_that_cannot_pay_refuses_the_acceptance_and_records_why(world):
+    w = world
+    big = services.Request(BookingKind.ONE_OFF, day=TUESDAY, start=NINE, duration_minutes=24 * 60)
+    w.listing.price_pence = 1800
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, big, TODAY)
+    db.session.commit()
+    w.pot.allocation_pence = 0
+    payments.hold(
+        w.pot,
+        90_000,
+        "something else",
+        provider=w.provider,
+        category=w.pa,
+        description="earlier booking",
+    )
+    db.session.commit()
+    with pytest.raises(payments.SpendRefused, match="available"):
+        services.accept(w.provider_user, booking, TODAY)
+    db.session.rollback()
+    db.session.expire_all()
+    assert booking.state == BookingState.REQUESTED
+    assert_ledger_whole()
+
+
+def test_the_request_page_warns_when_the_category_is_outside_the_plan(world):
+    w = world
+    w.listing.categories = [w.physio]
+    db.session.commit()
+    found = services.quote(w.holder, w.listing, w.pot, one_off(), TODAY)
+    assert any("does not cover physiotherapy" in text for text in found.warnings)
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    with pytest.raises(payments.SpendRefused, match="not in your support plan"):
+        services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()  # the refusal row stays, for commissioners
+    assert db.session.query(SpendRefusal).count() == 1
+
+
+def test_the_quote_warns_when_a_rota_would_outrun_the_budget(world):
+    w = world
+    long = weekly_rota(ends_on=TODAY + timedelta(weeks=20))
+    w.pot.allocation_pence = 5_000  # £1,000 now + £50 a period, against £75 a week
+    found = services.quote(w.holder, w.listing, w.pot, long, TODAY)
+    assert any("would run out around" in text for text in found.warnings)
+    w.pot.allocation_pence = 100_000
+    assert not services.quote(w.holder, w.listing, w.pot, long, TODAY).warnings
+
+
+def test_a_provider_cannot_be_double_booked(world):
+    w = world
+    first = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    second = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, one_off(start=time(11, 0), minutes=60), TODAY
+    )
+    services.accept(w.provider_user, first, TODAY)
+    db.session.commit()
+    with pytest.raises(DomainError, match="already booked at 9:00am on Tue 24 Nov"):
+        services.accept(w.provider_user, second, TODAY)
+    db.session.rollback()
+    assert balances(w).held_pence == 6000
+
+
+def test_a_counter_offer_accepted_by_the_holder_fixes_the_new_price(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    made = services.offer(w.provider_user, booking, 1250, "Five sessions for the price of four")
+    services.answer_offer(w.holder, made, accept_it=True, today=TODAY)
+    db.session.commit()
+    assert booking.state == BookingState.ACCEPTED
+    assert booking.occurrences[0].price_pence == 5000
+
+
+def test_late_cancellation_by_the_holder_pays_the_charge_and_returns_the_rest(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    start = booking.occurrences[0].starts_at
+    services.cancel_by_holder(w.holder, booking, "Feeling unwell", now=start - timedelta(hours=5))
+    db.session.commit()
+    assert payments.payable_account(w.provider.id).balance_pence == 3000  # 50% charge
+    assert balances(w).available_pence == 97_000 and balances(w).held_pence == 0
+    assert_ledger_whole()
+
+
+def test_early_cancellation_by_the_holder_is_free(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    services.cancel_by_holder(
+        w.holder, booking, "Plans changed", now=datetime(2026, 11, 20, tzinfo=UTC)
+    )
+    db.session.commit()
+    assert balances(w).available_pence == 100_000
+
+
+def test_cancellation_by_the_provider_is_always_free_to_the_holder(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    services.cancel_by_provider(w.provider_user, booking, "Moving away")
+    db.session.commit()
+    assert balances(w).available_pence == 100_000
+    assert {o.state for o in booking.occurrences} == {OccurrenceState.CANCELLED}
+
+
+def test_a_dispute_freezes_the_money_until_a_commissioner_part_pays(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    [occurrence] = booking.occurrences
+    services.mark_delivered(w.provider_user, occurrence, 240, now=occurrence.ends_at)
+    services.dispute(w.holder, occurrence, "Left after two hours")
+    db.session.commit()
+    assert balances(w).held_pence == 6000
+    with pytest.raises(NotAllowed):
+        services.resolve_dispute(w.holder, occurrence, 6000, "mine")
+    services.resolve_dispute(w.commissioner, occurrence, 3000, "Two hours worked")
+    db.session.commit()
+    assert payments.payable_account(w.provider.id).balance_pence == 3000
+    assert balances(w).available_pence == 97_000
+    assert_ledger_whole()
+
+
+def test_unanswered_requests_expire_and_silent_deliveries_confirm_after_seven_days(world):
+    w = world
+    stale = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.expire_due(now=stale.expires_at + timedelta(seconds=1))
+    assert stale.state == BookingState.EXPIRED
+
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    [occurrence] = booking.occurrences
+    services.mark_delivered(w.provider_user, occurrence, 180, now=occurrence.ends_at)
+    assert services.auto_confirm(now=occurrence.ends_at + timedelta(days=6)) == []
+    assert services.auto_confirm(now=occurrence.ends_at + timedelta(days=7)) == [occurrence]
+    db.session.commit()
+    assert payments.payable_account(w.provider.id).balance_pence == 4500  # 3 hours worked
+    assert_ledger_whole()
+
+
+def test_only_the_people_in_a_booking_can_move_it(world, make_user):
+    w = world
+    stranger = make_user(Role.PROVIDER)
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    with pytest.raises(NotAllowed):
+        services.accept(stranger, booking, TODAY)
+    with pytest.raises(NotAllowed):
+        services.accept(w.holder, booking, TODAY)
+    with pytest.raises(NotAllowed):
+        services.request_booking(stranger, w.holder, w.listing, w.pot, one_off(), TODAY)
+
+
+@pytest.mark.parametrize(("move", "sides"), sorted(BOOKING_MOVES.items()))
+def test_every_allowed_booking_move_is_in_the_table(move, sides):
+    assert sides, move
+
+
+def test_moves_outside_the_table_are_refused(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.decline(w.provider_user, booking, "Fully booked")
+    with pytest.raises(DomainError, match="already been answered"):
+        services.accept(w.provider_user, booking, TODAY)
+    with pytest.raises(MoveNotAllowed, match="cannot change from declined"):
+        move_booking(booking, BookingState.ACCEPTED, side=Side.PROVIDER, actor_id=None)
+    fresh = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    with pytest.raises(MoveNotAllowed, match="You cannot make this change"):
+        move_booking(fresh, BookingState.EXPIRED, side=Side.HOLDER, actor_id=None)
+    assert (OccurrenceState.PAID, OccurrenceState.SCHEDULED) not in OCCURRENCE_MOVES
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("TEST_DATABASE_URL"),
+    reason="row locks need PostgreSQL (runs in make test)",
+)
+def test_concurrent_accepts_of_overlapping_requests_book_the_provider_once(world, app):
+    import threading
+
+    w = world
+    ids = [
+        services.request_booking(
+            w.holder, w.holder, w.listing, w.pot, one_off(start=time(9 + n % 2, 0)), TODAY
+        ).id
+        for n in range(6)
+    ]
+    db.session.commit()
+    provider_user_id = w.provider_user.id
+    outcomes: list[str] = []
+
+    def accept(booking_id: int) -> None:
+        from marketplace.accounts.models import User
+        from marketplace.bookings.models import Booking
+
+        with app.app_context():
+            try:
+                user = db.session.get(User, provider_user_id)
+                services.accept(user, db.session.get(Booking, booking_id), TODAY)
+                db.session.commit()
+                outcomes.append("accepted")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes.count("accepted") == 1 and outcomes.count("refused") == 5
+    assert balances(w).held_pence == 6000
+    assert_ledger_whole()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
+from marketplace.bookings import notifications as notify
 from marketplace.bookings import schedule
 from marketplace.bookings.models import (
     Booking,
@@ -281,6 +282,7 @@ def request_booking(
         ]
     db.session.add(booking)
     db.session.flush()
+    notify.request_received(booking)
     return booking
 
 
@@ -397,6 +399,7 @@ def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking
     move_booking(booking, BookingState.ACCEPTED, side=side, actor_id=actor_id)
     booking.accepted_at = utcnow()
     _schedule_and_hold(booking, today + timedelta(days=HOLD_AHEAD_DAYS - 1))
+    notify.accepted(booking)
     return booking
 
 
@@ -407,6 +410,7 @@ def decline(user: User, booking: Booking, reason: str) -> Booking:
     move_booking(
         booking, BookingState.DECLINED, side=Side.PROVIDER, actor_id=user.id, reason=reason.strip()
     )
+    notify.declined(booking, reason.strip())
     return booking
 
 
@@ -431,6 +435,7 @@ def offer(user: User, booking: Booking, unit_price_pence: int, note: str) -> Off
     # The holder needs time to answer: the request stays open as long again.
     booking.expires_at = utcnow() + timedelta(hours=_config("BOOKING_REQUEST_EXPIRY_HOURS", 48))
     db.session.flush()
+    notify.offered(booking)
     return made
 
 
@@ -463,6 +468,7 @@ def expire_due(now: datetime | None = None) -> list[Booking]:
             actor_id=None,
             reason="No answer in time",
         )
+        notify.expired(booking)
     return list(due)
 
 
@@ -508,6 +514,7 @@ def cancel_by_holder(
             if occurrence.state == OccurrenceState.SCHEDULED:
                 late = occurrence.starts_at - now < notice
                 _close(occurrence, side, user.id, reason, charge_bps if late else 0)
+    notify.cancelled(booking, by_provider=False)
     return booking
 
 
@@ -526,6 +533,7 @@ def cancel_by_provider(user: User, booking: Booking, reason: str) -> Booking:
     for occurrence in booking.occurrences:
         if occurrence.state == OccurrenceState.SCHEDULED:
             _close(occurrence, Side.PROVIDER, user.id, reason, 0)
+    notify.cancelled(booking, by_provider=True)
     return booking
 
 
@@ -558,6 +566,7 @@ def mark_delivered(
     move_occurrence(occurrence, OccurrenceState.DELIVERED, side=Side.PROVIDER, actor_id=user.id)
     occurrence.actual_minutes = actual_minutes
     occurrence.delivered_at = now
+    notify.delivered(occurrence)
     return occurrence
 
 
@@ -598,6 +607,7 @@ def dispute(user: User, occurrence: Occurrence, reason: str) -> Occurrence:
         actor_id=user.id,
         reason=reason.strip(),
     )
+    notify.disputed(occurrence)
     return occurrence
 
 

@@ -306,3 +306,26 @@ def test_concurrent_accepts_of_overlapping_requests_book_the_provider_once(world
     assert outcomes.count("accepted") == 1 and outcomes.count("refused") == 5
     assert balances(w).held_pence == 6000
     assert_ledger_whole()
+
+
+def test_each_step_emails_the_people_on_the_other_side(world):
+    from marketplace.mail import OutboundEmail
+
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    [occurrence] = booking.occurrences
+    services.mark_delivered(w.provider_user, occurrence, 240, now=occurrence.ends_at)
+    services.dispute(w.holder, occurrence, "Late")
+    db.session.commit()
+    sent = [
+        (m.to_address, m.template)
+        for m in db.session.query(OutboundEmail).order_by(OutboundEmail.id)
+    ]
+    assert sent == [
+        (w.provider_user.email, "booking_requested"),
+        (w.holder.email, "booking_accepted"),
+        (w.holder.email, "booking_delivered"),
+        (w.commissioner.email, "booking_disputed"),
+        (w.provider_user.email, "booking_disputed"),
+    ]

@@ -2,7 +2,15 @@
 
 from marketplace.accounts.models import Invitation, Representation, Tenant, TenantArea, User
 from marketplace.audit import AuditEvent
-from marketplace.bookings.models import Booking, BookingEvent, Occurrence, Offer, RotaSlot
+from marketplace.bookings.models import (
+    Booking,
+    BookingEvent,
+    CalendarFeed,
+    Occurrence,
+    Offer,
+    Review,
+    RotaSlot,
+)
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -37,6 +45,8 @@ from marketplace.search.models import SearchEvent, SearchOutbox
 __all__ = [
     "Booking",
     "BookingEvent",
+    "CalendarFeed",
+    "Review",
     "Occurrence",
     "Offer",
     "RotaSlot",

@@ -210,3 +210,44 @@ class BookingEvent(db.Model):  # type: ignore[name-defined]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    HIDDEN = "hidden"  # by a commissioner or administrator, with a note
+
+
+class Review(db.Model):  # type: ignore[name-defined]
+    """One review per booking, after a confirmed session, with one reply from the provider."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stars: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[ReviewStatus] = mapped_column(
+        db.Enum(ReviewStatus, native_enum=False, length=10), default=ReviewStatus.PUBLISHED
+    )
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderation_note: Mapped[str | None] = mapped_column(String(500))
+
+    booking = relationship("Booking")
+
+    __table_args__ = (CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),)
+
+
+class CalendarFeed(db.Model):  # type: ignore[name-defined]
+    """A secret address at which a person's calendar app reads their sessions (iCalendar)."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,19 +1,22 @@
 """Moving money between ledger accounts. The only code that changes a balance.
 
-Every transfer runs inside the caller's transaction with both accounts locked
-(`SELECT … FOR UPDATE` on PostgreSQL; SQLite serialises writers), carries a unique idempotency
-key, and flushes but never commits.
+Every transfer runs inside the caller's transaction with both accounts locked (each balance
+changes by one guarded `UPDATE … RETURNING`, which takes the row lock on PostgreSQL; SQLite
+serialises writers), carries a unique idempotency key, and flushes but never commits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.models_base import utcnow
 from marketplace.payments.models import AccountKind, LedgerAccount, LedgerTransfer
 
 
@@ -49,16 +52,51 @@ def account(
     return created
 
 
-def _lock(*account_ids: int) -> dict[int, LedgerAccount]:
-    """Lock accounts in id order (so two transfers never wait on each other) and reload them."""
-    rows = db.session.scalars(
-        select(LedgerAccount)
-        .where(LedgerAccount.id.in_(account_ids))
-        .order_by(LedgerAccount.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    return {row.id: row for row in rows}
+_accounts = LedgerAccount.__table__
+
+
+def _move(account: LedgerAccount, delta: int, *, guarded: bool) -> bool:
+    """Add `delta` to a balance in one statement that also takes the row lock. With `guarded`,
+    refuse (return False, nothing changed) when the balance would go below zero."""
+    statement = update(_accounts).where(_accounts.c.id == account.id)
+    if guarded:
+        statement = statement.where(_accounts.c.balance_pence >= -delta)
+    statement = statement.values(balance_pence=_accounts.c.balance_pence + delta).returning(
+        _accounts.c.balance_pence
+    )
+    new_balance = db.session.execute(statement).scalar()
+    if new_balance is None:
+        return False
+    set_committed_value(account, "balance_pence", new_balance)  # the object shows the new balance
+    return True
+
+
+def _apply(debit: LedgerAccount, credit: LedgerAccount, amount: int) -> None:
+    """Move the balances, locking the two rows in id order so two transfers never deadlock."""
+    guarded = not debit.may_go_negative
+    if debit.id < credit.id:
+        if not _move(debit, -amount, guarded=guarded):
+            raise InsufficientFunds("There is not enough money in the account for this")
+        _move(credit, amount, guarded=False)
+        return
+    _move(credit, amount, guarded=False)
+    if not _move(debit, -amount, guarded=guarded):
+        _move(credit, -amount, guarded=False)  # undo inside this transaction; nothing is left
+        raise InsufficientFunds("There is not enough money in the account for this")
+
+
+def _insert(values: dict[str, object]) -> LedgerTransfer | None:
+    """Insert the transfer; None when its idempotency key is already taken (no error, so the
+    transaction stays usable on PostgreSQL)."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    statement = (
+        insert(LedgerTransfer)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(LedgerTransfer)
+    )
+    return db.session.scalars(statement).one_or_none()
 
 
 def _existing(key: str) -> LedgerTransfer | None:
@@ -86,35 +124,36 @@ def transfer(
     """Move money from `debit` to `credit`. A replay with the same key returns the first transfer.
 
     Raises InsufficientFunds when `debit` may not go negative and holds too little, and
-    IdempotencyConflict when the key was used for a different transfer.
+    IdempotencyConflict when the key was used for a different transfer. Either way no balance
+    has changed.
+
+    Three statements: two guarded balance updates (each also the row lock) and an insert that
+    does nothing on a known key. A replay, rare, pays for undoing the updates.
     """
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
         raise DomainError("A transfer must be a whole number of pence above zero")
     if debit.id == credit.id:
         raise DomainError("A transfer needs two different accounts")
-    previous = _existing(idempotency_key)
-    if previous is not None:
-        if _same(previous, debit.id, credit.id, amount_pence):
-            return previous
-        raise IdempotencyConflict("This payment reference was already used for something else")
-    locked = _lock(debit.id, credit.id)
-    source, target = locked[debit.id], locked[credit.id]
-    if not source.may_go_negative and source.balance_pence < amount_pence:
-        raise InsufficientFunds("There is not enough money in the account for this")
-    source.balance_pence -= amount_pence
-    target.balance_pence += amount_pence
-    made = LedgerTransfer(
-        debit_account_id=source.id,
-        credit_account_id=target.id,
-        amount_pence=amount_pence,
-        code=code,
-        reference=reference,
-        idempotency_key=idempotency_key,
-        reverses_id=reverses.id if reverses else None,
+    _apply(debit, credit, amount_pence)
+    made = _insert(
+        {
+            "debit_account_id": debit.id,
+            "credit_account_id": credit.id,
+            "amount_pence": amount_pence,
+            "code": code,
+            "reference": reference,
+            "idempotency_key": idempotency_key,
+            "reverses_id": reverses.id if reverses else None,
+            "created_at": utcnow(),
+        }
     )
-    db.session.add(made)
-    db.session.flush()
-    return made
+    if made is not None:
+        return made
+    _apply(credit, debit, amount_pence)  # a replay: put the balances back as they were
+    previous = _existing(idempotency_key)
+    if previous is not None and _same(previous, debit.id, credit.id, amount_pence):
+        return previous
+    raise IdempotencyConflict("This payment reference was already used for something else")
 
 
 def reverse(original: LedgerTransfer, *, reason: str) -> LedgerTransfer:

@@ -31,9 +31,9 @@ CATEGORIES = ["personal-assistant", "homecare", "physiotherapy", "occupational-t
 WORDS = ["dementia", "homecare", "physiotherapy", "respite", "personal", "assistant", "autism",
          "stroke", "learning", "disabilities", "mental", "health", "companionship", "swimming",
          "shopping", "medication", "nursing", "counselling", "massage", "mobility", "sensory",
-         "wheelchair", "transport", "gardening", "cooking", "bathing", "overnight", "carer"]  # fmt: skip
+         "wheelchair", "transport", "gardening", "cooking", "bathing", "overnight", "carer"]  # fmt: skip  # noqa: E501
 TYPOS = {"dementia": "demensia", "physiotherapy": "physio therapy", "respite": "respit",
-         "companionship": "companionshp", "counselling": "counseling", "wheelchair": "wheelchiar"}  # fmt: skip
+         "companionship": "companionshp", "counselling": "counseling", "wheelchair": "wheelchiar"}  # fmt: skip  # noqa: E501
 
 
 def places(rng: random.Random) -> list[tuple[str, float, float]]:
@@ -62,11 +62,11 @@ def documents(n: int, rng: random.Random) -> list[dict]:
             "provider_name": rng.choice(names),
             "category_names": " ".join(c.replace("-", " ") for c in cats),
             "specialisms": " ".join(rng.sample(specialisms, 3)),
-            "categories": cats, "kind": rng.choice(["care_agency", "personal_assistant", "therapist"]),
+            "categories": cats, "kind": rng.choice(["care_agency", "personal_assistant", "therapist"]),  # noqa: E501
             "price_pence": rng.randrange(900, 6000, 10), "price_unit": "hour",
             "delivery_mode": mode,
             "latitude": lat + rng.uniform(-0.03, 0.03), "longitude": lon + rng.uniform(-0.05, 0.05),
-            "travel_radius_miles": float(rng.choice([3, 5, 8, 10, 15])) if mode == "at_home" else None,
+            "travel_radius_miles": float(rng.choice([3, 5, 8, 10, 15])) if mode == "at_home" else None,  # noqa: E501
             "languages": ["english", *rng.sample(LANGUAGES[1:], rng.randint(0, 2))],
             "gender": rng.choice([None, "female", "male"]), "accessible": rng.random() < 0.3,
             "cqc_rating": rng.choice([None, "Good", "Outstanding"]), "verified": rng.random() < 0.8,

@@ -109,10 +109,16 @@ def pot_statement_csv(pot_id: int) -> Response:
     pot = _pot_for_viewer(pot_id)
     body = statements.statement_csv(statements.pot_statement(pot))
     name = f"budget-{pot.id}-statement.csv"
+    return _csv(body, name)
+
+
+def _csv(body: str, name: str) -> Response:
+    """CSV text, shown in the browser when opened and saved under `name` by the page's download
+    link. (An attachment would stop browsers, and the accessibility tour, from opening it.)"""
     return Response(
         body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
     )
 
 
@@ -343,11 +349,7 @@ def payout_run_csv(run_id: int) -> Response:
         tenant_id=run.tenant_id,
     )
     db.session.commit()
-    return Response(
-        run.csv_text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="payment-run-{run.id}.csv"'},
-    )
+    return _csv(run.csv_text, f"payment-run-{run.id}.csv")
 
 
 @bp.post("/payout-runs/<int:run_id>/confirm")

@@ -87,7 +87,9 @@ def test_holder_statement_shows_movements_in_plain_words_and_downloads(money, si
     assert "£84.00 to Moorside Care Ltd (PA) for 4 hours on Tue 3 Mar" in page
     assert "£16.00" in page  # available
     csv = client.get(f"/payments/pots/{money.pot.id}/statement.csv")
-    assert 'filename="budget-' in csv.headers["Content-Disposition"] and "Moorside Care Ltd (PA)" in csv.get_data(as_text=True)
+    assert 'filename="budget-' in csv.headers[
+        "Content-Disposition"
+    ] and "Moorside Care Ltd (PA)" in csv.get_data(as_text=True)
 
 
 def test_a_representative_sees_the_statement_only_while_consent_stands(money, sign_in, make_user):

@@ -360,3 +360,12 @@ def test_a_payment_run_pays_providers_only_when_the_commissioner_confirms(money,
         in app.test_cli_runner().invoke(args=["payments", "payout-run"]).output
     )
     assert ledger.verify() == [] and ledger.total_of_balances() == 0
+
+
+def test_the_webhook_is_exempt_from_csrf_but_not_from_the_signature(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(str(tmp_path), WTF_CSRF_ENABLED=True, STRIPE_WEBHOOK_SECRET=SECRET)
+    body, signature = signed(event("customer.created", {"id": "cus_1"}))
+    response = post_event(app.test_client(), body, signature.replace("v1=", "v1=f"))
+    assert (response.status_code, response.get_data(as_text=True)) == (400, "Bad signature")

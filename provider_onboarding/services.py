@@ -6,13 +6,15 @@ Services flush and never commit; the view or CLI command commits once.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from marketplace import audit
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role, Tenant, User
 from marketplace.accounts.services import (
     PASSWORD_METHOD,
     check_new_password,
@@ -21,16 +23,24 @@ from marketplace.accounts.services import (
 )
 from marketplace.directory import cqc
 from marketplace.directory.models import (
+    DocumentKind,
     Listing,
+    ListingStatus,
     Provider,
+    ProviderBankDetails,
+    ProviderChecks,
     ProviderKind,
     ProviderMember,
     ProviderMemberRole,
     VerificationStatus,
+    Worker,
+    WorkerAvailability,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
+from marketplace.mail import queue_email
 from marketplace.search.geo import PostcodeError, normalise
+from provider_onboarding.verification import Decision, Move, apply_move
 
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}$")
 _CQC_ID = re.compile(r"^1-\d{5,12}$")
@@ -168,3 +178,321 @@ def listings_of(provider: Provider) -> list[Listing]:
 def next_steps(provider: Provider) -> str:
     """What happens next with this provider's checks, in plain English."""
     return NEXT_STEPS[provider.verification_status]
+
+
+# Checks: what a provider sends to be verified, and when it runs out.
+
+DBS_VALID_YEARS = 3
+WARN_DAYS = 30
+_DBS_NUMBER = re.compile(r"^\d{12}$")
+REGULATED_BY_CQC_NOTE = "CQC registration checked against the CQC register"
+
+
+@dataclass(frozen=True)
+class CheckDetails:
+    tenant_id: int
+    dbs_certificate_number: str | None
+    dbs_issued_on: date | None
+    insurer: str | None
+    insurance_expires_on: date | None
+    right_to_work_confirmed: bool
+    reference_1: str | None
+    reference_2: str | None
+
+
+def checks_of(provider: Provider) -> ProviderChecks | None:
+    return db.session.scalar(
+        select(ProviderChecks).where(ProviderChecks.provider_id == provider.id)
+    )
+
+
+def checking_bodies() -> list[Tenant]:
+    """The councils and ICBs a provider may ask to check it."""
+    return list(db.session.scalars(select(Tenant).order_by(Tenant.name)))
+
+
+def save_checks(
+    provider: Provider, details: CheckDetails, actor: User, today: date
+) -> ProviderChecks:
+    """Record the provider's checks and the body that checks it, with an audit row. Raises
+    DomainError naming the field when the DBS number or dates are impossible or the body
+    unknown."""
+    if db.session.get(Tenant, details.tenant_id) is None:
+        raise DomainError("Select who checks you", field="tenant_id")
+    number = (details.dbs_certificate_number or "").replace(" ", "") or None
+    if number is not None and not _DBS_NUMBER.match(number):
+        raise DomainError("A DBS certificate number is 12 digits", field="dbs_certificate_number")
+    if details.dbs_issued_on is not None and details.dbs_issued_on > today:
+        raise DomainError("The DBS issue date must be in the past", field="dbs_issued_on")
+    checks = checks_of(provider) or ProviderChecks(provider_id=provider.id)
+    checks.dbs_certificate_number = number
+    checks.dbs_issued_on = details.dbs_issued_on
+    checks.insurer = (details.insurer or "").strip() or None
+    checks.insurance_expires_on = details.insurance_expires_on
+    checks.right_to_work_confirmed = details.right_to_work_confirmed
+    checks.reference_1 = (details.reference_1 or "").strip() or None
+    checks.reference_2 = (details.reference_2 or "").strip() or None
+    checks.cqc_matched = provider.cqc_location_id is not None
+    provider.tenant_id = details.tenant_id
+    db.session.add(checks)
+    audit.record("provider.checks.saved", "provider", provider.id, actor_id=actor.id)
+    db.session.flush()
+    return checks
+
+
+def missing_for_submission(provider: Provider, today: date) -> list[str]:
+    """What still stops the provider sending its checks, in plain words (empty when nothing).
+    A CQC-registered provider needs only a checking body; others need DBS, insurance, right to
+    work, two references and the DBS and insurance documents."""
+    from provider_onboarding.documents import documents_of
+
+    checks = checks_of(provider)
+    if checks is None or provider.tenant_id is None:
+        return ["Tell us who checks you and fill in your checks"]
+    if provider.cqc_location_id:
+        return []
+    missing = []
+    if not (checks.dbs_certificate_number and checks.dbs_issued_on):
+        missing.append("your DBS certificate number and issue date")
+    if not checks.insurance_expires_on or checks.insurance_expires_on <= today:
+        missing.append("public liability insurance that has not expired")
+    if not checks.right_to_work_confirmed:
+        missing.append("confirmation of your right to work in the UK")
+    if not (checks.reference_1 and checks.reference_2):
+        missing.append("two references")
+    kinds = {document.kind for document in documents_of(provider)}
+    for kind in (DocumentKind.DBS, DocumentKind.INSURANCE):
+        if kind not in kinds:
+            missing.append(f"a copy of your {kind.label.lower()}")
+    return missing
+
+
+def submit_for_checks(provider: Provider, actor: User, today: date) -> None:
+    """Send the provider's checks to its checking body. Raises DomainError listing what is
+    missing, or when the provider's state does not allow sending."""
+    missing = missing_for_submission(provider, today)
+    if missing:
+        raise DomainError("Before you send your checks, add " + "; ".join(missing) + ".")
+    apply_move(provider, Decision(Move.SUBMIT), actor)
+
+
+def dbs_renewal_due(checks: ProviderChecks) -> date | None:
+    if checks.dbs_issued_on is None:
+        return None
+    issued = checks.dbs_issued_on
+    try:
+        return issued.replace(year=issued.year + DBS_VALID_YEARS)
+    except ValueError:  # 29 February
+        return issued.replace(year=issued.year + DBS_VALID_YEARS, day=28)
+
+
+def check_warnings(checks: ProviderChecks | None, today: date) -> list[str]:
+    """Checks that have run out or run out within 30 days, in plain words."""
+    if checks is None:
+        return []
+    warnings = []
+    horizon = today + timedelta(days=WARN_DAYS)
+    renewal = dbs_renewal_due(checks)
+    if renewal is not None and renewal <= today:
+        warnings.append(
+            f"Your DBS certificate is more than 3 years old (since {renewal:%-d %B %Y})."
+        )
+    elif renewal is not None and renewal <= horizon:
+        warnings.append(f"Your DBS certificate will be 3 years old on {renewal:%-d %B %Y}.")
+    expiry = checks.insurance_expires_on
+    if expiry is not None and expiry <= today:
+        warnings.append(f"Your public liability insurance expired on {expiry:%-d %B %Y}.")
+    elif expiry is not None and expiry <= horizon:
+        warnings.append(f"Your public liability insurance expires on {expiry:%-d %B %Y}.")
+    return warnings
+
+
+def expired_reasons(checks: ProviderChecks | None, today: date) -> list[str]:
+    """Why the provider's checks no longer hold today (empty when they do)."""
+    if checks is None:
+        return []
+    reasons = []
+    renewal = dbs_renewal_due(checks)
+    if renewal is not None and renewal <= today:
+        reasons.append("your DBS certificate is more than 3 years old")
+    if checks.insurance_expires_on is not None and checks.insurance_expires_on <= today:
+        reasons.append("your public liability insurance has expired")
+    return reasons
+
+
+def suspend_expired_listings(today: date) -> list[Provider]:
+    """For every provider whose DBS or insurance has run out, suspend its published listings and
+    email its staff why, with an audit row. Providers with nothing published are left alone, so
+    running it twice tells nobody twice. Returns the providers it acted on."""
+    acted = []
+    for checks in db.session.scalars(select(ProviderChecks)):
+        reasons = expired_reasons(checks, today)
+        published = [
+            item for item in checks.provider.listings if item.status == ListingStatus.PUBLISHED
+        ]
+        if not reasons or not published:
+            continue
+        for listing in published:
+            listing.status = ListingStatus.SUSPENDED
+        _tell_expired(checks.provider, reasons)
+        audit.record(
+            "provider.listings.suspended_on_expiry",
+            "provider",
+            checks.provider_id,
+            actor_id=None,
+            tenant_id=checks.provider.tenant_id,
+            listings=[item.id for item in published],
+        )
+        acted.append(checks.provider)
+    db.session.flush()
+    return acted
+
+
+def _tell_expired(provider: Provider, reasons: list[str]) -> None:
+    body = (
+        "We have hidden your services from the public because "
+        + " and ".join(reasons)
+        + ".\n\nSign in, update your checks and upload the new document, then publish again.\n"
+    )
+    for member in provider.members:
+        queue_email(
+            member.user.email, "Your services are hidden", body, template="provider_checks_expired"
+        )
+
+
+# Getting paid: bank details for the council's payment run.
+
+_SORT_CODE = re.compile(r"^\d{6}$")
+_ACCOUNT_NUMBER = re.compile(r"^\d{8}$")
+
+
+def bank_details_of(provider: Provider) -> ProviderBankDetails | None:
+    return db.session.scalar(
+        select(ProviderBankDetails).where(ProviderBankDetails.provider_id == provider.id)
+    )
+
+
+def save_bank_details(
+    provider: Provider, actor: User, *, account_name: str, sort_code: str, account_number: str
+) -> ProviderBankDetails:
+    """Record where the payment run pays this provider, with an audit row that holds only the
+    masked numbers. Raises DomainError naming the field on a malformed sort code or number."""
+    sort_code = re.sub(r"[\s-]", "", sort_code)
+    account_number = re.sub(r"\s", "", account_number)
+    if not account_name.strip():
+        raise DomainError("Enter the name on the account", field="account_name")
+    if not _SORT_CODE.match(sort_code):
+        raise DomainError("Enter a valid sort code like 309430", field="sort_code")
+    if not _ACCOUNT_NUMBER.match(account_number):
+        raise DomainError("Enter a valid account number like 00733445", field="account_number")
+    details = bank_details_of(provider) or ProviderBankDetails(provider_id=provider.id)
+    details.account_name = account_name.strip()
+    details.sort_code = sort_code
+    details.account_number = account_number
+    db.session.add(details)
+    audit.record(
+        "provider.bank_details.changed",
+        "provider",
+        provider.id,
+        actor_id=actor.id,
+        account_number=details.masked_account_number,
+    )
+    db.session.flush()
+    return details
+
+
+# Team: staff who act for the provider.
+
+
+def members_of(provider: Provider) -> list[ProviderMember]:
+    return sorted(provider.members, key=lambda member: member.id)
+
+
+def member_role(user: User, provider: Provider) -> ProviderMemberRole | None:
+    for member in provider.members:
+        if member.user_id == user.id:
+            return member.role
+    return None
+
+
+def add_staff(
+    provider: Provider, actor: User, *, email: str, full_name: str, role: ProviderMemberRole
+) -> User:
+    """Give a new person a provider account acting for this provider, and email them a link to
+    set their password. Only an owner may. Raises NotAllowed, or DomainError on the email field
+    when the address already has an account."""
+    from marketplace.accounts.services import request_password_reset
+
+    if member_role(actor, provider) != ProviderMemberRole.OWNER:
+        raise NotAllowed("Only an owner may add staff")
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise DomainError("An account with this email address already exists", field="email")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=Role.PROVIDER,
+        password_hash=generate_password_hash(secrets.token_urlsafe(32), method=PASSWORD_METHOD),
+    )
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(ProviderMember(provider_id=provider.id, user_id=user.id, role=role))
+    audit.record(
+        "provider.staff.added", "provider", provider.id, actor_id=actor.id, role=role.value
+    )
+    db.session.flush()
+    request_password_reset(email)
+    return user
+
+
+# Workers: an agency's named care workers, each with their own week.
+
+
+def add_worker(provider: Provider, actor: User, *, name: str) -> Worker:
+    """Add a named worker. Raises DomainError on an empty name."""
+    if not name.strip():
+        raise DomainError("Enter the worker's name", field="name")
+    worker = Worker(provider_id=provider.id, name=name.strip()[:140], languages=[])
+    db.session.add(worker)
+    db.session.flush()
+    audit.record("provider.worker.added", "provider", provider.id, actor_id=actor.id)
+    return worker
+
+
+def worker_of(provider: Provider, worker_id: int) -> Worker:
+    worker = db.session.get(Worker, worker_id)
+    if worker is None or worker.provider_id != provider.id:
+        raise NotFound("Worker not found")
+    return worker
+
+
+def workers_of(provider: Provider) -> list[Worker]:
+    return list(
+        db.session.scalars(
+            select(Worker).where(Worker.provider_id == provider.id).order_by(Worker.name)
+        )
+    )
+
+
+def add_worker_availability(worker: Worker, weekday: int, start: time, end: time) -> None:
+    """Add a weekly window for one worker. Raises DomainError when the window is back to front
+    or overlaps one they already have."""
+    check_window(
+        weekday, start, end, [(r.weekday, r.start_time, r.end_time) for r in worker.availability]
+    )
+    worker.availability.append(WorkerAvailability(weekday=weekday, start_time=start, end_time=end))
+    db.session.flush()
+
+
+def check_window(
+    weekday: int, start: time, end: time, existing: list[tuple[int, time, time]]
+) -> None:
+    """Raises DomainError unless the window is a real day, ends after it starts and overlaps
+    none of `existing`."""
+    if not 0 <= weekday <= 6:
+        raise DomainError("Select a day", field="weekday")
+    if start >= end:
+        raise DomainError("The end time must be after the start time", field="end_time")
+    for day, other_start, other_end in existing:
+        if day == weekday and start < other_end and other_start < end:
+            raise DomainError("This overlaps a time already set for that day", field="start_time")

@@ -154,6 +154,35 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/payments/payout-runs/<int:run_id>"):  (302, 403, 403, 403, 200, 403),
     ("GET", "/payments/payout-runs/<int:run_id>/payments.csv"): (302, 403, 403, 403, 200, 403),
     ("POST", "/payments/payout-runs/<int:run_id>/confirm"): (302, 403, 403, 403, 302, 403),
+    # Bookings
+    ("GET", "/bookings/new/<int:listing_id>"):      (302, 200, 200, 403, 403, 403),
+    ("POST", "/bookings/new/<int:listing_id>"):     (302, 400, 400, 403, 403, 403),
+    ("GET", "/bookings/<int:booking_id>/sent"):     (302, 200, 200, 403, 403, 403),
+    ("GET", "/bookings/<int:booking_id>"):          (302, 200, 200, 200, 200, 404),
+    ("POST", "/bookings/<int:booking_id>/accept"):  (302, 403, 403, 302, 403, 403),
+    ("GET", "/bookings/<int:booking_id>/decline"):  (302, 403, 403, 200, 403, 403),
+    ("POST", "/bookings/<int:booking_id>/decline"): (302, 403, 403, 400, 403, 403),
+    ("GET", "/bookings/<int:booking_id>/cancel"):   (302, 200, 200, 200, 200, 404),
+    ("POST", "/bookings/<int:booking_id>/cancel"):  (302, 400, 400, 400, 400, 404),
+    ("GET", "/bookings/<int:booking_id>/offer"):    (302, 403, 403, 200, 403, 403),
+    ("POST", "/bookings/<int:booking_id>/offer"):   (302, 403, 403, 400, 403, 403),
+    ("POST", "/bookings/offers/<int:offer_id>/<any(accept, decline):answer>"): (302, 302, 302, 403, 403, 403),
+    ("GET", "/bookings/sessions/<int:occurrence_id>/delivered"):  (302, 403, 403, 200, 403, 403),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/delivered"): (302, 403, 403, 400, 403, 403),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/confirm"):   (302, 302, 302, 403, 403, 403),
+    ("GET", "/bookings/sessions/<int:occurrence_id>/dispute"):    (302, 200, 200, 403, 403, 403),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/dispute"):   (302, 400, 400, 403, 403, 403),
+    ("GET", "/bookings/sessions/<int:occurrence_id>/resolve"):    (302, 403, 403, 403, 200, 403),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/resolve"):   (302, 403, 403, 403, 400, 403),
+    ("GET", "/bookings/inbox"):                     (302, 403, 403, 200, 403, 403),
+    ("GET", "/bookings/calendar"):                  (302, 200, 200, 200, 403, 403),
+    ("POST", "/bookings/calendar/new-address"):     (302, 302, 302, 302, 403, 403),
+    ("GET", "/bookings/calendar/<token>.ics"):      (200, 200, 200, 200, 200, 200),
+    ("GET", "/bookings/<int:booking_id>/review"):   (302, 302, 302, 403, 403, 403),
+    ("POST", "/bookings/<int:booking_id>/review"):  (302, 302, 302, 403, 403, 403),
+    ("GET", "/bookings/reviews/<int:review_id>/reply"):  (302, 403, 403, 200, 403, 403),
+    ("POST", "/bookings/reviews/<int:review_id>/reply"): (302, 403, 403, 400, 403, 403),
+    ("POST", "/bookings/reviews/<int:review_id>/<any(hide, restore):action>"): (302, 403, 403, 403, 302, 302),
     # Open Referral UK read API (JSON)
     ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
     # Administrators
@@ -182,6 +211,7 @@ class World:
     reset_token: str
     # Ids of onboarding objects (availability, days off, workers, documents) by URL parameter.
     more_ids: dict[str, int] = field(default_factory=dict)
+    calendar_token: str = ""
 
     def url_values(self) -> dict[str, object]:
         return {
@@ -193,6 +223,8 @@ class World:
             "representation_id": self.representation.id,
             "invitation_id": self.invitation.id,
             "token": self.invitation_token,
+            "answer": "accept",
+            "action": "hide",
             **self.more_ids,
         }
 
@@ -200,6 +232,8 @@ class World:
         values = self.url_values()
         if rule.endpoint == "accounts.reset_password":
             values["token"] = self.reset_token
+        if rule.endpoint == "bookings.ical":
+            values["token"] = self.calendar_token
         missing = rule.arguments - set(values)
         assert not missing, f"{rule.rule}: add a real object for {sorted(missing)} to World"
         url = rule.rule
@@ -296,8 +330,19 @@ def build_world() -> World:
     )
     more_ids = _onboarding_objects(provider, listing, users["provider"])
     more_ids.update(_payments_world(tenant, users["holder"]))
+    booking_ids, calendar_token = _bookings_world(users, provider, listing, more_ids["pot_id"])
+    more_ids.update(booking_ids)
     return World(
-        users, tenant, provider, listing, representation, invitation, token, reset_token, more_ids
+        users,
+        tenant,
+        provider,
+        listing,
+        representation,
+        invitation,
+        token,
+        reset_token,
+        more_ids,
+        calendar_token,
     )
 
 
@@ -345,6 +390,83 @@ def _payments_world(tenant: Tenant, holder: User) -> dict[str, int]:
     db.session.add_all([top_up, run])
     db.session.commit()
     return {"pot_id": pot.id, "top_up_id": top_up.id, "run_id": run.id}
+
+
+def _bookings_world(
+    users: dict[str, User], provider: Provider, listing: Listing, pot_id: int
+) -> tuple[dict[str, int], str]:
+    """An accepted booking with a confirmed session, a reviewed booking, an open offer and a
+    calendar feed for the holder."""
+    from marketplace.bookings.calendar import feed_for
+    from marketplace.bookings.models import (
+        Booking,
+        BookingKind,
+        BookingState,
+        Occurrence,
+        OccurrenceState,
+        Offer,
+        Review,
+        RotaSlot,
+    )
+    from marketplace.directory.models import Category
+
+    category = Category(
+        slug="pa-world",
+        name="Personal assistant",
+        description="",
+        oruk_term_id="pa-world",
+        is_personal_assistance=True,
+    )
+    listing.categories = [category]
+    booking = Booking(
+        holder_id=users["holder"].id,
+        requested_by_id=users["holder"].id,
+        listing_id=listing.id,
+        provider_id=provider.id,
+        pot_id=pot_id,
+        category=category,
+        kind=BookingKind.ONE_OFF,
+        state=BookingState.ACCEPTED,
+        unit_price_pence=2150,
+        price_unit=PriceUnit.HOUR,
+        rota_starts_on=date(2026, 11, 2),
+        rota_ends_on=date(2026, 11, 2),
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    booking.slots = [RotaSlot(weekday=0, start_time=time(9), duration_minutes=120)]
+    db.session.add(booking)
+    db.session.flush()
+    start = utcnow() - timedelta(days=2)
+    occurrence = Occurrence(
+        booking_id=booking.id,
+        provider_id=provider.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        state=OccurrenceState.CONFIRMED,
+        price_pence=4300,
+    )
+    made_offer = Offer(
+        booking_id=booking.id, unit_price_pence=2000, made_by_id=users["provider"].id
+    )
+    review = Review(
+        booking_id=booking.id,
+        listing_id=listing.id,
+        author_id=users["holder"].id,
+        stars=4,
+        text="Reliable and kind",
+    )
+    db.session.add_all([occurrence, made_offer, review])
+    feed = feed_for(users["holder"])
+    db.session.commit()
+    return (
+        {
+            "booking_id": booking.id,
+            "occurrence_id": occurrence.id,
+            "offer_id": made_offer.id,
+            "review_id": review.id,
+        },
+        feed.token,
+    )
 
 
 def routes(app: Flask) -> list[tuple[str, str, Rule]]:

@@ -1,0 +1,238 @@
+"""The listing editor's rules: create and edit a listing, its week and its days off, and publish.
+
+Services flush and never commit; the view commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy import select
+
+from marketplace import audit
+from marketplace.accounts.models import User
+from marketplace.directory.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    Category,
+    DeliveryMode,
+    Listing,
+    ListingStatus,
+    PriceUnit,
+    Provider,
+    WorkerGender,
+)
+from marketplace.errors import DomainError, NotFound
+from marketplace.extensions import db
+from marketplace.search.geo import PostcodeError, locate
+from provider_onboarding.services import (
+    check_window,
+    checks_of,
+    expired_reasons,
+    normalise_postcode,
+)
+
+
+@dataclass(frozen=True)
+class ListingDetails:
+    title: str
+    description: str
+    category_ids: list[int]
+    price_pence: int
+    price_unit: PriceUnit
+    block_quantity: int | None
+    block_pays_for: int | None
+    delivery_mode: DeliveryMode
+    postcode: str | None
+    travel_radius_miles: int | None
+    venue_address: str | None
+    languages: list[str]
+    worker_gender: WorkerGender | None
+    accessibility_notes: str
+    cancellation_notice_hours: int
+    cancellation_charge_bps: int
+    works_bank_holidays: bool
+
+
+def listing_of(provider: Provider, listing_id: int) -> Listing:
+    """One of the provider's own listings. Raises NotFound for anyone else's."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.provider_id != provider.id:
+        raise NotFound("Listing not found")
+    return listing
+
+
+def all_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def create_listing(provider: Provider, details: ListingDetails, actor: User) -> Listing:
+    """A new draft listing. Raises DomainError naming the field on a rule the details break."""
+    listing = Listing(provider=provider, status=ListingStatus.DRAFT)
+    _apply(listing, details)
+    db.session.add(listing)
+    db.session.flush()
+    audit.record("listing.created", "listing", listing.id, actor_id=actor.id)
+    return listing
+
+
+def update_listing(listing: Listing, details: ListingDetails, actor: User) -> None:
+    """Change a listing. A new price applies to bookings made from now on: a booking keeps the
+    price it was accepted at. Raises DomainError naming the field."""
+    old_price = listing.price_pence
+    _apply(listing, details)
+    audit.record(
+        "listing.updated",
+        "listing",
+        listing.id,
+        actor_id=actor.id,
+        old_price_pence=old_price,
+        price_pence=listing.price_pence,
+    )
+    db.session.flush()
+
+
+def _apply(listing: Listing, details: ListingDetails) -> None:
+    _check_block(details)
+    categories = _categories(details.category_ids)
+    listing.title = details.title.strip()
+    listing.description = details.description.strip()
+    listing.categories = categories
+    listing.price_pence = details.price_pence
+    listing.price_unit = details.price_unit
+    listing.block_quantity = details.block_quantity
+    listing.block_pays_for = details.block_pays_for
+    listing.delivery_mode = details.delivery_mode
+    _apply_place(listing, details)
+    listing.languages = [text.strip() for text in details.languages if text.strip()]
+    listing.worker_gender = details.worker_gender
+    listing.accessibility_notes = details.accessibility_notes.strip()
+    listing.cancellation_notice_hours = details.cancellation_notice_hours
+    listing.cancellation_charge_bps = details.cancellation_charge_bps
+    listing.works_bank_holidays = details.works_bank_holidays
+
+
+def _check_block(details: ListingDetails) -> None:
+    quantity, pays_for = details.block_quantity, details.block_pays_for
+    if quantity is None and pays_for is None:
+        return
+    if quantity is None or pays_for is None:
+        raise DomainError(
+            "Enter both how many are in the block and how many are paid for",
+            field="block_quantity",
+        )
+    if not 1 <= pays_for < quantity:
+        raise DomainError(
+            "The number paid for must be at least 1 and fewer than the number in the block",
+            field="block_pays_for",
+        )
+
+
+def _categories(ids: list[int]) -> list[Category]:
+    if not ids:
+        raise DomainError("Select at least one category", field="category_ids")
+    found = list(db.session.scalars(select(Category).where(Category.id.in_(ids))))
+    if len(found) != len(set(ids)):
+        raise DomainError("Select categories from the list", field="category_ids")
+    return found
+
+
+def _apply_place(listing: Listing, details: ListingDetails) -> None:
+    mode = details.delivery_mode
+    postcode = (details.postcode or "").strip() or None
+    if mode == DeliveryMode.AT_HOME and (postcode is None or details.travel_radius_miles is None):
+        raise DomainError(
+            "Enter the postcode you travel from and how far you travel", field="postcode"
+        )
+    if mode == DeliveryMode.VENUE and (
+        postcode is None or not (details.venue_address or "").strip()
+    ):
+        raise DomainError("Enter the venue's address and postcode", field="venue_address")
+    listing.postcode, listing.latitude, listing.longitude = None, None, None
+    if postcode is not None and mode != DeliveryMode.ONLINE:
+        postcode = normalise_postcode(postcode)
+        try:
+            place = locate(postcode)
+        except PostcodeError as error:
+            raise DomainError(error.message, field="postcode") from None
+        listing.postcode = postcode
+        listing.latitude, listing.longitude = place.point.latitude, place.point.longitude
+    listing.travel_radius_miles = (
+        details.travel_radius_miles if mode == DeliveryMode.AT_HOME else None
+    )
+    listing.venue_address = (
+        (details.venue_address or "").strip() or None if mode == DeliveryMode.VENUE else None
+    )
+
+
+def publish(listing: Listing, actor: User, today: date) -> None:
+    """Show the listing to the public. Only a verified provider whose DBS and insurance still
+    hold may publish. Raises DomainError saying why not."""
+    provider = listing.provider
+    if not provider.is_verified:
+        raise DomainError("You can publish once your checks are complete and you are verified.")
+    reasons = expired_reasons(checks_of(provider), today)
+    if reasons:
+        raise DomainError(
+            "You cannot publish because " + " and ".join(reasons) + ". Update your checks first."
+        )
+    listing.status = ListingStatus.PUBLISHED
+    audit.record("listing.published", "listing", listing.id, actor_id=actor.id)
+    db.session.flush()
+
+
+def unpublish(listing: Listing, actor: User) -> None:
+    """Hide the listing from the public; it stays as a draft to publish again."""
+    listing.status = ListingStatus.DRAFT
+    audit.record("listing.unpublished", "listing", listing.id, actor_id=actor.id)
+    db.session.flush()
+
+
+def add_rule(listing: Listing, weekday: int, start: time, end: time) -> AvailabilityRule:
+    """Add a weekly window. Raises DomainError when it is back to front or overlaps another."""
+    check_window(
+        weekday, start, end, [(r.weekday, r.start_time, r.end_time) for r in listing.availability]
+    )
+    rule = AvailabilityRule(weekday=weekday, start_time=start, end_time=end)
+    listing.availability.append(rule)
+    db.session.flush()
+    return rule
+
+
+def remove_rule(listing: Listing, rule_id: int) -> None:
+    """Raises NotFound when the window is not this listing's."""
+    rule = db.session.get(AvailabilityRule, rule_id)
+    if rule is None or rule.listing_id != listing.id:
+        raise NotFound("Availability not found")
+    listing.availability.remove(rule)
+    db.session.flush()
+
+
+def add_exception(
+    listing: Listing, starts_on: date, ends_on: date, reason: str, today: date
+) -> AvailabilityException:
+    """Add days off (inclusive). Raises DomainError when they end before they start or are past."""
+    if ends_on < starts_on:
+        raise DomainError("The last day must be on or after the first day", field="ends_on")
+    if ends_on < today:
+        raise DomainError("The days off must not all be in the past", field="ends_on")
+    item = AvailabilityException(starts_on=starts_on, ends_on=ends_on, reason=reason.strip()[:200])
+    listing.exceptions.append(item)
+    db.session.flush()
+    return item
+
+
+def remove_exception(listing: Listing, exception_id: int) -> None:
+    item = db.session.get(AvailabilityException, exception_id)
+    if item is None or item.listing_id != listing.id:
+        raise NotFound("Days off not found")
+    listing.exceptions.remove(item)
+    db.session.flush()
+
+
+def block_price_pence(listing: Listing) -> int | None:
+    """What a whole block costs (e.g. 10 sessions for the price of 8), or None without one."""
+    if listing.block_quantity is None or listing.block_pays_for is None:
+        return None
+    return listing.price_pence * listing.block_pays_for

@@ -58,11 +58,22 @@ def payout_run() -> None:
     """Pay providers what they are owed: Stripe transfers when STRIPE_API_KEY is set, otherwise
     a payment run per council (CSV for its finance system) that a commissioner confirms."""
     from marketplace.extensions import db
-    from marketplace.payments import payouts
+    from marketplace.payments import payouts, stripe_gateway
 
     gateway = payouts.gateway()
-    made = gateway.pay_out()
-    db.session.commit()
+    made = gateway.prepare()
+    db.session.commit()  # payout rows first: their ids key the Stripe calls, so a retry is safe
+    sent = []
+    for payout in made:
+        try:
+            gateway.send(payout)
+        except stripe_gateway.GatewayError as error:
+            db.session.rollback()  # stays pending; the next run retries it with the same key
+            click.echo(f"Payout {payout.id} not sent: {error}", err=True)
+            continue
+        db.session.commit()
+        sent.append(payout)
+    made = sent
     total = sum(p.amount_pence for p in made)
     if gateway.rail == "stripe":
         click.echo(f"Sent {len(made)} Stripe transfer(s), {format_pence(total)} in all.")

@@ -69,10 +69,17 @@ def _pay(payout: Payout) -> None:
 
 
 class PayoutGateway(Protocol):
+    """One way of paying providers. The caller commits after `prepare` and after each `send`, so
+    a payout row (whose id keys the Stripe call) exists before any money is asked to move."""
+
     rail: PayoutRail
 
-    def pay_out(self) -> list[Payout]:
-        """Turn every unpaid settlement into payouts on this rail. Flushes, never commits."""
+    def prepare(self) -> list[Payout]:
+        """Payout rows for every unpaid settlement (and any not yet sent). Flushes only."""
+        ...
+
+    def send(self, payout: Payout) -> None:
+        """Move the money for one prepared payout, or leave it to be confirmed. Flushes only."""
         ...
 
 
@@ -81,9 +88,9 @@ class StripeConnectGateway:
 
     rail = PayoutRail.STRIPE
 
-    def pay_out(self) -> list[Payout]:
+    def prepare(self) -> list[Payout]:
         ready = {
-            a.provider_id: a
+            a.provider_id
             for a in db.session.scalars(
                 select(ConnectAccount).where(
                     ConnectAccount.charges_enabled.is_(True),
@@ -91,10 +98,15 @@ class StripeConnectGateway:
                 )
             )
         }
-        made = []
+        unsent = list(
+            db.session.scalars(
+                select(Payout).where(
+                    Payout.rail == self.rail, Payout.status == PayoutStatus.PENDING
+                )
+            )
+        )
         for hold, tenant_id in _unpaid_settlements():
-            account = ready.get(hold.provider_id)
-            if account is None:
+            if hold.provider_id not in ready:
                 continue  # waits until Stripe enables the account
             payout = Payout(
                 provider_id=hold.provider_id,
@@ -106,12 +118,17 @@ class StripeConnectGateway:
             db.session.add(payout)
             db.session.flush()
             hold.payout_id = payout.id
-            payout.stripe_transfer_id = stripe_gateway.transfer(
-                payout.amount_pence, account.stripe_account_id, payout.id, hold.description
-            )
-            _pay(payout)
-            made.append(payout)
-        return made
+            unsent.append(payout)
+        return unsent
+
+    def send(self, payout: Payout) -> None:
+        account = db.session.scalars(
+            select(ConnectAccount).where(ConnectAccount.provider_id == payout.provider_id)
+        ).one()
+        payout.stripe_transfer_id = stripe_gateway.transfer(
+            payout.amount_pence, account.stripe_account_id, payout.id, payout.references
+        )
+        _pay(payout)
 
 
 class PaymentRunGateway:
@@ -119,7 +136,7 @@ class PaymentRunGateway:
 
     rail = PayoutRail.PAYMENT_RUN
 
-    def pay_out(self) -> list[Payout]:
+    def prepare(self) -> list[Payout]:
         grouped: dict[tuple[int, int], list[Hold]] = defaultdict(list)
         for hold, tenant_id in _unpaid_settlements():
             grouped[(tenant_id, hold.provider_id)].append(hold)
@@ -149,6 +166,9 @@ class PaymentRunGateway:
             run.total_pence = sum(p.amount_pence for p in run.payouts)
             run.csv_text = run_csv(run)
         return made
+
+    def send(self, payout: Payout) -> None:
+        """Nothing to send: the council's finance system pays, and a commissioner confirms."""
 
 
 def gateway() -> PayoutGateway:

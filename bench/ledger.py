@@ -67,7 +67,7 @@ def worker(
             )
         db.session.commit()
         latencies = []
-        barrier.wait()
+        barrier.wait(timeout=300)
         for n in range(transfers):
             t0 = time.perf_counter()
             pot = (n // 2) % POTS_PER_WORKER
@@ -98,7 +98,7 @@ def run(url: str, tmp: str, workers: int, transfers: int) -> tuple[float, list[f
         jobs = [(url, tmp, n, transfers // workers, tag, barrier) for n in range(workers)]
         with context.Pool(workers) as pool:
             pending = pool.map_async(worker, jobs)
-            barrier.wait()  # every worker has its accounts; start the clock together
+            barrier.wait(timeout=300)  # every worker has its accounts; start the clock together
             started = time.perf_counter()
             results = pending.get()
             elapsed = time.perf_counter() - started

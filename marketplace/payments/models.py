@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -35,7 +35,8 @@ class LedgerAccount(db.Model):  # type: ignore[name-defined]
     kind: Mapped[AccountKind] = mapped_column(db.Enum(AccountKind, native_enum=False, length=20))
     owner_type: Mapped[str] = mapped_column(String(20))
     owner_id: Mapped[int | None] = mapped_column(Integer)
-    balance_pence: Mapped[int] = mapped_column(Integer, default=0)
+    # 64-bit: a council's funding account passes £21 million (the 32-bit limit) within a year.
+    balance_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     may_go_negative: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -52,7 +53,7 @@ class LedgerTransfer(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     debit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
     credit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
-    amount_pence: Mapped[int] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
     code: Mapped[str] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(200))
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)

@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade():
+    # Ledger balances and transfers in 64 bits: a funding account passes the 32-bit £21 million.
+    with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.alter_column('balance_pence', existing_type=sa.Integer(), type_=sa.BigInteger(), existing_nullable=False)
+    with op.batch_alter_table('ledger_transfers', schema=None) as batch_op:
+        batch_op.alter_column('amount_pence', existing_type=sa.Integer(), type_=sa.BigInteger(), existing_nullable=False)
     op.create_table('stripe_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.String(length=255), nullable=False),
@@ -186,3 +191,7 @@ def downgrade():
     op.drop_table('payout_runs')
     op.drop_table('connect_accounts')
     op.drop_table('stripe_events')
+    with op.batch_alter_table('ledger_transfers', schema=None) as batch_op:
+        batch_op.alter_column('amount_pence', existing_type=sa.BigInteger(), type_=sa.Integer(), existing_nullable=False)
+    with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.alter_column('balance_pence', existing_type=sa.BigInteger(), type_=sa.Integer(), existing_nullable=False)

@@ -8,10 +8,12 @@ serialises writers), carries a unique idempotency key, and flushes but never com
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.errors import DomainError
@@ -53,18 +55,27 @@ def account(
 
 
 _accounts = LedgerAccount.__table__
+_transfers = LedgerTransfer.__table__
+
+
+def _id(account: LedgerAccount) -> int:
+    """The account's id without reloading it (a commit expires objects; the id never changes)."""
+    state: InstanceState[LedgerAccount] = inspect(account)
+    return int(state.identity[0]) if state.identity else account.id
 
 
 def _move(account: LedgerAccount, delta: int, *, guarded: bool) -> bool:
     """Add `delta` to a balance in one statement that also takes the row lock. With `guarded`,
-    refuse (return False, nothing changed) when the balance would go below zero."""
-    statement = update(_accounts).where(_accounts.c.id == account.id)
+    refuse (return False, nothing changed) when an account that may not go negative would."""
+    statement = update(_accounts).where(_accounts.c.id == _id(account))
     if guarded:
-        statement = statement.where(_accounts.c.balance_pence >= -delta)
+        statement = statement.where(
+            or_(_accounts.c.may_go_negative, _accounts.c.balance_pence >= -delta)
+        )
     statement = statement.values(balance_pence=_accounts.c.balance_pence + delta).returning(
         _accounts.c.balance_pence
     )
-    new_balance = db.session.execute(statement).scalar()
+    new_balance = db.session.connection().execute(statement).scalar()
     if new_balance is None:
         return False
     set_committed_value(account, "balance_pence", new_balance)  # the object shows the new balance
@@ -73,30 +84,35 @@ def _move(account: LedgerAccount, delta: int, *, guarded: bool) -> bool:
 
 def _apply(debit: LedgerAccount, credit: LedgerAccount, amount: int) -> None:
     """Move the balances, locking the two rows in id order so two transfers never deadlock."""
-    guarded = not debit.may_go_negative
-    if debit.id < credit.id:
-        if not _move(debit, -amount, guarded=guarded):
+    if _id(debit) < _id(credit):
+        if not _move(debit, -amount, guarded=True):
             raise InsufficientFunds("There is not enough money in the account for this")
         _move(credit, amount, guarded=False)
         return
     _move(credit, amount, guarded=False)
-    if not _move(debit, -amount, guarded=guarded):
+    if not _move(debit, -amount, guarded=True):
         _move(credit, -amount, guarded=False)  # undo inside this transaction; nothing is left
         raise InsufficientFunds("There is not enough money in the account for this")
 
 
-def _insert(values: dict[str, object]) -> LedgerTransfer | None:
+def _insert(values: dict[str, Any]) -> LedgerTransfer | None:
     """Insert the transfer; None when its idempotency key is already taken (no error, so the
-    transaction stays usable on PostgreSQL)."""
+    transaction stays usable on PostgreSQL). The row goes into the session as if just loaded."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     insert = postgresql.insert if postgres else sqlite.insert
     statement = (
-        insert(LedgerTransfer)
+        insert(_transfers)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(LedgerTransfer)
+        .returning(_transfers.c.id)
     )
-    return db.session.scalars(statement).one_or_none()
+    new_id = db.session.connection().execute(statement).scalar()
+    if new_id is None:
+        return None
+    made = LedgerTransfer(id=new_id, **values)
+    make_transient_to_detached(made)
+    db.session.add(made)
+    return made
 
 
 def _existing(key: str) -> LedgerTransfer | None:
@@ -132,13 +148,14 @@ def transfer(
     """
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
         raise DomainError("A transfer must be a whole number of pence above zero")
-    if debit.id == credit.id:
+    debit_id, credit_id = _id(debit), _id(credit)
+    if debit_id == credit_id:
         raise DomainError("A transfer needs two different accounts")
     _apply(debit, credit, amount_pence)
     made = _insert(
         {
-            "debit_account_id": debit.id,
-            "credit_account_id": credit.id,
+            "debit_account_id": debit_id,
+            "credit_account_id": credit_id,
             "amount_pence": amount_pence,
             "code": code,
             "reference": reference,
@@ -151,7 +168,7 @@ def transfer(
         return made
     _apply(credit, debit, amount_pence)  # a replay: put the balances back as they were
     previous = _existing(idempotency_key)
-    if previous is not None and _same(previous, debit.id, credit.id, amount_pence):
+    if previous is not None and _same(previous, debit_id, credit_id, amount_pence):
         return previous
     raise IdempotencyConflict("This payment reference was already used for something else")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import SubmitField
+from wtforms import DateField, SubmitField
 
 from marketplace.errors import DomainError
 
@@ -41,3 +41,22 @@ class BaseForm(FlaskForm):
     def stripped(self, name: str) -> Any:
         value = self._fields[name].data
         return value.strip() if isinstance(value, str) else value
+
+
+class DateInputField(DateField):
+    """A date typed into GOV.UK's three boxes (day, month, year).
+
+    The GOV.UK widget needs exactly three raw values to show the boxes again; a request that
+    sends fewer or more (only a hand-made one does) gets three, and a clear message.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and len(valuelist) != 3:
+            self.raw_data = (list(valuelist) + ["", "", ""])[:3]
+            self.data = None
+            raise ValueError("Enter the date as day, month and year, for example 27 11 2026")
+        if not valuelist or not any(str(v).strip() for v in valuelist):
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
+        super().process_formdata(valuelist)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
@@ -55,10 +55,25 @@ def make_app(tmp_dir: str, **overrides: Any) -> Flask:
     return create_app(config)
 
 
+class SeparateBrowserClient(FlaskClient):
+    """A test client that behaves like its own browser even while a test holds an app context.
+
+    A request reuses an app context the test pushed (the `app_ctx` fixture), and with it `g`,
+    where Flask-Login caches the signed-in user; without clearing it, a second client would look
+    signed in as whoever the first signed in as.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp_dir = str(tmp_path_factory.mktemp("instance"))
     app = make_app(tmp_dir)
+    app.test_client_class = SeparateBrowserClient
     with app.app_context():
         upgrade()
         db.session.remove()

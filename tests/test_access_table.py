@@ -166,7 +166,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/bookings/<int:booking_id>/cancel"):  (302, 400, 400, 400, 400, 404),
     ("GET", "/bookings/<int:booking_id>/offer"):    (302, 403, 403, 200, 403, 403),
     ("POST", "/bookings/<int:booking_id>/offer"):   (302, 403, 403, 400, 403, 403),
-    ("POST", "/bookings/offers/<int:offer_id>/<any(accept, decline):answer>"): (302, 302, 302, 403, 403, 403),
+    ("POST", "/bookings/offers/<int:offer_id>/<any(accept, decline):answer>"): (302, 302, 302, 403, 403, 403),  # noqa: E501
     ("GET", "/bookings/sessions/<int:occurrence_id>/delivered"):  (302, 403, 403, 200, 403, 403),
     ("POST", "/bookings/sessions/<int:occurrence_id>/delivered"): (302, 403, 403, 400, 403, 403),
     ("POST", "/bookings/sessions/<int:occurrence_id>/confirm"):   (302, 302, 302, 403, 403, 403),
@@ -182,7 +182,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/bookings/<int:booking_id>/review"):  (302, 302, 302, 403, 403, 403),
     ("GET", "/bookings/reviews/<int:review_id>/reply"):  (302, 403, 403, 200, 403, 403),
     ("POST", "/bookings/reviews/<int:review_id>/reply"): (302, 403, 403, 400, 403, 403),
-    ("POST", "/bookings/reviews/<int:review_id>/<any(hide, restore):action>"): (302, 403, 403, 403, 302, 302),
+    ("POST", "/bookings/reviews/<int:review_id>/<any(hide, restore):action>"): (302, 403, 403, 403, 302, 302),  # noqa: E501
     # Open Referral UK read API (JSON)
     ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
     # Administrators

@@ -313,7 +313,7 @@ def _lock_provider(provider_id: int) -> None:
     db.session.execute(select(Provider.id).where(Provider.id == provider_id).with_for_update())
 
 
-def _clashes(provider_id: int, shifts: list[schedule.Shift], booking_id: int) -> list[Occurrence]:
+def clashes(provider_id: int, shifts: list[schedule.Shift], booking_id: int) -> list[Occurrence]:
     if not shifts:
         return []
     first, last = min(s.starts_at for s in shifts), max(s.ends_at for s in shifts)
@@ -344,10 +344,9 @@ def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
         for s in planned_shifts(booking.listing, request_of(booking), until)
         if start is None or s.starts_at.astimezone(schedule.LONDON).date() >= start
     ]
-    clashes = _clashes(booking.provider_id, shifts, booking.id)
-    if clashes:
-        when = schedule.LONDON
-        first = clashes[0].starts_at.astimezone(when)
+    taken = clashes(booking.provider_id, shifts, booking.id)
+    if taken:
+        first = taken[0].starts_at.astimezone(schedule.LONDON)
         raise DomainError(
             f"This provider is already booked at {first:%-I:%M%p on %a %-d %b}".replace(
                 "AM", "am"

@@ -118,7 +118,7 @@ class TantivyEngine:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.schema = build_schema()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _write holds it and may create the index
         self._index: tantivy.Index | None = None
         self._live: str | None = None
         self._meta_mtime = 0.0

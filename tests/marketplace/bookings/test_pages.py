@@ -1,0 +1,192 @@
+"""The booking pages, as a holder, a representative, a provider and a commissioner use them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from marketplace.accounts.models import ConsentMethod, Representation, Role
+from marketplace.bookings import services
+from marketplace.bookings.models import Booking, BookingState, OccurrenceState
+from marketplace.extensions import db
+from marketplace.mail import OutboundEmail
+
+from .conftest import TODAY
+from .test_bookings import one_off
+
+NEXT_TUESDAY = TODAY + timedelta(days=8)
+
+
+def form_for(w, **changes):
+    data = {
+        "pot": str(w.pot.id),
+        "kind": "one_off",
+        "day": [str(NEXT_TUESDAY.day), str(NEXT_TUESDAY.month), str(NEXT_TUESDAY.year)],
+        "start": "9:30am",
+        "hours": "2",
+        "note": "Please ring the bell twice",
+    }
+    data.update(changes)
+    return data
+
+
+def as_user(app, user):
+    client = app.test_client()
+    response = client.post(
+        "/sign-in", data={"email": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def test_a_holder_checks_the_price_then_sends_a_request(app, world):
+    w = world
+    client = as_user(app, w.holder)
+    page = client.get(f"/bookings/new/{w.listing.id}")
+    assert page.status_code == 200 and "Which budget will pay?" in page.text
+    check = client.post(f"/bookings/new/{w.listing.id}", data=form_for(w))
+    assert check.status_code == 200
+    assert "Check your request before sending it" in check.text and "£30.00" in check.text
+    sent = client.post(f"/bookings/new/{w.listing.id}", data={**form_for(w), "confirm": "yes"})
+    assert sent.status_code == 302
+    booking = db.session.query(Booking).one()
+    assert booking.state == BookingState.REQUESTED and booking.note == "Please ring the bell twice"
+    assert client.get(sent.headers["Location"]).status_code == 200
+    assert db.session.query(OutboundEmail).filter_by(template="booking_requested").count() == 1
+
+
+def test_a_bad_request_shows_messages_and_saves_nothing(app, world):
+    w = world
+    client = as_user(app, w.holder)
+    response = client.post(
+        f"/bookings/new/{w.listing.id}",
+        data=form_for(w, start="25:99", hours="100", kind="rota", weekdays=[]),
+    )
+    assert response.status_code == 400
+    for message in (
+        "Enter a time like 9:30am",
+        "Enter between 0.25 and 24 hours",
+        "Choose at least one day of the week",
+    ):
+        assert message in response.text
+    assert db.session.query(Booking).count() == 0
+
+
+def test_a_representative_books_for_the_holder_they_act_for(app, world, make_user):
+    w = world
+    rep = make_user(Role.REPRESENTATIVE, tenant=w.holder.tenant)
+    db.session.add(
+        Representation(
+            holder_id=w.holder.id,
+            representative_id=rep.id,
+            relationship_to_holder="Daughter",
+            consent_method=ConsentMethod.HOLDER_ONLINE,
+            consent_recorded_by_id=w.holder.id,
+        )
+    )
+    db.session.commit()
+    client = as_user(app, rep)
+    sent = client.post(f"/bookings/new/{w.listing.id}", data={**form_for(w), "confirm": "yes"})
+    assert sent.status_code == 302
+    booking = db.session.query(Booking).one()
+    assert booking.holder_id == w.holder.id and booking.requested_by_id == rep.id
+
+
+def test_the_provider_accepts_from_the_booking_page_and_others_cannot_see_it(app, world, make_user):
+    w = world
+    booking = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, one_off(day=NEXT_TUESDAY), TODAY
+    )
+    db.session.commit()
+    provider = as_user(app, w.provider_user)
+    assert "Booking requests" in provider.get("/bookings/inbox").text
+    page = provider.get(f"/bookings/{booking.id}")
+    assert page.status_code == 200 and "Accept" in page.text
+    assert provider.post(f"/bookings/{booking.id}/accept").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).state == BookingState.ACCEPTED
+
+    stranger = as_user(app, make_user(Role.HOLDER))
+    assert stranger.get(f"/bookings/{booking.id}").status_code == 404
+    other_commissioner = as_user(app, make_user(Role.COMMISSIONER))
+    assert other_commissioner.get(f"/bookings/{booking.id}").status_code == 404
+    own_commissioner = as_user(app, w.commissioner)
+    assert own_commissioner.get(f"/bookings/{booking.id}").status_code == 200
+
+
+def test_delivery_confirmation_and_review_through_the_pages(app, world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    [occurrence] = booking.occurrences
+    services.mark_delivered(w.provider_user, occurrence, 240, now=occurrence.ends_at)
+    db.session.commit()
+    holder = as_user(app, w.holder)
+    assert holder.post(f"/bookings/sessions/{occurrence.id}/confirm").status_code == 302
+    db.session.expire_all()
+    assert occurrence.state == OccurrenceState.CONFIRMED
+    review = holder.post(
+        f"/bookings/{booking.id}/review", data={"stars": "5", "text": "Kind and on time"}
+    )
+    assert review.status_code == 302
+    listing_page = app.test_client().get(f"/listings/{w.listing.id}")
+    assert (
+        "5.0 out of 5 from 1 review" in listing_page.text
+        and "Kind and on time" in listing_page.text
+    )
+    again = holder.post(f"/bookings/{booking.id}/review", data={"stars": "1", "text": "Twice"})
+    assert again.status_code == 302
+    assert "one review for a booking" in holder.get(again.headers["Location"]).text
+
+
+def test_the_calendar_feed_lists_sessions_at_a_secret_address(app, world):
+    w = world
+    booking = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, one_off(day=NEXT_TUESDAY), TODAY
+    )
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    holder = as_user(app, w.holder)
+    week = holder.get(f"/bookings/calendar?week={NEXT_TUESDAY.isoformat()}")
+    assert week.status_code == 200 and w.listing.title in week.text
+    feed_path = week.text.split("/bookings/calendar/")[1].split(".ics")[0]
+    feed = app.test_client().get(f"/bookings/calendar/{feed_path}.ics")
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    assert "BEGIN:VEVENT" in feed.text and "DTSTART:20261201T090000Z" in feed.text
+    assert app.test_client().get("/bookings/calendar/not-a-token.ics").status_code == 404
+    holder.post("/bookings/calendar/new-address")
+    assert app.test_client().get(f"/bookings/calendar/{feed_path}.ics").status_code == 404
+
+
+def test_when_a_provider_cancels_the_holder_is_offered_cover_bookable_in_one_step(
+    app, world, make_provider, make_listing
+):
+    from datetime import time as clock
+
+    from marketplace.directory.models import AvailabilityRule, PriceUnit
+    from marketplace.search import services as search
+
+    w = world
+    other = make_listing(
+        provider=make_provider(legal_name="Saddleworth Support CIC"),
+        categories=[w.pa],
+        title="Evening and morning PA",
+        price_pence=1600,
+        price_unit=PriceUnit.HOUR,
+    )
+    other.availability = [AvailabilityRule(weekday=1, start_time=clock(7), end_time=clock(20))]
+    db.session.commit()
+    search.drain_outbox()
+    db.session.commit()
+    booking = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, one_off(day=NEXT_TUESDAY), TODAY
+    )
+    services.accept(w.provider_user, booking, TODAY)
+    services.cancel_by_provider(w.provider_user, booking, "Off sick")
+    db.session.commit()
+
+    holder = as_user(app, w.holder)
+    page = holder.get(f"/bookings/{booking.id}")
+    assert "Other people who may be able to help" in page.text
+    assert "Evening and morning PA" in page.text and w.listing.title in page.text
+    prefilled = holder.get(f"/bookings/new/{other.id}?from={booking.id}")
+    assert 'value="09:00"' in prefilled.text and f'value="{NEXT_TUESDAY.day}"' in prefilled.text

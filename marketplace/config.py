@@ -42,6 +42,7 @@ class Settings:
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     platform_fee_bps: int = 0
+    booking_request_expiry_hours: int = 48
     extra: dict[str, str] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, object]:
@@ -74,6 +75,7 @@ class Settings:
             "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
             "STRIPE_API_BASE": self.stripe_api_base,
             "PLATFORM_FEE_BPS": self.platform_fee_bps,
+            "BOOKING_REQUEST_EXPIRY_HOURS": self.booking_request_expiry_hours,
             "INVITATION_DAYS": 14,
             "PASSWORD_RESET_SECONDS": 60 * 60,
             **self.extra,
@@ -175,4 +177,5 @@ def load_settings(
         stripe_webhook_secret=_text(env, "STRIPE_WEBHOOK_SECRET"),
         stripe_api_base=_url(env, "STRIPE_API_BASE", ("http", "https")),
         platform_fee_bps=_int(env, "PLATFORM_FEE_BPS", 0, 0, 5000),
+        booking_request_expiry_hours=_int(env, "BOOKING_REQUEST_EXPIRY_HOURS", 48, 1, 720),
     )

@@ -69,8 +69,9 @@ def all_categories() -> list[Category]:
 
 def create_listing(provider: Provider, details: ListingDetails, actor: User) -> Listing:
     """A new draft listing. Raises DomainError naming the field on a rule the details break."""
-    listing = Listing(provider=provider, status=ListingStatus.DRAFT)
+    listing = Listing(status=ListingStatus.DRAFT)
     _apply(listing, details)
+    listing.provider = provider
     db.session.add(listing)
     db.session.flush()
     audit.record("listing.created", "listing", listing.id, actor_id=actor.id)

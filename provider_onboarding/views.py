@@ -428,7 +428,7 @@ def add_availability(listing_id: int) -> str | Response | tuple[str, int]:
             db.session.commit()
             flash("Time added.", "success")
             return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
-    return _availability_page(item, form, ExceptionForm(prefix="off"), failed=form)
+    return _availability_page(item, form, ExceptionForm(prefix="off", formdata=None), failed=form)
 
 
 @bp.post("/listings/<int:listing_id>/availability/<int:rule_id>/delete")
@@ -460,7 +460,7 @@ def add_days_off(listing_id: int) -> str | Response | tuple[str, int]:
             db.session.commit()
             flash("Days off added.", "success")
             return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
-    return _availability_page(item, AvailabilityForm(), form, failed=form)
+    return _availability_page(item, AvailabilityForm(formdata=None), form, failed=form)
 
 
 @bp.post("/listings/<int:listing_id>/days-off/<int:exception_id>/delete")
@@ -589,7 +589,7 @@ def add_staff() -> str | Response | tuple[str, int]:
             db.session.commit()
             flash("We have emailed them a link to set their password.", "success")
             return redirect(url_for("provider_onboarding.team"))
-    return _team_page(provider, form, WorkerForm(prefix="worker"), failed=form)
+    return _team_page(provider, form, WorkerForm(prefix="worker", formdata=None), failed=form)
 
 
 @bp.post("/team/workers")
@@ -601,7 +601,7 @@ def add_worker() -> str | Response | tuple[str, int]:
         worker = services.add_worker(provider, current_user, name=form.stripped("name"))
         db.session.commit()
         return redirect(url_for("provider_onboarding.worker", worker_id=worker.id))
-    return _team_page(provider, StaffForm(prefix="staff"), form, failed=form)
+    return _team_page(provider, StaffForm(prefix="staff", formdata=None), form, failed=form)
 
 
 @bp.route("/team/workers/<int:worker_id>", methods=["GET", "POST"])

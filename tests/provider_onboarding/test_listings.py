@@ -1,0 +1,206 @@
+"""The listing editor: details, block price, availability, days off, and who may publish."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.directory.models import (
+    Listing,
+    ListingStatus,
+    PriceUnit,
+    ProviderChecks,
+    VerificationStatus,
+)
+from marketplace.extensions import db
+
+
+def listing_form(category_id: int, **changes):
+    data = {
+        "title": "Physiotherapy at home",
+        "description": "Exercises after a fall.",
+        "category_ids": [str(category_id)],
+        "price": "45.00",
+        "price_unit": "session",
+        "block_quantity": "10",
+        "block_pays_for": "8",
+        "delivery_mode": "at_home",
+        "postcode": "ol1 1aa",
+        "travel_radius_miles": "5",
+        "languages": "English, Urdu",
+        "worker_gender": "female",
+        "accessibility_notes": "Step-free",
+        "cancellation_notice_hours": "48",
+        "cancellation_charge_percent": "50",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture()
+def owner(make_user, make_provider, sign_in):
+    user = make_user(Role.PROVIDER)
+    provider = make_provider(owner=user, verification_status=VerificationStatus.UNVERIFIED)
+    sign_in(user)
+    return provider
+
+
+def test_provider_creates_a_draft_with_every_detail(client, owner, make_category):
+    category = make_category()
+
+    response = client.post("/provider/listings/new", data=listing_form(category.id))
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    listing = db.session.scalar(select(Listing))
+    assert listing.status == ListingStatus.DRAFT
+    assert (listing.price_pence, listing.price_unit) == (4500, PriceUnit.SESSION)
+    assert (listing.block_quantity, listing.block_pays_for) == (10, 8)
+    assert listing.postcode == "OL1 1AA" and listing.latitude is not None
+    assert listing.languages == ["English", "Urdu"]
+    assert listing.cancellation_charge_bps == 5000
+    assert [c.id for c in listing.categories] == [category.id]
+    page = client.get(f"/provider/listings/{listing.id}/availability").get_data(as_text=True)
+    assert "10 for £360.00" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"price": "12.345"}, "Enter a price in pounds and pence"),
+        ({"price": "free"}, "Enter a price in pounds, like 21.50"),
+        ({"block_pays_for": "10"}, "fewer than the number in the block"),
+        ({"block_pays_for": ""}, "Enter both how many are in the block"),
+        ({"postcode": ""}, "Enter the postcode you travel from"),
+        ({"delivery_mode": "venue", "venue_address": ""}, "Enter the venue"),
+        ({"category_ids": []}, "Select at least one category"),
+    ],
+)
+def test_bad_listing_details_are_refused_with_a_message(
+    client, owner, make_category, changes, message
+):
+    category = make_category()
+    response = client.post("/provider/listings/new", data=listing_form(category.id, **changes))
+
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Listing)) is None
+
+
+def test_goods_are_sold_each_and_online_needs_no_place(client, owner, make_category):
+    category = make_category("Equipment")
+    data = listing_form(
+        category.id,
+        title="Riser recliner chair",
+        price="399.00",
+        price_unit="item",
+        delivery_mode="online",
+        postcode="",
+        travel_radius_miles="",
+        block_quantity="",
+        block_pays_for="",
+    )
+    assert client.post("/provider/listings/new", data=data).status_code == 302
+    chair = db.session.scalar(select(Listing))
+    assert chair.price_unit == PriceUnit.ITEM and chair.postcode is None
+
+
+def test_only_a_verified_provider_publishes(client, owner, make_listing):
+    listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
+
+    client.post(f"/provider/listings/{listing.id}/publish")
+    db.session.refresh(listing)
+    assert listing.status == ListingStatus.DRAFT
+    page = client.get("/provider/").get_data(as_text=True)
+    assert "You can publish once your checks are complete" in page
+
+    owner.verification_status = VerificationStatus.VERIFIED
+    db.session.commit()
+    client.post(f"/provider/listings/{listing.id}/publish")
+    db.session.refresh(listing)
+    assert listing.status == ListingStatus.PUBLISHED
+    assert client.get(f"/listings/{listing.id}").status_code == 200
+
+    client.post(f"/provider/listings/{listing.id}/unpublish")
+    db.session.refresh(listing)
+    assert listing.status == ListingStatus.DRAFT
+
+
+def test_expired_insurance_stops_publishing(client, owner, make_listing):
+    owner.verification_status = VerificationStatus.VERIFIED
+    db.session.add(
+        ProviderChecks(
+            provider_id=owner.id,
+            insurance_expires_on=date.today() - timedelta(days=1),
+            right_to_work_confirmed=True,
+            cqc_matched=False,
+        )
+    )
+    db.session.commit()
+    listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
+
+    client.post(f"/provider/listings/{listing.id}/publish")
+
+    db.session.refresh(listing)
+    assert listing.status == ListingStatus.DRAFT
+    assert "insurance has expired" in client.get("/provider/").get_data(as_text=True)
+
+
+def test_weekly_times_and_days_off(client, owner, make_listing):
+    listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
+    url = f"/provider/listings/{listing.id}"
+
+    ok = client.post(
+        f"{url}/availability", data={"weekday": "0", "start_time": "09:00", "end_time": "12:00"}
+    )
+    overlap = client.post(
+        f"{url}/availability", data={"weekday": "0", "start_time": "11:00", "end_time": "13:00"}
+    )
+    backwards = client.post(
+        f"{url}/availability", data={"weekday": "1", "start_time": "13:00", "end_time": "12:00"}
+    )
+    start = date.today() + timedelta(days=7)
+    holiday = client.post(
+        f"{url}/days-off",
+        data={
+            "off-starts_on": [str(start.day), str(start.month), str(start.year)],
+            "off-ends_on": [str(start.day), str(start.month), str(start.year)],
+            "off-reason": "Holiday",
+        },
+    )
+
+    assert ok.status_code == 302
+    assert overlap.status_code == 400 and "overlaps" in overlap.get_data(as_text=True)
+    assert backwards.status_code == 400 and "end time must be after" in backwards.get_data(
+        as_text=True
+    )
+    assert holiday.status_code == 302, holiday.get_data(as_text=True)
+    db.session.refresh(listing)
+    assert len(listing.availability) == 1 and len(listing.exceptions) == 1
+
+
+def test_someone_elses_listing_is_not_found(client, owner, make_listing):
+    theirs = make_listing()
+    assert client.get(f"/provider/listings/{theirs.id}/edit").status_code == 404
+    assert client.post(f"/provider/listings/{theirs.id}/publish").status_code == 404
+
+
+def test_a_price_change_is_recorded_and_leaves_the_old_price_in_the_audit_log(
+    client, owner, make_listing, make_category
+):
+    from marketplace.audit import AuditEvent
+
+    category = make_category()
+    listing = make_listing(provider=owner, categories=[category], price_pence=4000)
+
+    response = client.post(
+        f"/provider/listings/{listing.id}/edit", data=listing_form(category.id, price="50.00")
+    )
+
+    assert response.status_code == 302
+    db.session.refresh(listing)
+    assert listing.price_pence == 5000
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "listing.updated"))
+    assert (event.detail["old_price_pence"], event.detail["price_pence"]) == (4000, 5000)

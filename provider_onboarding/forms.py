@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -133,6 +134,20 @@ class RegisterProviderForm(BaseForm):
             raise ValidationError(error.message) from None
 
 
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year in three boxes (GOV.UK date input). A request that
+    leaves boxes out reads as empty boxes, so the page can always show them again."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, widget=GovDateInput(), format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        parts = [str(part).strip() for part in valuelist][:3]
+        self.raw_data = parts + [""] * (3 - len(parts))
+        if any(self.raw_data):
+            super().process_formdata(self.raw_data)
+
+
 class ChecksForm(BaseForm):
     tenant_id = SelectField(
         "Who checks you",
@@ -149,20 +164,16 @@ class ChecksForm(BaseForm):
         validators=[Optional()],
         render_kw={"spellcheck": "false", "inputmode": "numeric"},
     )
-    dbs_issued_on = DateField(
+    dbs_issued_on = DayMonthYearField(
         "DBS certificate issue date",
-        widget=GovDateInput(),
-        format="%d %m %Y",
         description="For example, 27 3 2024",
         validators=[Optional()],
     )
     insurer = StringField(
         "Public liability insurer", widget=GovTextInput(), validators=[Optional()]
     )
-    insurance_expires_on = DateField(
+    insurance_expires_on = DayMonthYearField(
         "Public liability insurance expiry date",
-        widget=GovDateInput(),
-        format="%d %m %Y",
         description="For example, 31 12 2027",
         validators=[Optional()],
     )
@@ -362,16 +373,12 @@ class AvailabilityForm(BaseForm):
 
 
 class ExceptionForm(BaseForm):
-    starts_on = DateField(
+    starts_on = DayMonthYearField(
         "First day off",
-        widget=GovDateInput(),
-        format="%d %m %Y",
         validators=[InputRequired(message="Enter the first day off as day, month and year")],
     )
-    ends_on = DateField(
+    ends_on = DayMonthYearField(
         "Last day off",
-        widget=GovDateInput(),
-        format="%d %m %Y",
         validators=[InputRequired(message="Enter the last day off as day, month and year")],
     )
     reason = StringField("Reason (optional)", widget=GovTextInput(), validators=[Optional()])

@@ -1,5 +1,7 @@
 """`flask --app wsgi directory …`"""
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
@@ -15,3 +17,36 @@ def load_taxonomy_command() -> None:
     added, updated = load_taxonomy()
     db.session.commit()
     click.echo(f"Care categories: {added} added, {updated} updated.")
+
+
+@directory_cli.command("import-cqc")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_cqc_command(path: Path) -> None:
+    """Import a CQC care directory CSV (CQC's public format): locations registration is checked
+    against. Safe to run again: a location already held is updated."""
+    from marketplace.directory.cqc import import_directory, read_directory
+    from marketplace.errors import DomainError
+
+    try:
+        total = sum(1 for _ in read_directory(path))
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    with click.progressbar(length=total, label="CQC locations") as bar:
+        count = import_directory(path, progress=bar.update)
+    db.session.commit()
+    click.echo(f"CQC locations imported: {count}.")
+
+
+@directory_cli.command("expire")
+def expire_command() -> None:
+    """Suspend the published listings of providers whose DBS certificate is over 3 years old or
+    whose insurance has expired, and email them why. Run daily; running twice tells nobody
+    twice."""
+    from datetime import datetime
+
+    from marketplace.web import LONDON
+    from provider_onboarding.services import suspend_expired_listings
+
+    acted = suspend_expired_listings(datetime.now(LONDON).date())
+    db.session.commit()
+    click.echo(f"Providers whose listings were suspended: {len(acted)}.")

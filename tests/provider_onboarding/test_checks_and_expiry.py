@@ -1,0 +1,212 @@
+"""Checks a provider sends, warnings before they run out, and `flask directory expire`."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.audit import AuditEvent
+from marketplace.directory.models import (
+    CqcLocation,
+    ListingStatus,
+    ProviderBankDetails,
+    ProviderChecks,
+    ProviderKind,
+    VerificationStatus,
+)
+from marketplace.extensions import db
+from marketplace.mail import OutboundEmail
+from provider_onboarding.services import check_warnings
+
+TODAY = date(2026, 11, 22)
+
+
+def day_parts(value: date) -> list[str]:
+    return [str(value.day), str(value.month), str(value.year)]
+
+
+def test_a_personal_assistant_sends_checks_and_documents_then_waits(
+    client, make_user, make_provider, make_tenant, sign_in
+):
+    tenant = make_tenant()
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(
+        owner=owner,
+        kind=ProviderKind.PERSONAL_ASSISTANT,
+        verification_status=VerificationStatus.UNVERIFIED,
+    )
+    sign_in(owner)
+    soon = date.today() + timedelta(days=365)
+    saved = client.post(
+        "/provider/checks",
+        data={
+            "tenant_id": str(tenant.id),
+            "dbs_certificate_number": "0012 3456 7890",
+            "dbs_issued_on": day_parts(date.today() - timedelta(days=100)),
+            "insurer": "Acme Mutual",
+            "insurance_expires_on": day_parts(soon),
+            "right_to_work_confirmed": "y",
+            "reference_1": "Jo Smith, 07700 900 001",
+            "reference_2": "Ali Khan, ali@example.org",
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    early = client.post("/provider/checks/submit", follow_redirects=True)
+    assert "a copy of your dbs certificate" in early.get_data(as_text=True)
+
+    for kind in ("dbs", "insurance"):
+        client.post(
+            "/provider/documents",
+            data={"kind": kind, "file": (io.BytesIO(b"%PDF-1.4 scan"), f"{kind}.pdf")},
+            content_type="multipart/form-data",
+        )
+    client.post("/provider/checks/submit")
+
+    db.session.refresh(provider)
+    assert provider.verification_status == VerificationStatus.PENDING
+    assert provider.tenant_id == tenant.id
+    checks = db.session.scalar(select(ProviderChecks))
+    assert checks.dbs_certificate_number == "001234567890"
+    assert "Waiting for checks" in client.get("/provider/").get_data(as_text=True)
+
+
+def test_a_dbs_number_must_be_12_digits(client, make_user, make_provider, make_tenant, sign_in):
+    tenant = make_tenant()
+    owner = make_user(Role.PROVIDER)
+    make_provider(owner=owner)
+    sign_in(owner)
+    response = client.post(
+        "/provider/checks", data={"tenant_id": str(tenant.id), "dbs_certificate_number": "123"}
+    )
+    assert response.status_code == 400
+    assert "A DBS certificate number is 12 digits" in response.get_data(as_text=True)
+
+
+def test_dbs_and_insurance_are_flagged_30_days_ahead():
+    checks = ProviderChecks(
+        dbs_issued_on=date(2023, 12, 10), insurance_expires_on=date(2026, 12, 20)
+    )
+    warnings = check_warnings(checks, TODAY)
+    assert warnings == [
+        "Your DBS certificate will be 3 years old on 10 December 2026.",
+        "Your public liability insurance expires on 20 December 2026.",
+    ]
+    assert check_warnings(checks, TODAY - timedelta(days=60)) == []
+
+
+def test_expire_suspends_listings_tells_the_provider_and_only_once(
+    app, make_user, make_provider, make_listing
+):
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    listing = make_listing(provider=provider)
+    fine = make_listing()
+    db.session.add(
+        ProviderChecks(
+            provider_id=provider.id,
+            insurance_expires_on=date.today() - timedelta(days=1),
+            right_to_work_confirmed=True,
+            cqc_matched=False,
+        )
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["directory", "expire"])
+    second = runner.invoke(args=["directory", "expire"])
+
+    assert "suspended: 1" in first.output and "suspended: 0" in second.output
+    db.session.refresh(listing)
+    db.session.refresh(fine)
+    assert listing.status == ListingStatus.SUSPENDED and fine.status == ListingStatus.PUBLISHED
+    emails = db.session.scalars(select(OutboundEmail)).all()
+    assert len(emails) == 1 and emails[0].to_address == owner.email
+    assert "insurance has expired" in emails[0].body_text
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "provider.listings.suspended_on_expiry")
+    )
+
+
+def test_import_cqc_reads_the_public_format(app, app_ctx, tmp_path):
+    path = tmp_path / "cqc.csv"
+    path.write_text(
+        "Name,Postcode,CQC Provider ID (for office use only),"
+        "CQC Location ID (for office use only),Local authority,Provider name\n"
+        "Moorside Care,OL1 1AA,1-100,1-200,Oldham,Moorside Care Ltd\n"
+        "A provider row without a location,OL1 1AA,1-101,,Oldham,X\n"
+    )
+    result = app.test_cli_runner().invoke(args=["directory", "import-cqc", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "imported: 1" in result.output
+    assert db.session.get(CqcLocation, "1-200").postcode == "OL1 1AA"
+
+
+def test_import_cqc_refuses_a_file_in_another_format(app, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    result = app.test_cli_runner().invoke(args=["directory", "import-cqc", str(path)])
+    assert result.exit_code != 0 and "not a CQC care directory file" in result.output
+
+
+def test_bank_details_are_validated_shown_masked_and_audited(
+    client, make_user, make_provider, sign_in
+):
+    owner = make_user(Role.PROVIDER)
+    make_provider(owner=owner)
+    sign_in(owner)
+
+    bad = client.post(
+        "/provider/bank-details",
+        data={"account_name": "Sam", "sort_code": "12-34", "account_number": "1234"},
+    )
+    good = client.post(
+        "/provider/bank-details",
+        data={"account_name": "Sam", "sort_code": "30-94-30", "account_number": "00733445"},
+    )
+
+    assert bad.status_code == 400
+    assert "Enter a valid sort code" in bad.get_data(as_text=True)
+    assert good.status_code == 302
+    saved = db.session.scalar(select(ProviderBankDetails))
+    assert (saved.sort_code, saved.account_number) == ("309430", "00733445")
+    page = client.get("/provider/bank-details").get_data(as_text=True)
+    assert "****3445" in page and "00733445" not in page and "309430" not in page
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "provider.bank_details.changed")
+    )
+    assert event.detail == {"account_number": "****3445"}
+
+
+def test_an_owner_adds_staff_and_a_worker_with_their_own_week(
+    client, make_user, make_provider, sign_in
+):
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    sign_in(owner)
+
+    staff = client.post(
+        "/provider/team/staff",
+        data={
+            "staff-full_name": "Kim Staff",
+            "staff-email": "kim@example.org",
+            "staff-role": "staff",
+        },
+    )
+    worker = client.post("/provider/team/workers", data={"worker-name": "Pat Carer"})
+    week = client.post(
+        worker.headers["Location"],
+        data={"weekday": "2", "start_time": "08:00", "end_time": "14:00"},
+    )
+
+    assert staff.status_code == 302 and worker.status_code == 302 and week.status_code == 302
+    db.session.refresh(provider)
+    assert {member.user.email for member in provider.members} == {owner.email, "kim@example.org"}
+    assert db.session.scalar(
+        select(OutboundEmail).where(OutboundEmail.to_address == "kim@example.org")
+    )
+    page = client.get(worker.headers["Location"]).get_data(as_text=True)
+    assert "Wednesday 08:00 to 14:00" in page

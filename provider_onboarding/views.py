@@ -16,6 +16,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -56,9 +57,8 @@ MAX_CONTENT_LENGTH = documents.MAX_BYTES + 512 * 1024
 
 
 @bp.record_once
-def _limit_body_size(state) -> None:  # type: ignore[no-untyped-def]
-    state.app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
-    if state.app.config["MAX_CONTENT_LENGTH"] is None:
+def _limit_body_size(state: BlueprintSetupState) -> None:
+    if state.app.config.get("MAX_CONTENT_LENGTH") is None:
         state.app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
 
 

@@ -1,4 +1,4 @@
-"""Uploads: the type is read from the content, size is capped, and only the right people see them."""
+"""Uploads: type read from the content, size capped, and only the right people see them."""
 
 from __future__ import annotations
 

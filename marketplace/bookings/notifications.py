@@ -159,3 +159,19 @@ def disputed(occurrence: Occurrence) -> None:
         booking,
         "booking_disputed",
     )
+
+
+def rota_not_funded(booking: Booking, reason: str) -> None:
+    """Both sides learn at once that the next weeks of a rota could not be paid for."""
+    body = (
+        f"The next weeks of {_what(booking)} could not be booked because the money could not "
+        f"be set aside: {reason} Sessions already booked still go ahead. Please talk to the "
+        "council or NHS team that manages the budget."
+    )
+    _send(
+        _holder_side(booking) + _provider_side(booking),
+        "A rota could not be extended",
+        body,
+        booking,
+        "rota_not_funded",
+    )

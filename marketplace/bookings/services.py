@@ -489,6 +489,7 @@ def extend_rotas(today: date) -> list[Occurrence]:
                 made.extend(_schedule_and_hold(booking, until))
         except payments.SpendRefused as refused:
             db.session.add(refused.refusal)
+            notify.rota_not_funded(booking, refused.message)
     return made
 
 

@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.bookings import services
-from marketplace.bookings.models import BookingEvent, BookingKind, BookingState, OccurrenceState
+from marketplace.bookings.models import (
+    Booking,
+    BookingEvent,
+    BookingKind,
+    BookingState,
+    Occurrence,
+    OccurrenceState,
+)
 from marketplace.bookings.schedule import Slot
 from marketplace.bookings.states import (
     BOOKING_MOVES,
@@ -17,6 +24,7 @@ from marketplace.bookings.states import (
     MoveNotAllowed,
     Side,
     move_booking,
+    move_occurrence,
 )
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -245,9 +253,62 @@ def test_only_the_people_in_a_booking_can_move_it(world, make_user):
         services.request_booking(stranger, w.holder, w.listing, w.pot, one_off(), TODAY)
 
 
-@pytest.mark.parametrize(("move", "sides"), sorted(BOOKING_MOVES.items()))
-def test_every_allowed_booking_move_is_in_the_table(move, sides):
-    assert sides, move
+ALL_SIDES = list(Side)
+
+
+@pytest.mark.parametrize("side", ALL_SIDES)
+@pytest.mark.parametrize("target", list(BookingState))
+@pytest.mark.parametrize("current", list(BookingState))
+def test_every_booking_move_is_allowed_exactly_as_the_table_says(app_ctx, current, target, side):
+    booking = Booking(state=current, id=1)
+    allowed = side in BOOKING_MOVES.get((current, target), frozenset())
+    if allowed:
+        move_booking(booking, target, side=side, actor_id=None)
+        assert booking.state == target
+    else:
+        with pytest.raises(MoveNotAllowed):
+            move_booking(booking, target, side=side, actor_id=None)
+        assert booking.state == current
+
+
+@pytest.mark.parametrize("side", ALL_SIDES)
+@pytest.mark.parametrize("target", list(OccurrenceState))
+@pytest.mark.parametrize("current", list(OccurrenceState))
+def test_every_session_move_is_allowed_exactly_as_the_table_says(app_ctx, current, target, side):
+    occurrence = Occurrence(state=current, id=1, booking_id=1)
+    allowed = side in OCCURRENCE_MOVES.get((current, target), frozenset())
+    if allowed:
+        move_occurrence(occurrence, target, side=side, actor_id=None)
+        assert occurrence.state == target
+    else:
+        with pytest.raises(MoveNotAllowed):
+            move_occurrence(occurrence, target, side=side, actor_id=None)
+        assert occurrence.state == current
+
+
+def test_a_rota_that_cannot_be_extended_tells_both_sides(world):
+    from marketplace.mail import OutboundEmail
+
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    payments.hold(
+        w.pot,
+        payments.balance(w.pot).available_pence,
+        "everything else",
+        provider=w.provider,
+        category=w.pa,
+        description="another booking",
+    )
+    db.session.commit()
+    assert services.extend_rotas(TODAY + timedelta(days=7)) == []
+    db.session.commit()
+    told = {
+        m.to_address for m in db.session.query(OutboundEmail).filter_by(template="rota_not_funded")
+    }
+    assert told == {w.holder.email, w.provider_user.email}
+    assert db.session.query(SpendRefusal).count() == 1
+    assert_ledger_whole()
 
 
 def test_moves_outside_the_table_are_refused(world):

@@ -206,7 +206,7 @@ class UploadForm(BaseForm):
         description="A PDF, JPG or PNG, smaller than 10 MB",
         validators=[FileRequired(message="Select a file")],
     )
-    submit = SubmitField("Upload", widget=GovSubmitInput())
+    submit = SubmitField("Upload document", widget=GovSubmitInput())
 
 
 class DecisionForm(BaseForm):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from wtforms import DateField, SubmitField
 
 from marketplace.errors import DomainError
@@ -49,6 +50,13 @@ class DateInputField(DateField):
     The GOV.UK widget needs exactly three raw values to show the boxes again; a request that
     sends fewer or more (only a hand-made one does) gets three, and a clear message.
     """
+
+    data: date | None
+
+    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist and len(valuelist) != 3:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -19,7 +17,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -50,7 +47,7 @@ from marketplace.directory.models import (
 )
 from marketplace.directory.services import WEEKDAYS
 from marketplace.errors import DomainError
-from marketplace.forms import BaseForm
+from marketplace.forms import BaseForm, DateInputField
 
 CQC_LOCATION_ID_PATTERN = r"^\s*1-\d{5,12}\s*$"
 
@@ -134,18 +131,7 @@ class RegisterProviderForm(BaseForm):
             raise ValidationError(error.message) from None
 
 
-class DayMonthYearField(DateField):
-    """A date typed as day, month and year in three boxes (GOV.UK date input). A request that
-    leaves boxes out reads as empty boxes, so the page can always show them again."""
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, widget=GovDateInput(), format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        parts = [str(part).strip() for part in valuelist][:3]
-        self.raw_data = parts + [""] * (3 - len(parts))
-        if any(self.raw_data):
-            super().process_formdata(self.raw_data)
+DayMonthYearField = DateInputField
 
 
 class ChecksForm(BaseForm):

@@ -449,10 +449,10 @@ def add_days_off(listing_id: int) -> str | Response | tuple[str, int]:
     item = _my_listing(listing_id)
     form = ExceptionForm(prefix="off")
     if form.validate_on_submit():
+        starts_on, ends_on = form.starts_on.data, form.ends_on.data
+        assert starts_on is not None and ends_on is not None  # the form requires both
         try:
-            listings.add_exception(
-                item, form.starts_on.data, form.ends_on.data, form.reason.data or "", _today()
-            )
+            listings.add_exception(item, starts_on, ends_on, form.reason.data or "", _today())
         except DomainError as error:
             db.session.rollback()
             form.add_domain_error(error)

@@ -7,13 +7,11 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     HiddenField,
     RadioField,
     SelectMultipleField,
@@ -24,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from marketplace.forms import BaseForm, strip_whitespace
+from marketplace.forms import BaseForm, DateInputField, strip_whitespace
 from marketplace.money import MoneyError, parse_pounds
 from marketplace.payments.models import PotKind
 
@@ -141,10 +139,8 @@ class PotForm(BaseForm):
         default="28",
         validators=[InputRequired(message="Choose how often money is paid in")],
     )
-    starts_on = DateField(
+    starts_on = DateInputField(
         "First payment date",
-        widget=GovDateInput(),
-        format="%d %m %Y",
         description="For example, 1 4 2027",
         validators=[InputRequired(message="Enter the first payment date as a real date")],
     )

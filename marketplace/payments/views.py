@@ -6,6 +6,8 @@ redirects.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -132,6 +134,10 @@ def _pot_form() -> PotForm:
     return form
 
 
+def _required() -> date:
+    raise DomainError("Enter the first payment date as a real date", field="starts_on")
+
+
 @bp.route("/holders/<int:holder_id>/pots/new", methods=["GET", "POST"])
 @roles_required(Role.COMMISSIONER)
 def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
@@ -149,7 +155,7 @@ def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
                 support_plan_reference=form.stripped("support_plan_reference"),
                 allocation_pence=form.allocation_pence,
                 allocation_every_days=int(form.every_days.data or 0),
-                allocation_starts_on=form.starts_on.data,
+                allocation_starts_on=form.starts_on.data or _required(),
                 category_ids=[int(c) for c in form.categories.data or []],
                 pa_hourly_cap_pence=form.pa_hourly_cap_pence,
             )

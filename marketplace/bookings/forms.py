@@ -154,6 +154,12 @@ def _pounds_check(form: BaseForm, field: StringField) -> None:
 
 
 class OfferForm(BaseForm):
+    worker = RadioField(
+        "Who will do these sessions?",
+        widget=GovRadioInput(),
+        validators=[Optional()],
+        validate_choice=False,
+    )
     price = StringField(
         "Your price, in pounds",
         widget=GovTextInput(),

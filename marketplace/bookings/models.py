@@ -80,6 +80,8 @@ class Booking(db.Model):  # type: ignore[name-defined]
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    # For an agency with named workers: who does the sessions (chosen when accepting).
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("provider_workers.id"), index=True)
     pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id"), index=True)
     # The kind of support the pot pays for: one of the listing's categories.
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
@@ -103,6 +105,7 @@ class Booking(db.Model):  # type: ignore[name-defined]
     holder = relationship("User", foreign_keys=[holder_id])
     listing = relationship("Listing")
     provider = relationship("Provider")
+    worker = relationship("Worker")
     pot = relationship("Pot")
     category = relationship("Category")
     slots: Mapped[list[RotaSlot]] = relationship(
@@ -151,6 +154,7 @@ class Occurrence(db.Model):  # type: ignore[name-defined]
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True
     )
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("provider_workers.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[OccurrenceState] = mapped_column(

@@ -34,6 +34,7 @@ from marketplace.directory.models import (
     PriceUnit,
     Provider,
     ProviderMember,
+    Worker,
 )
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
@@ -313,15 +314,25 @@ def _lock_provider(provider_id: int) -> None:
     db.session.execute(select(Provider.id).where(Provider.id == provider_id).with_for_update())
 
 
-def clashes(provider_id: int, shifts: list[schedule.Shift], booking_id: int) -> list[Occurrence]:
+def clashes(
+    provider_id: int, shifts: list[schedule.Shift], booking_id: int, worker_id: int | None = None
+) -> list[Occurrence]:
+    """Accepted sessions of the same worker (a named agency worker, or a provider working alone)
+    that overlap any of `shifts`."""
     if not shifts:
         return []
     first, last = min(s.starts_at for s in shifts), max(s.ends_at for s in shifts)
+    same_worker = (
+        Occurrence.worker_id == worker_id
+        if worker_id is not None
+        else Occurrence.worker_id.is_(None)
+    )
     taken = db.session.scalars(
         select(Occurrence)
         .join(Booking)
         .where(
             Occurrence.provider_id == provider_id,
+            same_worker,
             Occurrence.booking_id != booking_id,
             Booking.state == BookingState.ACCEPTED,
             Occurrence.state.in_([OccurrenceState.SCHEDULED, OccurrenceState.DELIVERED]),
@@ -336,6 +347,25 @@ def clashes(provider_id: int, shifts: list[schedule.Shift], booking_id: int) -> 
     ]
 
 
+def workers_of(provider_id: int) -> list[Worker]:
+    return list(
+        db.session.scalars(
+            select(Worker).where(Worker.provider_id == provider_id).order_by(Worker.name)
+        )
+    )
+
+
+def _assign_worker(booking: Booking, worker_id: int | None) -> None:
+    """An agency with named workers says who will do the sessions; one working alone does not."""
+    workers = {w.id: w for w in workers_of(booking.provider_id)}
+    if not workers:
+        booking.worker_id = None
+        return
+    if worker_id not in workers:
+        raise DomainError("Choose who will do these sessions", field="worker")
+    booking.worker_id = worker_id
+
+
 def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
     """Make the occurrences up to `until` that do not exist yet and set their money aside."""
     start = booking.scheduled_until + timedelta(days=1) if booking.scheduled_until else None
@@ -344,19 +374,21 @@ def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
         for s in planned_shifts(booking.listing, request_of(booking), until)
         if start is None or s.starts_at.astimezone(schedule.LONDON).date() >= start
     ]
-    taken = clashes(booking.provider_id, shifts, booking.id)
+    taken = clashes(booking.provider_id, shifts, booking.id, booking.worker_id)
     if taken:
         first = taken[0].starts_at.astimezone(schedule.LONDON)
+        who = booking.worker.name if booking.worker else "This provider"
         raise DomainError(
-            f"This provider is already booked at {first:%-I:%M%p on %a %-d %b}".replace(
-                "AM", "am"
-            ).replace("PM", "pm")
+            f"{who} is already booked at {first:%-I:%M%p on %a %-d %b}".replace("AM", "am").replace(
+                "PM", "pm"
+            )
         )
     made = []
     for shift in shifts:
         occurrence = Occurrence(
             booking_id=booking.id,
             provider_id=booking.provider_id,
+            worker_id=booking.worker_id,
             starts_at=shift.starts_at,
             ends_at=shift.ends_at,
             price_pence=occurrence_price(
@@ -381,11 +413,13 @@ def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
     return made
 
 
-def accept(user: User, booking: Booking, today: date) -> Booking:
+def accept(user: User, booking: Booking, today: date, worker_id: int | None = None) -> Booking:
     """The provider accepts: the price is fixed, the first four weeks (or the session) are
     scheduled and their money held. Raises payments.SpendRefused when the pot cannot pay
     (the refusal is recorded; commit to keep it) and DomainError on a clash."""
     _require(user, booking, Side.PROVIDER)
+    if booking.state == BookingState.REQUESTED:
+        _assign_worker(booking, worker_id)
     return _accept(booking, Side.PROVIDER, user.id, today)
 
 
@@ -413,7 +447,9 @@ def decline(user: User, booking: Booking, reason: str) -> Booking:
     return booking
 
 
-def offer(user: User, booking: Booking, unit_price_pence: int, note: str) -> Offer:
+def offer(
+    user: User, booking: Booking, unit_price_pence: int, note: str, worker_id: int | None = None
+) -> Offer:
     """A provider proposes another price for the same request (e.g. more sessions for the same
     money). One open offer at a time; a new one replaces the last."""
     _require(user, booking, Side.PROVIDER)
@@ -421,6 +457,7 @@ def offer(user: User, booking: Booking, unit_price_pence: int, note: str) -> Off
         raise DomainError("You can only make an offer on a request you have not answered")
     if unit_price_pence <= 0:
         raise DomainError("Enter a price above £0", field="price")
+    _assign_worker(booking, worker_id)
     for earlier in booking.offers:
         if earlier.state == OfferState.OPEN:
             earlier.state = OfferState.WITHDRAWN

@@ -251,6 +251,7 @@ def booking(booking_id: int) -> str:
         db.session.commit()  # the search event
     return render_template(
         "bookings/booking.html",
+        workers=services.workers_of(found.provider_id) if side == Side.PROVIDER else [],
         booking=found,
         side=side.value,
         events=events,
@@ -305,9 +306,10 @@ def _plain_post() -> None:
 @roles_required(Role.PROVIDER)
 def accept(booking_id: int) -> ResponseReturnValue:
     _plain_post()
+    worker_id = request.form.get("worker", type=int)
     return _run(
         booking_id,
-        lambda b: services.accept(current_user, b, _today()),
+        lambda b: services.accept(current_user, b, _today(), worker_id),
         "You have accepted the booking. The money for it has been set aside.",
     )
 
@@ -367,11 +369,17 @@ def cancel(booking_id: int) -> ResponseReturnValue:
 @roles_required(Role.PROVIDER)
 def offer(booking_id: int) -> ResponseReturnValue:
     form = OfferForm()
+    workers = services.workers_of(_booking_for(booking_id).provider_id)
+    form.worker.choices = [(str(w.id), w.name) for w in workers]
     if request.method == "POST":
         done = _act(
             booking_id,
             lambda b: services.offer(
-                current_user, b, parse_pounds(form.price.data or ""), form.note.data or ""
+                current_user,
+                b,
+                parse_pounds(form.price.data or ""),
+                form.note.data or "",
+                int(form.worker.data) if form.worker.data else None,
             ),
             "Your offer has been sent.",
             form,

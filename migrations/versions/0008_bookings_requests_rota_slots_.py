@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-22 13:52:48.157411
+Create Date: 2026-11-22 14:50:05.175246
 
 """
 from alembic import op
@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
     sa.Column('listing_id', sa.Integer(), nullable=False),
     sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=True),
     sa.Column('pot_id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('ONE_OFF', 'ROTA', name='bookingkind', native_enum=False, length=10), nullable=False),
@@ -54,6 +55,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['pot_id'], ['pots.id'], name=op.f('fk_bookings_pot_id_pots')),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_bookings_provider_id_providers')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_bookings_requested_by_id_users')),
+    sa.ForeignKeyConstraint(['worker_id'], ['provider_workers.id'], name=op.f('fk_bookings_worker_id_provider_workers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings'))
     )
     with op.batch_alter_table('bookings', schema=None) as batch_op:
@@ -62,6 +64,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_bookings_listing_id'), ['listing_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bookings_pot_id'), ['pot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bookings_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_worker_id'), ['worker_id'], unique=False)
 
     op.create_table('booking_offers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +124,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=False),
     sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=True),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('state', sa.Enum('SCHEDULED', 'DELIVERED', 'CONFIRMED', 'PAID', 'DISPUTED', 'CANCELLED', name='occurrencestate', native_enum=False, length=12), nullable=False),
@@ -133,6 +137,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_occurrences_booking_id_bookings'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['hold_id'], ['holds.id'], name=op.f('fk_occurrences_hold_id_holds')),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_occurrences_provider_id_providers')),
+    sa.ForeignKeyConstraint(['worker_id'], ['provider_workers.id'], name=op.f('fk_occurrences_worker_id_provider_workers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_occurrences')),
     sa.UniqueConstraint('hold_id', name=op.f('uq_occurrences_hold_id'))
     )
@@ -140,6 +145,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_occurrences_booking_id'), ['booking_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_occurrences_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_occurrences_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_occurrences_worker_id'), ['worker_id'], unique=False)
 
     op.create_table('booking_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,6 +174,7 @@ def downgrade():
 
     op.drop_table('booking_events')
     with op.batch_alter_table('occurrences', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_occurrences_worker_id'))
         batch_op.drop_index(batch_op.f('ix_occurrences_starts_at'))
         batch_op.drop_index(batch_op.f('ix_occurrences_provider_id'))
         batch_op.drop_index(batch_op.f('ix_occurrences_booking_id'))
@@ -186,6 +193,7 @@ def downgrade():
 
     op.drop_table('booking_offers')
     with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bookings_worker_id'))
         batch_op.drop_index(batch_op.f('ix_bookings_provider_id'))
         batch_op.drop_index(batch_op.f('ix_bookings_pot_id'))
         batch_op.drop_index(batch_op.f('ix_bookings_listing_id'))

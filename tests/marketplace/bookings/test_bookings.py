@@ -390,3 +390,29 @@ def test_each_step_emails_the_people_on_the_other_side(world):
         (w.commissioner.email, "booking_disputed"),
         (w.provider_user.email, "booking_disputed"),
     ]
+
+
+def test_an_agency_books_each_named_worker_once_at_a_time(world):
+    from marketplace.directory.models import Worker
+
+    w = world
+    ann = Worker(provider_id=w.provider.id, name="Ann", languages=[])
+    bea = Worker(provider_id=w.provider.id, name="Bea", languages=[])
+    db.session.add_all([ann, bea])
+    db.session.commit()
+    first, second, third = (
+        services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+        for _ in range(3)
+    )
+    db.session.commit()
+    with pytest.raises(DomainError, match="Choose who will do these sessions"):
+        services.accept(w.provider_user, first, TODAY)
+    db.session.rollback()
+    services.accept(w.provider_user, first, TODAY, worker_id=ann.id)
+    services.accept(w.provider_user, second, TODAY, worker_id=bea.id)  # same time, other worker
+    db.session.commit()
+    with pytest.raises(DomainError, match="Ann is already booked at 9:00am on Tue 24 Nov"):
+        services.accept(w.provider_user, third, TODAY, worker_id=ann.id)
+    db.session.rollback()
+    assert {o.worker_id for b in (first, second) for o in b.occurrences} == {ann.id, bea.id}
+    assert_ledger_whole()

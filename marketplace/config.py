@@ -40,6 +40,7 @@ class Settings:
     opensearch_url: str | None = None
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_publishable_key: str | None = None
     stripe_api_base: str | None = None
     platform_fee_bps: int = 0
     booking_request_expiry_hours: int = 48
@@ -73,6 +74,7 @@ class Settings:
             "OPENSEARCH_URL": self.opensearch_url,
             "STRIPE_API_KEY": self.stripe_api_key,
             "STRIPE_WEBHOOK_SECRET": self.stripe_webhook_secret,
+            "STRIPE_PUBLISHABLE_KEY": self.stripe_publishable_key,
             "STRIPE_API_BASE": self.stripe_api_base,
             "PLATFORM_FEE_BPS": self.platform_fee_bps,
             "BOOKING_REQUEST_EXPIRY_HOURS": self.booking_request_expiry_hours,
@@ -118,6 +120,13 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     parts = urlsplit(raw)
     if parts.scheme not in schemes or not (parts.netloc or parts.path):
         raise ConfigError(f"{name} must be a URL starting {' or '.join(schemes)}:, got {raw!r}")
+    return raw
+
+
+def _publishable_key(env: Mapping[str, str]) -> str | None:
+    raw = _text(env, "STRIPE_PUBLISHABLE_KEY")
+    if raw is not None and not raw.startswith("pk_"):
+        raise ConfigError("STRIPE_PUBLISHABLE_KEY must start with pk_")
     return raw
 
 
@@ -175,6 +184,7 @@ def load_settings(
         opensearch_url=_url(env, "OPENSEARCH_URL", ("http", "https")),
         stripe_api_key=_text(env, "STRIPE_API_KEY"),
         stripe_webhook_secret=_text(env, "STRIPE_WEBHOOK_SECRET"),
+        stripe_publishable_key=_publishable_key(env),
         stripe_api_base=_url(env, "STRIPE_API_BASE", ("http", "https")),
         platform_fee_bps=_int(env, "PLATFORM_FEE_BPS", 0, 0, 5000),
         booking_request_expiry_hours=_int(env, "BOOKING_REQUEST_EXPIRY_HOURS", 48, 1, 720),

@@ -81,10 +81,15 @@ def london_time(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> s
 
 def _security_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce", "")
+    # Only the card payment page loads Stripe.js, its card frame and Stripe's API.
+    stripe = g.get("csp_allows_stripe", False)
+    scripts = " https://js.stripe.com" if stripe else ""
+    frames = "frame-src https://js.stripe.com https://hooks.stripe.com; " if stripe else ""
+    connect = " https://api.stripe.com" if stripe else ""
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
-        f"script-src 'self' 'nonce-{nonce}'; "
-        "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'{scripts}; {frames}"
+        f"style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'{connect}; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -118,6 +123,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
+        g.pop("csp_allows_stripe", None)  # set again only by the page that needs Stripe.js
 
     app.after_request(_security_headers)
     app.after_request(mail.deliver_after_request)

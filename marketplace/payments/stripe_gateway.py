@@ -75,6 +75,14 @@ def create_payment_intent(amount_pence: int, top_up_id: int) -> Intent:
     return Intent(intent.id, intent.client_secret or "")
 
 
+def client_secret(payment_intent_id: str) -> str:
+    """The PaymentIntent's client secret, which Stripe.js needs to confirm the card payment.
+    Read from Stripe when the card page is shown, never stored."""
+    client = _client()
+    intent = _call("PaymentIntent", lambda: client.v1.payment_intents.retrieve(payment_intent_id))
+    return str(intent.client_secret or "")
+
+
 def refund(payment_intent_id: str, amount_pence: int, top_up_id: int) -> str:
     """Refund a top-up to the card it came from; returns the refund id."""
     client = _client()

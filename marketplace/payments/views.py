@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -281,7 +282,21 @@ def _top_up_for_payer(top_up_id: int) -> TopUp:
 def pay_top_up(top_up_id: int) -> str:
     """The card page: Stripe.js mounts its card element here and confirms the PaymentIntent."""
     made = _top_up_for_payer(top_up_id)
-    return render_template("payments/pay_top_up.html", top_up=made)
+    card = None
+    key = current_app.config.get("STRIPE_PUBLISHABLE_KEY")
+    if made.status == "pending" and key and made.payment_intent_id and stripe_gateway.configured():
+        try:
+            secret = stripe_gateway.client_secret(made.payment_intent_id)
+        except stripe_gateway.GatewayError:
+            secret = ""
+        if secret:
+            card = {
+                "key": key,
+                "secret": secret,
+                "return": url_for("payments.pot_statement", pot_id=made.pot_id, _external=True),
+            }
+            g.csp_allows_stripe = True  # the page loads Stripe.js and its card frame
+    return render_template("payments/pay_top_up.html", top_up=made, card=card)
 
 
 @bp.post("/top-ups/<int:top_up_id>/refund")

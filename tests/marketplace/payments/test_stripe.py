@@ -369,3 +369,27 @@ def test_the_webhook_is_exempt_from_csrf_but_not_from_the_signature(tmp_path):
     body, signature = signed(event("customer.created", {"id": "cus_1"}))
     response = post_event(app.test_client(), body, signature.replace("v1=", "v1=f"))
     assert (response.status_code, response.get_data(as_text=True)) == (400, "Bad signature")
+
+
+def test_the_card_page_mounts_stripe_js_with_the_intents_secret_and_lets_only_stripe_in(
+    money, sign_in, stripe_on, monkeypatch, app
+):
+    """The browser half (Stripe.js confirming the card) needs Stripe's own servers and is not
+    exercised here; the page it runs on is, against localstripe."""
+    client = sign_in(money.holder)
+    response = client.post(
+        f"/payments/pots/{money.pot.id}/top-up", data={"amount": "20.00", "request_key": "k"}
+    )
+    top_up = db.session.query(TopUp).one()
+    without_key = client.get(response.headers["Location"])
+    assert "card-form" not in without_key.text and "js.stripe.com" not in without_key.text
+    assert "js.stripe.com" not in without_key.headers["Content-Security-Policy"]
+
+    monkeypatch.setitem(app.config, "STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
+    page = client.get(f"/payments/top-ups/{top_up.id}")
+    secret = stripe_on.v1.payment_intents.retrieve(top_up.payment_intent_id).client_secret
+    assert f'data-secret="{secret}"' in page.text and 'data-key="pk_test_localstripe"' in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in policy and "https://js.stripe.com" in policy
+    assert "frame-src https://js.stripe.com" in policy
+    assert "js.stripe.com" not in client.get("/payments/").headers["Content-Security-Policy"]

@@ -129,8 +129,9 @@ def main() -> None:
         engine.search(q)
         own.append((time.perf_counter() - t0) * 1000)
         text = engine._text_query(q, set()) or tantivy.Query.all_query()
+        near = [engine._near(q, inner=False)] if q.place is not None else []
         compiled = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, x) for x in [text, *engine._filters(q)]]
+            [(tantivy.Occur.Must, x) for x in [text, *engine._filters(q), *near]]
         )
         searcher = engine._current().searcher()
         t0 = time.perf_counter()

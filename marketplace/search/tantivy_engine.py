@@ -3,8 +3,11 @@
 The live index is the directory named in the file CURRENT; a rebuild writes a new directory and
 replaces CURRENT in one rename, so searches never see an empty index. Typos are expanded here
 against the index's own term dictionary (one edit for 4–7 letters, two beyond) and the
-expansions queried as term queries, so BM25 still ranks. Distance and at-home reach are checked
-exactly on the candidates with fast fields; facets are counted from the same candidates.
+expansions queried as term queries, so BM25 still ranks. Tantivy narrows to an outer region
+(a box around the place, and for at-home services a box of their travel radius stored at index
+time), counts it and aggregates the facets; exact distance and reach are then checked in Python
+only on the band outside the inner region (where being within reach is certain) and on the
+hits read for the page.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from rapidfuzz.distance import Levenshtein
 from marketplace.directory.models import DeliveryMode, ProviderKind
 from marketplace.directory.taxonomy import terms as taxonomy_terms
 from marketplace.search.documents import SCHEMA_VERSION, Document
-from marketplace.search.geo import EARTH_RADIUS_MILES
+from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import (
     LANGUAGES,
+    PRICE_BANDS,
     Alternative,
     Hit,
     SearchQuery,
@@ -49,7 +53,11 @@ TEXT_FIELDS = (
     ("description", 1.0),
 )
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
-CANDIDATES = 20_000  # most candidates read for exact distance, sorting and facets
+OVER_FETCH = 20  # extra hits read for a page, for those the exact reach check drops
+OUTER_SLACK = 1.02  # the outer region reaches 2% beyond the distance asked for
+INNER_SLACK = 0.98  # the inner region stops 2% short of it
+FAR_AWAY = 1000.0  # a reach box holding every place: services that are not at home
+FAST_KEYWORDS = ("categories", "kind", "languages")
 MAX_EXPANSIONS = 8
 WRITER_HEAP = 64_000_000
 CATEGORY_BITS = {term.slug: i for i, term in enumerate(taxonomy_terms())}
@@ -58,6 +66,23 @@ MODE_CODES = {mode.value: i for i, mode in enumerate(DeliveryMode)}
 LANGUAGE_BITS = {language: i for i, language in enumerate(LANGUAGES)}
 AT_HOME = MODE_CODES[DeliveryMode.AT_HOME.value]
 ONLINE = MODE_CODES[DeliveryMode.ONLINE.value]
+REACH_FIELDS = tuple(
+    f"{prefix}_{axis}_{end}" for prefix in ("reach", "inner") for axis in ("lat", "lon")
+    for end in ("lo", "hi")
+)  # fmt: skip
+FACET_AGGREGATIONS = {
+    **{name: {"terms": {"field": name, "size": 1000}} for name in FAST_KEYWORDS},
+    "price": {
+        "range": {
+            "field": "price_pence",
+            "ranges": [
+                {"from": low, "to": high} if low else {"to": high}
+                for _, _, low, high in PRICE_BANDS[:-1]
+            ]
+            + [{"from": PRICE_BANDS[-1][2]}],
+        }
+    },
+}
 
 
 def build_schema() -> tantivy.Schema:
@@ -67,12 +92,16 @@ def build_schema() -> tantivy.Schema:
     for name, _ in TEXT_FIELDS:
         builder.add_text_field(name, stored=name in ("title", "description", "provider_name"))
     for name in KEYWORD_FIELDS:
-        builder.add_text_field(name, stored=name == "categories", tokenizer_name="raw")
+        builder.add_text_field(
+            name, stored=name == "categories", tokenizer_name="raw", fast=name in FAST_KEYWORDS
+        )
     builder.add_text_field("price_unit", stored=True, tokenizer_name="raw")
     builder.add_integer_field("price_pence", stored=True, indexed=True, fast=True)
     for name in ("latitude", "longitude"):
         builder.add_float_field(name, indexed=True, fast=True)
     builder.add_float_field("travel_radius_miles", fast=True)
+    for name in REACH_FIELDS:
+        builder.add_float_field(name, fast=True)
     for name in ("category_mask", "kind_code", "language_mask", "mode_code"):
         builder.add_unsigned_field(name, fast=True)
     return builder.build()
@@ -104,8 +133,28 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         "kind_code": KIND_CODES[doc["kind"]],
         "language_mask": _mask(doc["languages"], LANGUAGE_BITS),
         "mode_code": MODE_CODES[doc["delivery_mode"]],
+        **_reach_boxes(doc),
     }
     return tantivy.Document.from_dict(values, schema)
+
+
+def _reach_boxes(doc: Document) -> dict[str, float]:
+    """Where a search may start from for an at-home service to reach it: the outer box holds
+    every place within its travel radius, the inner box only such places. Services that are
+    not at home reach everywhere."""
+    lat, lon = doc["latitude"], doc["longitude"]
+    if doc["delivery_mode"] != DeliveryMode.AT_HOME.value or lat is None or lon is None:
+        return {name: FAR_AWAY if name.endswith("_hi") else -FAR_AWAY for name in REACH_FIELDS}
+    miles = float(doc["travel_radius_miles"] or 0)
+    side = miles / math.sqrt(2)
+    boxes = {"reach": outer_spread(lat, miles), "inner": inner_spread(lat, side, side)}
+    values = {}
+    for prefix, (dlat, dlon) in boxes.items():
+        values.update({
+            f"{prefix}_lat_lo": lat - dlat, f"{prefix}_lat_hi": lat + dlat,
+            f"{prefix}_lon_lo": lon - dlon, f"{prefix}_lon_hi": lon + dlon,
+        })  # fmt: skip
+    return values
 
 
 def _mask(values: Iterable[str], bits: dict[str, int]) -> int:
@@ -230,6 +279,10 @@ class TantivyEngine:
             return int(self._current().searcher().num_docs)
 
     # Searching
+    #
+    # Tantivy narrows, ranks, counts and aggregates; Python only checks exact distance and reach
+    # on the documents it must: those in the thin band between the outer region (a superset of
+    # what is within reach) and the inner region (a subset), plus the hits of the page.
 
     def search(self, query: SearchQuery) -> SearchResults:
         with self._lock:
@@ -239,39 +292,161 @@ class TantivyEngine:
             text = self._text_query(query, used)
             if text is None:
                 return SearchResults(0, [], empty_facets())
-            compiled = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, q) for q in [text, *self._filters(query)]]
-            )
-            found = searcher.search(compiled, limit=CANDIDATES, count=True)
-            return self._collect(searcher, query, found, used)
+            parts = [text, *self._filters(query)]
+            if query.place is not None:
+                parts += [self._near_scored(query)]
+            outer = _all(parts + ([_filter(self._near(query, inner=False))] if query.place else []))
+            matched = searcher.search(outer, limit=1, count=True).count
+            if matched == 0:
+                return SearchResults(0, [], empty_facets())
+            facets = self._facets(searcher, outer)
+            total = matched
+            if query.place is not None:
+                band = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, outer),
+                        (tantivy.Occur.MustNot, self._near(query, inner=True)),
+                    ]
+                )
+                addresses, checks = self._checked(searcher, query, band)
+                failed = [a for a, (ok, _) in zip(addresses, checks, strict=True) if not ok]
+                total -= len(failed)
+                self._discount(searcher, facets, failed)
+            start = (query.page - 1) * query.per_page
+            need = min(start + query.per_page, total)
+            rows = self._ranked(searcher, query, outer, parts, need, matched)[start:need]
+            hits = [self._hit(searcher, address, score, distance, used)
+                    for address, score, distance in rows]  # fmt: skip
+            return SearchResults(total, hits, facets)
 
-    def _collect(
+    def _ranked(
         self,
         searcher: tantivy.Searcher,
         query: SearchQuery,
-        found: tantivy.SearchResult,
-        used: set[str],
-    ) -> SearchResults:
-        addresses = [address for _, address in found.hits]
-        scores = [float(score) for score, _ in found.hits]
-        prices = _values(searcher, "price_pence", addresses)
-        distances: list[float | None] = [None] * len(addresses)
-        keep = list(range(len(addresses)))
-        if query.place is not None:
-            distances, keep = self._within_reach(searcher, query, addresses)
-        matched: int = found.count  # type: ignore[attr-defined]
-        total = matched if query.place is None else len(keep)
-        facets = self._facets(searcher, [addresses[i] for i in keep], [prices[i] for i in keep])
-        order = _sorted(keep, query.sort, scores, distances, prices)
-        start = (query.page - 1) * query.per_page
-        page = order[start : start + query.per_page]
-        hits = [self._hit(searcher, addresses[i], scores[i], distances[i], used) for i in page]
-        return SearchResults(total, hits, facets)
+        outer: tantivy.Query,
+        parts: list[tantivy.Query],
+        need: int,
+        matched: int,
+    ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
+        """The first `need` results in the order asked for: (address, score, distance)."""
+        if need <= 0:
+            return []
+        if query.place is None:
+            if query.sort == "price":
+                return self._by_price(searcher, query, outer, need, matched)
+            found = searcher.search(outer, limit=need, count=False)
+            return [(address, float(score), None) for score, address in found.hits]
+        if query.sort == "distance":
+            return self._by_distance(searcher, query, outer, parts, need, matched)
+        if query.sort == "price":
+            return self._by_price(searcher, query, outer, need, matched)
+        limit = need + OVER_FETCH
+        while True:
+            found = searcher.search(outer, limit=limit, count=False).hits
+            rows = self._survivors(searcher, query, found)
+            exhausted = len(found) < limit
+            if exhausted or limit >= matched:
+                break
+            if len(rows) >= need and rows[need - 1][1] > float(found[-1][0]):
+                break
+            limit = min(limit * 4, matched)
+        far = math.inf
+        return sorted(rows, key=lambda r: (-r[1], _or(r[2], far)))[:need]
 
-    def _within_reach(
-        self, searcher: tantivy.Searcher, query: SearchQuery, addresses: list[tantivy.DocAddress]
-    ) -> tuple[list[float | None], list[int]]:
+    def _by_price(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        outer: tantivy.Query,
+        need: int,
+        matched: int,
+    ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
+        """Cheapest first, then best score, then nearest: read every document up to the price
+        of the last one needed, so ties are broken exactly."""
+        limit = need + OVER_FETCH
+        far = math.inf
+        while True:
+            cheapest = searcher.search(
+                outer, limit=limit, count=False, order_by_field="price_pence",
+                order=tantivy.Order.Asc,
+            ).hits  # fmt: skip
+            exhausted = len(cheapest) < limit
+            top = int(cheapest[-1][0])
+            upto = _all([outer, _filter(tantivy.Query.range_query(
+                self.schema, "price_pence", tantivy.FieldType.Integer, None, top))])  # fmt: skip
+            found = _everything(searcher, upto, len(cheapest))
+            if query.place is None:
+                rows = [(a, float(s), None) for s, a in found]
+            else:
+                rows = self._survivors(searcher, query, found)
+            if exhausted or len(rows) >= need or limit >= matched:
+                break
+            limit = min(limit * 4, matched)
+        prices = _values(searcher, "price_pence", [r[0] for r in rows])
+        order = sorted(
+            range(len(rows)),
+            key=lambda i: (prices[i], -rows[i][1], _or(rows[i][2], far)),
+        )
+        return [rows[i] for i in order[:need]]
+
+    def _by_distance(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        outer: tantivy.Query,
+        parts: list[tantivy.Query],
+        need: int,
+        matched: int,
+    ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
+        """Nearest first (then best score), growing a box around the place until it holds
+        enough; online services, which have no distance, come after in score order."""
         assert query.place is not None
+        point = query.place.point
+        located = _all([outer, _filter(self._term("flags", "located"))])
+        online = _all([outer, _filter(self._term("flags", DeliveryMode.ONLINE.value))])
+        reachable = searcher.search(located, limit=1, count=True).count
+        scale = query.radius_miles or 50.0
+        miles = max(0.5, scale * math.sqrt(2 * need / max(reachable, 1)))
+        rows: list[tuple[tantivy.DocAddress, float, float | None]] = []
+        while reachable:
+            box = _all([located, _filter(_all(self._box(point, miles)))])
+            found = _everything(searcher, box, need)
+            rows = [r for r in self._survivors(searcher, query, found)
+                    if r[2] is not None and r[2] <= miles]  # fmt: skip
+            if len(rows) >= need or len(found) >= reachable:
+                if len(found) >= reachable:
+                    rows = [r for r in self._survivors(searcher, query, found) if r[2] is not None]
+                break
+            miles *= 2
+        rows.sort(key=lambda r: (r[2], -r[1]))
+        if len(rows) < need:
+            extra = searcher.search(online, limit=need - len(rows), count=False).hits
+            rows += [(address, float(score), None) for score, address in extra]
+        return rows[:need]
+
+    def _survivors(
+        self, searcher: tantivy.Searcher, query: SearchQuery, found: list[Any]
+    ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
+        addresses, checks = self._checked_hits(searcher, query, found)
+        return [
+            (address, float(score), distance)
+            for (score, address), (ok, distance) in zip(found, checks, strict=True)
+            if ok
+        ]
+
+    def _checked(
+        self, searcher: tantivy.Searcher, query: SearchQuery, q: tantivy.Query
+    ) -> tuple[list[tantivy.DocAddress], list[tuple[bool, float | None]]]:
+        """Every document matching q, with whether it is within reach and its distance."""
+        return self._checked_hits(searcher, query, _everything(searcher, q, 256))
+
+    def _checked_hits(
+        self, searcher: tantivy.Searcher, query: SearchQuery, found: list[Any]
+    ) -> tuple[list[tantivy.DocAddress], list[tuple[bool, float | None]]]:
+        assert query.place is not None
+        addresses = [address for _, address in found]
+        if not addresses:
+            return [], []
         lats = _values(searcher, "latitude", addresses)
         lons = _values(searcher, "longitude", addresses)
         modes = _values(searcher, "mode_code", addresses)
@@ -280,39 +455,59 @@ class TantivyEngine:
         lat0, lon0 = math.radians(origin.latitude), math.radians(origin.longitude)
         cos0 = math.cos(lat0)
         limit = query.radius_miles if query.radius_miles is not None else math.inf
-        distances: list[float | None] = []
-        keep = []
-        for i, (lat, lon, mode, reach) in enumerate(zip(lats, lons, modes, reaches, strict=True)):
+        radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+        checks: list[tuple[bool, float | None]] = []
+        for lat, lon, mode, reach in zip(lats, lons, modes, reaches, strict=True):
             if mode == ONLINE:
-                distances.append(None)
-                keep.append(i)
+                checks.append((True, None))
                 continue
-            la, lo = math.radians(lat), math.radians(lon)
-            h = (
-                math.sin((la - lat0) / 2) ** 2
-                + cos0 * math.cos(la) * math.sin((lo - lon0) / 2) ** 2
-            )
-            miles = 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(h))
-            distances.append(miles)
-            if miles <= limit and (mode != AT_HOME or miles <= reach):
-                keep.append(i)
-        return distances, keep
+            la, lo = radians(lat), radians(lon)
+            h = sin((la - lat0) / 2) ** 2 + cos0 * cos(la) * sin((lo - lon0) / 2) ** 2
+            miles = 2 * EARTH_RADIUS_MILES * asin(sqrt(h))
+            checks.append((miles <= limit and (mode != AT_HOME or miles <= reach), miles))
+        return addresses, checks
 
-    def _facets(
-        self, searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress], prices: list[int]
-    ) -> dict[str, dict[str, int]]:
+    def _facets(self, searcher: tantivy.Searcher, q: tantivy.Query) -> dict[str, dict[str, int]]:
+        found = searcher.aggregate(q, FACET_AGGREGATIONS)
         facets = empty_facets()
-        _count_bits(facets["category"], _values(searcher, "category_mask", addresses),
+        for name, field, known in (("category", "categories", CATEGORY_BITS),
+                                   ("kind", "kind", KIND_CODES),
+                                   ("language", "languages", LANGUAGE_BITS)):  # fmt: skip
+            for bucket in found[field]["buckets"]:
+                if bucket["key"] in known and bucket["doc_count"]:
+                    facets[name][bucket["key"]] = int(bucket["doc_count"])
+        for (key, _, _, _), bucket in zip(PRICE_BANDS, found["price"]["buckets"], strict=True):
+            if bucket["doc_count"]:
+                facets["price_band"][key] = int(bucket["doc_count"])
+        return facets
+
+    def _discount(
+        self,
+        searcher: tantivy.Searcher,
+        facets: dict[str, dict[str, int]],
+        addresses: list[tantivy.DocAddress],
+    ) -> None:
+        """Take documents counted in the outer region but out of reach back off the facets."""
+        if not addresses:
+            return
+        gone = empty_facets()
+        _count_bits(gone["category"], _values(searcher, "category_mask", addresses),
                     list(CATEGORY_BITS))  # fmt: skip
-        _count_bits(facets["language"], _values(searcher, "language_mask", addresses),
+        _count_bits(gone["language"], _values(searcher, "language_mask", addresses),
                     list(LANGUAGE_BITS))  # fmt: skip
         kinds = list(KIND_CODES)
         for code, n in Counter(_values(searcher, "kind_code", addresses)).items():
-            facets["kind"][kinds[code]] = n
-        for price, n in Counter(prices).items():
+            gone["kind"][kinds[code]] = n
+        for price, n in Counter(_values(searcher, "price_pence", addresses)).items():
             band = price_band(price)
-            facets["price_band"][band] = facets["price_band"].get(band, 0) + n
-        return facets
+            gone["price_band"][band] = gone["price_band"].get(band, 0) + n
+        for name, counts in gone.items():
+            for key, n in counts.items():
+                left = facets[name].get(key, 0) - n
+                if left > 0:
+                    facets[name][key] = left
+                else:
+                    facets[name].pop(key, None)
 
     def _hit(
         self,
@@ -393,8 +588,6 @@ class TantivyEngine:
                     self.schema, "price_pence", tantivy.FieldType.Integer, 0, query.max_price_pence
                 )
             )
-        if query.place is not None:
-            filters.append(self._near(query))
         return [f for f in filters if f is not None]
 
     def _any_of(self, name: str, values: Iterable[str]) -> tantivy.Query | None:
@@ -403,11 +596,38 @@ class TantivyEngine:
             return None
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
 
-    def _near(self, query: SearchQuery) -> tantivy.Query:
-        """Online services, or located ones inside the bounding box of the radius."""
+    def _term(self, name: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, name, value)
+
+    def _near(self, query: SearchQuery, inner: bool) -> tantivy.Query:
+        """Online services, or located ones in the region around the place whose at-home reach
+        box holds the place. The outer region holds everything within reach (and a little
+        more); the inner region holds only what is certainly within reach."""
         assert query.place is not None
-        online = tantivy.Query.term_query(self.schema, "flags", DeliveryMode.ONLINE.value)
-        located = tantivy.Query.term_query(self.schema, "flags", "located")
+        point = query.place.point
+        located: list[tantivy.Query] = [self._term("flags", "located")]
+        prefix = "inner" if inner else "reach"
+        for axis, centre in (("lat", point.latitude), ("lon", point.longitude)):
+            located.append(self._float(f"{prefix}_{axis}_lo", None, centre))
+            located.append(self._float(f"{prefix}_{axis}_hi", centre, None))
+        if query.radius_miles is not None:
+            if inner:
+                located.append(self._inscribed(point, query.radius_miles))
+            else:
+                located += self._box(point, query.radius_miles)
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, self._term("flags", DeliveryMode.ONLINE.value)),
+                (tantivy.Occur.Should, _all(located)),
+            ]
+        )
+
+    def _near_scored(self, query: SearchQuery) -> tantivy.Query:
+        """Online services, or located ones inside the bounding box of the radius: the part of
+        the query that scores (as it always has); _near then narrows without scoring."""
+        assert query.place is not None
+        online = self._term("flags", DeliveryMode.ONLINE.value)
+        located = self._term("flags", "located")
         if query.radius_miles is None:
             return tantivy.Query.boolean_query(
                 [(tantivy.Occur.Should, online), (tantivy.Occur.Should, located)]
@@ -415,21 +635,44 @@ class TantivyEngine:
         point, miles = query.place.point, query.radius_miles
         dlat = math.degrees(miles / EARTH_RADIUS_MILES)
         dlon = dlat / max(math.cos(math.radians(point.latitude)), 0.01)
-        box = tantivy.Query.boolean_query(
+        box = _all(
             [
-                (tantivy.Occur.Must, located),
-                (tantivy.Occur.Must, self._between("latitude", point.latitude, dlat)),
-                (tantivy.Occur.Must, self._between("longitude", point.longitude, dlon)),
+                located,
+                self._float("latitude", point.latitude - dlat, point.latitude + dlat),
+                self._float("longitude", point.longitude - dlon, point.longitude + dlon),
             ]
         )
         return tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, online), (tantivy.Occur.Should, box)]
         )
 
-    def _between(self, name: str, centre: float, spread: float) -> tantivy.Query:
-        return tantivy.Query.range_query(
-            self.schema, name, tantivy.FieldType.Float, centre - spread, centre + spread
-        )
+    def _box(self, point: Point, miles: float) -> list[tantivy.Query]:
+        """A latitude/longitude box holding every point within `miles` (and a little more)."""
+        dlat, dlon = outer_spread(point.latitude, miles)
+        return [
+            self._float("latitude", point.latitude - dlat, point.latitude + dlat),
+            self._float("longitude", point.longitude - dlon, point.longitude + dlon),
+        ]
+
+    def _inscribed(self, point: Point, miles: float) -> tantivy.Query:
+        """A square inside the circle of `miles`: whatever it holds is within it."""
+        boxes = []
+        for angle in (45.0,):
+            rise = math.sin(math.radians(angle))
+            run = math.cos(math.radians(angle))
+            dlat, dlon = inner_spread(point.latitude, miles * rise, miles * run)
+            boxes.append(
+                _all(
+                    [
+                        self._float("latitude", point.latitude - dlat, point.latitude + dlat),
+                        self._float("longitude", point.longitude - dlon, point.longitude + dlon),
+                    ]
+                )
+            )
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in boxes])
+
+    def _float(self, name: str, low: float | None, high: float | None) -> tantivy.Query:
+        return tantivy.Query.range_query(self.schema, name, tantivy.FieldType.Float, low, high)
 
     # Typo tolerance against the term dictionary
 
@@ -486,19 +729,40 @@ def _count_bits(into: dict[str, int], masks: list[int], names: list[str]) -> Non
             bit += 1
 
 
-def _sorted(
-    keep: list[int],
-    sort: str,
-    scores: list[float],
-    distances: list[float | None],
-    prices: list[int],
-) -> list[int]:
-    far = math.inf
-    if sort == "distance":
-        return sorted(keep, key=lambda i: (_or(distances[i], far), -scores[i]))
-    if sort == "price":
-        return sorted(keep, key=lambda i: (prices[i], -scores[i], _or(distances[i], far)))
-    return sorted(keep, key=lambda i: (-scores[i], _or(distances[i], far)))
+def outer_spread(latitude: float, miles: float) -> tuple[float, float]:
+    """Degrees of latitude and longitude either side of a point that hold every point within
+    `miles` of it, with a margin."""
+    dlat = math.degrees(miles * OUTER_SLACK / EARTH_RADIUS_MILES) + 1e-6
+    far = min(abs(latitude) + dlat, 89.0)
+    return dlat, min(dlat / max(math.cos(math.radians(far)), 0.01), 360.0)
+
+
+def inner_spread(latitude: float, rise: float, run: float) -> tuple[float, float]:
+    """Degrees of latitude and longitude either side of a point inside which every point is
+    at most hypot(rise, run) miles away (less a margin)."""
+    dlat = math.degrees(rise * INNER_SLACK / EARTH_RADIUS_MILES)
+    near = max(abs(latitude) - dlat, 0.0)
+    return dlat, math.degrees(run * INNER_SLACK / EARTH_RADIUS_MILES) / math.cos(math.radians(near))
+
+
+def _all(queries: list[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def _filter(query: tantivy.Query) -> tantivy.Query:
+    """A query that narrows without adding to the score."""
+    return tantivy.Query.const_score_query(query, 0.0)
+
+
+def _everything(searcher: tantivy.Searcher, query: tantivy.Query, hint: int) -> list[Any]:
+    """Every (score, address) matching the query, best first."""
+    found = searcher.search(query, limit=max(hint, 1), count=True)
+    count: int = found.count  # type: ignore[attr-defined]
+    if count > len(found.hits):
+        return list(searcher.search(query, limit=count, count=False).hits)
+    return list(found.hits)
 
 
 def _or(value: float | None, default: float) -> float:

@@ -17,6 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -27,6 +28,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -423,3 +425,24 @@ class WorkerForm(BaseForm):
         validators=[DataRequired(message="Enter the worker's name"), Length(max=140)],
     )
     submit = SubmitField("Add worker", widget=GovSubmitInput())
+
+
+class ImportForm(BaseForm):
+    file = FileField(
+        "Upload a CSV or Open Referral UK JSON file",
+        widget=GovFileInput(),
+        description="A .csv or .json file, smaller than 2 MB",
+        validators=[FileRequired(message="Select a CSV or JSON file")],
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class ImportConfirmForm(BaseForm):
+    digest = HiddenField(
+        validators=[
+            DataRequired(message="Upload the file again"),
+            Regexp(r"^[0-9a-f]{64}$", message="Upload the file again"),
+        ]
+    )
+    format = HiddenField(validators=[AnyOf(["csv", "json"], message="Upload the file again")])
+    submit = SubmitField("Import these listings as drafts", widget=GovSubmitInput())

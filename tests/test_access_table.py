@@ -135,6 +135,10 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/provider/team/workers"):             (302, 403, 403, 400, 403, 403),
     ("GET", "/provider/team/workers/<int:worker_id>"):   (302, 403, 403, 200, 403, 403),
     ("POST", "/provider/team/workers/<int:worker_id>"):  (302, 403, 403, 400, 403, 403),
+    # Bulk import of listings: a provider into its own (the world's), an admin into any
+    ("GET", "/provider/<int:provider_id>/import"):            (302, 403, 403, 200, 403, 200),
+    ("POST", "/provider/<int:provider_id>/import"):           (302, 403, 403, 400, 403, 400),
+    ("POST", "/provider/<int:provider_id>/import/apply"):     (302, 403, 403, 400, 403, 400),
     # Checking providers: commissioners (their own tenant's) and admins
     ("GET", "/provider/verification/"):             (302, 403, 403, 403, 200, 200),
     ("GET", "/provider/verification/<int:provider_id>"):   (302, 403, 403, 403, 200, 200),

@@ -50,3 +50,38 @@ def expire_command() -> None:
     acted = suspend_expired_listings(datetime.now(LONDON).date())
     db.session.commit()
     click.echo(f"Providers whose listings were suspended: {len(acted)}.")
+
+
+@directory_cli.command("import-listings")
+@click.argument("provider_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", "apply_", is_flag=True, help="Save the listings (as drafts).")
+def import_listings_command(provider_id: int, path: Path, apply_: bool) -> None:
+    """Import listings for a provider from a CSV file or an Open Referral UK JSON file. Checks
+    and prints what would change (a dry run) unless --apply; with --apply, all rows or none."""
+    from marketplace.directory.models import Provider
+    from marketplace.errors import DomainError
+    from provider_onboarding import importer
+
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        raise click.ClickException(f"No provider {provider_id}.")
+    try:
+        fmt = importer.format_of(path.name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    with path.open("rb") as handle:
+        data = handle.read(importer.MAX_BYTES + 1)
+    plan = importer.plan_import(provider, data, fmt)
+    click.echo(importer.plan_table(plan))
+    if not plan.ok:
+        db.session.rollback()
+        raise click.ClickException("Nothing was imported. Fix the errors and try again.")
+    if not apply_:
+        db.session.rollback()
+        click.echo("Dry run: nothing saved. Run again with --apply to import.")
+        return
+    importer.apply_import(provider, plan, actor=None)
+    db.session.commit()
+    created, updated = plan.counts
+    click.echo(f"Imported as drafts: {created} created, {updated} updated.")

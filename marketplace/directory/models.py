@@ -242,6 +242,9 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
     block_quantity: Mapped[int | None] = mapped_column(Integer)
     block_pays_for: Mapped[int | None] = mapped_column(Integer)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The provider's own reference for the listing, set by a bulk import (a CSV "external_id" or
+    # an Open Referral service id), so importing the same file again updates instead of adding.
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     provider: Mapped[Provider] = relationship(back_populates="listings")
     categories: Mapped[list[Category]] = relationship(
@@ -271,6 +274,7 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
             "OR (block_pays_for >= 1 AND block_pays_for < block_quantity)",
             name="block_discount",
         ),
+        UniqueConstraint("provider_id", "external_id", name="uq_listings_provider_external_id"),
     )
 
 

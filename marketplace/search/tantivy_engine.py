@@ -296,7 +296,7 @@ class TantivyEngine:
             if query.place is not None:
                 parts += [self._near_scored(query)]
             outer = _all(parts + ([_filter(self._near(query, inner=False))] if query.place else []))
-            matched = searcher.search(outer, limit=1, count=True).count
+            matched = _count(searcher, outer)
             if matched == 0:
                 return SearchResults(0, [], empty_facets())
             facets = self._facets(searcher, outer)
@@ -334,8 +334,8 @@ class TantivyEngine:
         if query.place is None:
             if query.sort == "price":
                 return self._by_price(searcher, query, outer, need, matched)
-            found = searcher.search(outer, limit=need, count=False)
-            return [(address, float(score), None) for score, address in found.hits]
+            first = searcher.search(outer, limit=need, count=False)
+            return [(address, float(score), None) for score, address in first.hits]
         if query.sort == "distance":
             return self._by_distance(searcher, query, outer, parts, need, matched)
         if query.sort == "price":
@@ -375,6 +375,7 @@ class TantivyEngine:
             upto = _all([outer, _filter(tantivy.Query.range_query(
                 self.schema, "price_pence", tantivy.FieldType.Integer, None, top))])  # fmt: skip
             found = _everything(searcher, upto, len(cheapest))
+            rows: list[tuple[tantivy.DocAddress, float, float | None]]
             if query.place is None:
                 rows = [(a, float(s), None) for s, a in found]
             else:
@@ -404,7 +405,7 @@ class TantivyEngine:
         point = query.place.point
         located = _all([outer, _filter(self._term("flags", "located"))])
         online = _all([outer, _filter(self._term("flags", DeliveryMode.ONLINE.value))])
-        reachable = searcher.search(located, limit=1, count=True).count
+        reachable = _count(searcher, located)
         scale = query.radius_miles or 50.0
         miles = max(0.5, scale * math.sqrt(2 * need / max(reachable, 1)))
         rows: list[tuple[tantivy.DocAddress, float, float | None]] = []
@@ -759,7 +760,7 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
 def _everything(searcher: tantivy.Searcher, query: tantivy.Query, hint: int) -> list[Any]:
     """Every (score, address) matching the query, best first."""
     found = searcher.search(query, limit=max(hint, 1), count=True)
-    count: int = found.count  # type: ignore[attr-defined]
+    count = _count_of(found)
     if count > len(found.hits):
         return list(searcher.search(query, limit=count, count=False).hits)
     return list(found.hits)
@@ -767,3 +768,12 @@ def _everything(searcher: tantivy.Searcher, query: tantivy.Query, hint: int) -> 
 
 def _or(value: float | None, default: float) -> float:
     return default if value is None else value
+
+
+def _count_of(result: tantivy.SearchResult) -> int:
+    """How many documents matched. (tantivy's type stub leaves out `count`, which it has.)"""
+    return int(result.count)  # type: ignore[attr-defined]
+
+
+def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    return _count_of(searcher.search(query, limit=1, count=True))

@@ -101,7 +101,7 @@ def test_an_engine_failing_mid_drain_loses_nothing(app, tantivy_engine, make_lis
     app.extensions[services.ENGINE_KEY] = FailsAfter(tantivy_engine, ok=1)
     with pytest.raises(SearchUnavailable):
         services.drain_outbox()
-    left = db.session.scalars(db.select(SearchOutbox)).all()
+    left = db.session.scalars(db.select(SearchOutbox).order_by(SearchOutbox.id)).all()
     assert len(left) == waiting - 1
     assert left[0].attempts == 1 and left[0].last_error == "engine down"
     app.extensions[services.ENGINE_KEY] = tantivy_engine

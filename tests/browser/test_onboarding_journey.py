@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from marketplace.directory.models import Listing
-from marketplace.extensions import db
 from tests.browser.conftest import LiveSite, Problems
 from tests.browser.test_booking_journey import check, new_visitor, submit
 
@@ -90,12 +86,13 @@ def test_a_personal_assistant_registers_is_verified_and_publishes_to_the_public(
     submit(page, f"Publish {TITLE}")
     assert "is published" in page.content()
 
-    # The public listing page, seen by someone not signed in. (Finding it through /search is
-    # not yet asserted: the search engine did not return it here; see the onboarding report.)
-    with live_site.app.app_context():
-        listing_id = db.session.scalar(select(Listing.id).where(Listing.title == TITLE))
+    # Someone not signed in finds it through search (the outbox drained after the publish
+    # request) and opens the public listing page.
     public = new_visitor(browser, live_site)
-    assert public.goto(f"{live_site.base_url}/listings/{listing_id}") == 200
+    assert public.goto(f"{live_site.base_url}/search?q=evening+personal+assistant") == 200
+    check(public, problems, "onboarding-search")
+    with public.page.expect_navigation():
+        public.page.get_by_role("link", name=TITLE).first.click()
     assert TITLE in public.page.content()
     check(public, problems, "onboarding-public-listing")
     problems.assert_none()

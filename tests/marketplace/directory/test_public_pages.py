@@ -144,3 +144,9 @@ def test_online_listing_says_so(client, make_listing):
     )
     page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert "Online" in page and "£45.00" in page and "per session" in page
+
+
+def test_a_block_price_is_shown_on_the_listing_page(client, make_listing):
+    listing = make_listing(block_quantity=10, block_pays_for=8)
+    page = client.get(f"/listings/{listing.id}")
+    assert "book 10 for the price of 8" in page.get_data(as_text=True)

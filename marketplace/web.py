@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,10 +13,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from marketplace import mail
+from marketplace.clock import LONDON
 from marketplace.extensions import db
 from marketplace.money import format_pence
 
-LONDON = ZoneInfo("Europe/London")
 SERVICE_NAME = "Care marketplace"
 
 bp = Blueprint("main", __name__)
@@ -69,6 +68,11 @@ def accessibility() -> str:
 @bp.get("/data-sources")
 def data_sources() -> str:
     return render_template("main/data_sources.html")
+
+
+def page_number() -> int:
+    """The page of a paginated list the request asks for; 1 when missing or nonsense."""
+    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 def london_time(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from pathlib import Path
 
 from flask import (
@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
+from marketplace.clock import london_today
 from marketplace.directory.models import (
     DeliveryMode,
     DocumentKind,
@@ -35,7 +36,6 @@ from marketplace.directory.models import (
 )
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db, limiter
-from marketplace.web import LONDON
 from provider_onboarding import documents, importer, listings, services, verification
 from provider_onboarding.forms import (
     AvailabilityForm,
@@ -70,7 +70,7 @@ def _too_large(error: Exception) -> tuple[str, int]:
 
 
 def _today() -> date:
-    return datetime.now(LONDON).date()
+    return london_today()
 
 
 def _my_provider() -> Provider:

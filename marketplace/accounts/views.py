@@ -29,6 +29,7 @@ from marketplace.accounts.models import Invitation, Representation, Role, Tenant
 from marketplace.audit import AuditEvent
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db, limiter
+from marketplace.web import page_number
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,10 +49,6 @@ def _safe_next(target: str | None) -> str:
         ):
             return target
     return url_for("main.dashboard")
-
-
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -334,7 +331,10 @@ def tenant(tenant_id: int) -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def users() -> str:
     page = db.paginate(
-        select(User).order_by(User.full_name), page=_page(), per_page=PAGE_SIZE, error_out=False
+        select(User).order_by(User.full_name),
+        page=page_number(),
+        per_page=PAGE_SIZE,
+        error_out=False,
     )
     return render_template("admin/users.html", page=page)
 
@@ -365,7 +365,7 @@ def set_user_active(user_id: int) -> Response:
 def audit_log() -> str:
     page = db.paginate(
         select(AuditEvent).order_by(AuditEvent.id.desc()),
-        page=_page(),
+        page=page_number(),
         per_page=50,
         error_out=False,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import holders_represented_by
 from marketplace.bookings.models import Booking, CalendarFeed, Occurrence, OccurrenceState
-from marketplace.bookings.schedule import LONDON
+from marketplace.clock import LONDON
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
 

@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from marketplace.bookings import services
+from marketplace.clock import london_today
 from marketplace.extensions import db
-from marketplace.payments.services import london_today
 
 bookings_cli = AppGroup("bookings", help="Requests, rotas and deliveries.")
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import representations_for_holder
 from marketplace.bookings.models import Booking, Occurrence
-from marketplace.bookings.schedule import LONDON
+from marketplace.clock import LONDON
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
 from marketplace.mail import queue_email

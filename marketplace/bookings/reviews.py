@@ -16,7 +16,7 @@ from marketplace.bookings.models import (
     Review,
     ReviewStatus,
 )
-from marketplace.bookings.services import is_provider_staff
+from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -59,7 +59,7 @@ def write(user: User, booking: Booking, stars: int, text: str) -> Review:
 
 
 def reply(user: User, review: Review, text: str) -> Review:
-    if not is_provider_staff(user, review.booking.provider_id):
+    if not is_provider_staff(user, review.booking.provider):
         raise NotAllowed("Only the provider can reply to this review")
     if review.reply_text:
         raise DomainError("You have already replied to this review")

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from marketplace.clock import LONDON
 
 
 @dataclass(frozen=True)

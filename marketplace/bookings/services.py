@@ -33,9 +33,9 @@ from marketplace.directory.models import (
     ListingStatus,
     PriceUnit,
     Provider,
-    ProviderMember,
     Worker,
 )
+from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -54,24 +54,11 @@ def _config(name: str, default: int) -> int:
 # Who is acting.
 
 
-def is_provider_staff(user: User, provider_id: int) -> bool:
-    if user.role != Role.PROVIDER:
-        return False
-    return (
-        db.session.scalar(
-            select(ProviderMember.id).where(
-                ProviderMember.provider_id == provider_id, ProviderMember.user_id == user.id
-            )
-        )
-        is not None
-    )
-
-
 def side_of(user: User, booking: Booking) -> Side:
     """Which side `user` is on for this booking. Raises NotAllowed when they have no part in it."""
     if may_act_for(user, booking.holder):
         return Side.HOLDER
-    if is_provider_staff(user, booking.provider_id):
+    if is_provider_staff(user, booking.provider):
         return Side.PROVIDER
     if user.role == Role.COMMISSIONER and user.tenant_id == booking.holder.tenant_id:
         return Side.COMMISSIONER

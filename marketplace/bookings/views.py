@@ -49,9 +49,11 @@ from marketplace.bookings.models import (
     OfferState,
     Review,
 )
-from marketplace.bookings.schedule import LONDON, Slot
+from marketplace.bookings.schedule import Slot
 from marketplace.bookings.states import Side
+from marketplace.clock import LONDON, london_today
 from marketplace.directory.models import Listing, ListingStatus, ProviderMember
+from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
@@ -59,6 +61,7 @@ from marketplace.models_base import utcnow
 from marketplace.money import parse_pounds
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
+from marketplace.web import page_number
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 HOLDER_SIDE = (Role.HOLDER, Role.REPRESENTATIVE)
@@ -66,17 +69,13 @@ PAGE_SIZE = 20
 
 
 def _today() -> date:
-    return payments.london_today()
-
-
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return london_today()
 
 
 def _holder_bookings(holder_ids: list[int]) -> Pagination:
     return db.paginate(
         select(Booking).where(Booking.holder_id.in_(holder_ids)).order_by(Booking.id.desc()),
-        page=_page(),
+        page=page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
@@ -503,7 +502,7 @@ def inbox() -> str:
         select(Booking)
         .where(Booking.provider_id.in_(providers), Booking.state != BookingState.REQUESTED)
         .order_by(Booking.id.desc()),
-        page=_page(),
+        page=page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
@@ -584,7 +583,7 @@ def review(booking_id: int) -> ResponseReturnValue:
 @roles_required(Role.PROVIDER)
 def reply(review_id: int) -> ResponseReturnValue:
     found = db.session.get(Review, review_id)
-    if found is None or not services.is_provider_staff(current_user, found.booking.provider_id):
+    if found is None or not is_provider_staff(current_user, found.booking.provider):
         abort(404)
     form = ReplyForm()
     if form.validate_on_submit():

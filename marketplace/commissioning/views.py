@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,14 +13,11 @@ from marketplace.accounts.models import Role
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
+from marketplace.web import page_number
 
 bp = Blueprint("commissioning", __name__, url_prefix="/commissioning")
 
 PAGE_SIZE = 25
-
-
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 def _forms() -> tuple[InvitePersonForm, InvitePersonForm]:
@@ -35,7 +32,7 @@ def _dashboard(
 ) -> tuple[str, int]:
     page = db.paginate(
         services.holders_in_tenant_query(current_user),
-        page=_page(),
+        page=page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
     )

@@ -42,12 +42,11 @@ def expire_command() -> None:
     """Suspend the published listings of providers whose DBS certificate is over 3 years old or
     whose insurance has expired, and email them why. Run daily; running twice tells nobody
     twice."""
-    from datetime import datetime
 
-    from marketplace.web import LONDON
+    from marketplace.clock import london_today
     from provider_onboarding.services import suspend_expired_listings
 
-    acted = suspend_expired_listings(datetime.now(LONDON).date())
+    acted = suspend_expired_listings(london_today())
     db.session.commit()
     click.echo(f"Providers whose listings were suspended: {len(acted)}.")
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from marketplace.clock import london_today
 from marketplace.directory import services
 from marketplace.errors import NotFound
-from marketplace.web import LONDON
 
 bp = Blueprint("directory", __name__)
 
@@ -20,7 +18,7 @@ def listing(listing_id: int) -> str:
         item = services.visible_listing(listing_id, current_user)
     except NotFound:
         abort(404)
-    today = datetime.now(LONDON).date()
+    today = london_today()
     return render_template(
         "directory/listing.html",
         listing=item,

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from marketplace.clock import london_today
 from marketplace.money import format_pence
 from marketplace.payments import ledger
 
@@ -44,7 +45,7 @@ def allocate(on_date: datetime | None) -> None:
     from marketplace.extensions import db
     from marketplace.payments import services
 
-    today = on_date.date() if on_date else services.london_today()
+    today = on_date.date() if on_date else london_today()
     made = services.allocate_due(today)
     db.session.commit()
     total = sum(a.amount_pence for a in made)

@@ -6,8 +6,7 @@ Services flush and never commit; the view or CLI command commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -32,12 +31,6 @@ from marketplace.payments.models import (
     RefusalReason,
     SpendRefusal,
 )
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def london_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(LONDON)).astimezone(LONDON).date()
 
 
 def funding_account(tenant_id: int) -> LedgerAccount:

@@ -10,12 +10,12 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
+from marketplace.clock import LONDON
 from marketplace.directory.models import Provider, ProviderMember
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -28,8 +28,6 @@ from marketplace.payments.models import (
     SpendRefusal,
     TopUp,
 )
-
-LONDON = ZoneInfo("Europe/London")
 
 # What each kind of movement is called on a holder's statement; the transfer's reference follows.
 PLAIN_WORDS = {

@@ -23,6 +23,7 @@ def send_mail() -> None:
 def init_app(app: Flask) -> None:
     from marketplace.accounts.cli import accounts_cli
     from marketplace.bookings.cli import bookings_cli
+    from marketplace.commissioning.cli import reports_cli
     from marketplace.demo import demo_cli
     from marketplace.directory.cli import directory_cli
     from marketplace.payments.cli import payments_cli
@@ -36,5 +37,6 @@ def init_app(app: Flask) -> None:
         payments_cli,
         search_cli,
         bookings_cli,
+        reports_cli,
     ):
         app.cli.add_command(group)

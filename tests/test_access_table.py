@@ -149,6 +149,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/commissioning/holders/invite"):      (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/staff/invite"):        (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/invitations/<int:invitation_id>/withdraw"): (302, 403, 403, 403, 302, 403),  # noqa: E501
+    # Commissioners: alerts (marketplace/commissioning/alert_views.py)
+    # Commissioners: market gap report (marketplace/commissioning/market_views.py)
     ("GET", "/payments/holders/<int:holder_id>/pots/new"):  (302, 403, 403, 403, 200, 403),
     ("POST", "/payments/holders/<int:holder_id>/pots/new"): (302, 403, 403, 403, 400, 403),
     ("GET", "/payments/pots/<int:pot_id>/fund"):    (302, 403, 403, 403, 200, 403),
@@ -189,6 +191,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/bookings/reviews/<int:review_id>/<any(hide, restore):action>"): (302, 403, 403, 403, 302, 302),  # noqa: E501
     # Open Referral UK read API (JSON)
     ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
+    # Open Referral UK: the rest of the read API (marketplace/api/views.py)
     # Administrators
     ("GET", "/admin/"):                             (302, 403, 403, 403, 403, 200),
     ("GET", "/admin/tenants/new"):                  (302, 403, 403, 403, 403, 200),

@@ -11,6 +11,7 @@ from marketplace.bookings.models import (
     Review,
     RotaSlot,
 )
+from marketplace.commissioning.models import Alert
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -43,6 +44,7 @@ from marketplace.payments.models import (
 from marketplace.search.models import SearchEvent, SearchOutbox
 
 __all__ = [
+    "Alert",
     "Booking",
     "BookingEvent",
     "CalendarFeed",

@@ -1,3 +1,81 @@
 """What commissioning writes itself: alerts and the report roll-ups. It reads everything else."""
 
 from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.extensions import db
+from marketplace.models_base import UTCDateTime, utcnow
+
+# Alerts: computed daily by `flask reports alerts` (marketplace/commissioning/alerts.py).
+
+
+class AlertKind(enum.StrEnum):
+    UNSPENT = "unspent"  # money building up beyond N weeks of allocation
+    RUNNING_OUT = "running_out"  # projected to run out before the next allocation
+    REFUSED_SPEND = "refused_spend"  # attempted spend outside the plan or above a PA rate cap
+    PROVIDER_SHARE = "provider_share"  # one provider took more than X% of an allocation in a week
+    DISPUTE = "dispute"  # a delivered session the holder's side disputed
+
+    @property
+    def label(self) -> str:
+        return {
+            "unspent": "Unspent money building up",
+            "running_out": "Budget running out",
+            "refused_spend": "Spending outside the plan or above a cap",
+            "provider_share": "Unusual payments to one provider",
+            "dispute": "Disputed session",
+        }[self.value]
+
+
+class Alert(db.Model):  # type: ignore[name-defined]
+    """Something a tenant's commissioners should look at, open until one of them acknowledges it.
+
+    `dedupe_key` is the kind, the subject and the period (e.g. `unspent:pot:12@2026-11-23`),
+    unique per tenant: a second run in the same period updates the alert instead of adding one.
+    `cleared_at` is set while the condition no longer holds; the alert stays open until
+    acknowledged. `message` and `figures` carry no more personal data than the commissioner's
+    own pages show.
+    """
+
+    __tablename__ = "commissioning_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    kind: Mapped[AlertKind] = mapped_column(db.Enum(AlertKind, native_enum=False, length=20))
+    # The subject, as relevant to the kind: a pot (and its holder), a provider, or both.
+    pot_id: Mapped[int | None] = mapped_column(ForeignKey("pots.id"), index=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    message: Mapped[str] = mapped_column(String(600))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledgement_note: Mapped[str | None] = mapped_column(String(500))
+
+    pot = relationship("Pot")
+    holder = relationship("User", foreign_keys=[holder_id])
+    provider = relationship("Provider")
+    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
+
+    __table_args__ = (
+        db.UniqueConstraint("tenant_id", "dedupe_key", name="uq_commissioning_alerts_dedupe"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+    @property
+    def subject_key(self) -> str:
+        """The kind and subject without the period: `unspent:pot:12`."""
+        return self.dedupe_key.rsplit("@", 1)[0]

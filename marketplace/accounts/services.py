@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace import audit
@@ -516,15 +516,6 @@ def set_user_active(admin: User, user: User, active: bool) -> None:
 
 
 # Commissioners: their own tenant's people and invitations.
-
-
-def holders_in_tenant_query(commissioner: User) -> Select[tuple[User]]:
-    """The budget holders of the commissioner's tenant, by name, as a query to paginate."""
-    return (
-        select(User)
-        .where(User.role == Role.HOLDER, User.tenant_id == commissioner.tenant_id)
-        .order_by(User.full_name, User.id)
-    )
 
 
 def holder_for_commissioner(commissioner: User, holder_id: int) -> User:

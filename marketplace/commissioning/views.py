@@ -1,8 +1,8 @@
-"""The commissioner's pages: their people and invitations; later money oversight and gaps."""
+"""The commissioner's pages: their budget holders and how each pot is used, and invitations."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -10,9 +10,12 @@ from marketplace.accounts import services
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.forms import InvitePersonForm
 from marketplace.accounts.models import Role
+from marketplace.commissioning import services as oversight
+from marketplace.commissioning.forms import HolderFilterForm
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
+from marketplace.payments.models import PotKind
 from marketplace.web import page_number
 
 bp = Blueprint("commissioning", __name__, url_prefix="/commissioning")
@@ -25,13 +28,28 @@ def _forms() -> tuple[InvitePersonForm, InvitePersonForm]:
     return InvitePersonForm(prefix="holder"), InvitePersonForm(prefix="staff")
 
 
+def _chosen(form: HolderFilterForm) -> oversight.HolderFilter:
+    """What the filter form asks for; an invalid form (a hand-made link) filters nothing."""
+    if not form.validate():
+        return oversight.HolderFilter()
+    pot = form.pot.data or ""
+    return oversight.HolderFilter(
+        text=form.q.data or "",
+        pot_kind=PotKind(pot) if pot in PotKind._value2member_map_ else None,
+        no_pot=pot == "none",
+        status=form.status.data or "",
+    )
+
+
 def _dashboard(
     holder_form: InvitePersonForm,
     staff_form: InvitePersonForm,
     failed: InvitePersonForm | None = None,
 ) -> tuple[str, int]:
+    filter_form = HolderFilterForm(formdata=request.args)
+    chosen = _chosen(filter_form)
     page = db.paginate(
-        services.holders_in_tenant_query(current_user),
+        oversight.holders_query(current_user, chosen),
         page=page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
@@ -40,12 +58,16 @@ def _dashboard(
         "commissioning/dashboard.html",
         tenant=current_user.tenant,
         page=page,
+        rows=oversight.overview(page.items),
+        filter_form=filter_form,
+        filtered=chosen != oversight.HolderFilter(),
         invitations=services.open_invitations_for_tenant(current_user),
         holder_form=holder_form,
         staff_form=staff_form,
-        form=failed,  # base.html shows the error summary for the form that failed
+        form=failed or (filter_form if filter_form.errors else None),
     )
-    return html, 400 if failed is not None else 200
+    status = 400 if failed is not None or filter_form.errors else 200
+    return html, status
 
 
 @bp.get("/")
@@ -122,8 +144,16 @@ def holder(holder_id: int) -> str:
         person = services.holder_for_commissioner(current_user, holder_id)
     except NotFound:
         abort(404)
+    bookings = db.paginate(
+        oversight.holder_bookings_query(person),
+        page=page_number(),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
     return render_template(
         "commissioning/holder.html",
         holder=person,
+        row=oversight.overview([person])[0],
+        page=bookings,
         representations=services.representations_for_holder(person),
     )

@@ -150,6 +150,9 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/commissioning/staff/invite"):        (302, 403, 403, 403, 400, 403),
     ("POST", "/commissioning/invitations/<int:invitation_id>/withdraw"): (302, 403, 403, 403, 302, 403),  # noqa: E501
     # Commissioners: alerts (marketplace/commissioning/alert_views.py)
+    ("GET", "/commissioning/alerts/"):              (302, 403, 403, 403, 200, 403),
+    ("GET", "/commissioning/alerts/<int:alert_id>"):  (302, 403, 403, 403, 200, 403),
+    ("POST", "/commissioning/alerts/<int:alert_id>/acknowledge"): (302, 403, 403, 403, 400, 403),
     # Commissioners: market gap report (marketplace/commissioning/market_views.py)
     ("GET", "/payments/holders/<int:holder_id>/pots/new"):  (302, 403, 403, 403, 200, 403),
     ("POST", "/payments/holders/<int:holder_id>/pots/new"): (302, 403, 403, 403, 400, 403),
@@ -192,6 +195,17 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # Open Referral UK read API (JSON)
     ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
     # Open Referral UK: the rest of the read API (marketplace/api/views.py)
+    ("GET", "/openreferral/services"):              (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/services/<service_id>"): (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/service_at_locations"):  (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/service_at_locations/<service_at_location_id>"): (200, 200, 200, 200, 200, 200),  # noqa: E501
+    ("GET", "/openreferral/organizations"):         (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/organizations/<organization_id>"): (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/taxonomies"):            (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/taxonomies/<taxonomy_id>"): (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/taxonomy_terms"):        (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/taxonomy_terms/<taxonomy_term_id>"): (200, 200, 200, 200, 200, 200),
+    ("GET", "/openreferral/<path:path>"):           (404, 404, 404, 404, 404, 404),
     # Administrators
     ("GET", "/admin/"):                             (302, 403, 403, 403, 403, 200),
     ("GET", "/admin/tenants/new"):                  (302, 403, 403, 403, 403, 200),
@@ -221,6 +235,9 @@ class World:
     calendar_token: str = ""
 
     def url_values(self) -> dict[str, object]:
+        from marketplace.api import ids
+        from marketplace.directory.taxonomy import TAXONOMY_ID
+
         return {
             "holder_id": self.users["holder"].id,
             "user_id": self.users["holder"].id,
@@ -232,6 +249,13 @@ class World:
             "token": self.invitation_token,
             "answer": "accept",
             "action": "hide",
+            # Open Referral UK ids of the world's published listing and its provider
+            "service_id": ids.row_uuid("service", self.listing.id),
+            "service_at_location_id": ids.row_uuid("service_at_location", self.listing.id),
+            "organization_id": ids.row_uuid("organization", self.provider.id),
+            "taxonomy_id": TAXONOMY_ID,
+            "taxonomy_term_id": ids.term_uuid(self.listing.categories[0]),
+            "path": "no-such-endpoint",
             **self.more_ids,
         }
 
@@ -339,6 +363,7 @@ def build_world() -> World:
     more_ids.update(_payments_world(tenant, users["holder"]))
     booking_ids, calendar_token = _bookings_world(users, provider, listing, more_ids["pot_id"])
     more_ids.update(booking_ids)
+    more_ids.update(_alerts_world(tenant, more_ids["pot_id"]))
     return World(
         users,
         tenant,
@@ -397,6 +422,28 @@ def _payments_world(tenant: Tenant, holder: User) -> dict[str, int]:
     db.session.add_all([top_up, run])
     db.session.commit()
     return {"pot_id": pot.id, "top_up_id": top_up.id, "run_id": run.id}
+
+
+def _alerts_world(tenant: Tenant, pot_id: int) -> dict[str, int]:
+    """An open alert about unspent money in the holder's pot, stored by the alerts service."""
+    from marketplace.commissioning import alerts
+    from marketplace.commissioning.models import AlertKind
+    from marketplace.payments.models import Pot
+
+    pot = db.session.get(Pot, pot_id)
+    assert pot is not None
+    finding = alerts.Finding(
+        AlertKind.UNSPENT,
+        f"pot:{pot.id}",
+        "2026-11-23",
+        "The budget for plan SP-WORLD has £900.00 unspent: 9.0 weeks of its allocation.",
+        {"available_pence": 90_000, "weekly_allocation_pence": 10_000, "threshold_weeks": 8},
+        pot_id=pot.id,
+        holder_id=pot.holder_id,
+    )
+    [alert] = alerts.store(tenant.id, [finding], now=utcnow()).new
+    db.session.commit()
+    return {"alert_id": alert.id}
 
 
 def _bookings_world(

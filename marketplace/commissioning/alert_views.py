@@ -2,6 +2,114 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from werkzeug.wrappers import Response
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from marketplace.accounts.access import roles_required
+from marketplace.accounts.models import Role
+from marketplace.commissioning import alerts
+from marketplace.commissioning.models import Alert, AlertKind
+from marketplace.errors import DomainError, NotFound
+from marketplace.extensions import db
+from marketplace.forms import BaseForm
+from marketplace.web import page_number
 
 bp = Blueprint("alerts", __name__, url_prefix="/commissioning/alerts")
+
+PAGE_SIZE = 25
+
+
+class AcknowledgeForm(BaseForm):
+    note = TextAreaField(
+        "What have you done or decided?",
+        widget=GovTextArea(),
+        description=f"This is kept with the alert. Up to {alerts.NOTE_MAX_LENGTH} characters.",
+        validators=[
+            DataRequired(message="Enter a note saying what you have done or decided"),
+            Length(
+                max=alerts.NOTE_MAX_LENGTH,
+                message=f"Keep the note to {alerts.NOTE_MAX_LENGTH} characters or fewer",
+            ),
+        ],
+    )
+    submit = SubmitField("Acknowledge alert", widget=GovSubmitInput())
+
+
+def _kind_filter() -> AlertKind | None:
+    """The kind asked for in the query string; anything else shows every kind."""
+    try:
+        return AlertKind(request.args.get("kind", ""))
+    except ValueError:
+        return None
+
+
+def _status_filter() -> str | None:
+    status = request.args.get("status", "")
+    return status if status in alerts.STATUSES else None
+
+
+@bp.get("/")
+@roles_required(Role.COMMISSIONER)
+def index() -> str:
+    kind, status = _kind_filter(), _status_filter()
+    page = db.paginate(
+        alerts.alerts_query(current_user, kind=kind, status=status),
+        page=page_number(),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template(
+        "commissioning/alerts.html",
+        page=page,
+        kinds=list(AlertKind),
+        kind=kind,
+        status=status,
+        filtered=kind is not None or status is not None,
+    )
+
+
+def _alert(alert_id: int) -> Alert:
+    try:
+        return alerts.alert_for_commissioner(current_user, alert_id)
+    except NotFound:
+        abort(404)
+
+
+def _alert_page(found: Alert, form: AcknowledgeForm, status: int = 200) -> tuple[str, int]:
+    html = render_template(
+        "commissioning/alert.html",
+        alert=found,
+        figures=alerts.figure_rows(found),
+        form=form,
+    )
+    return html, status
+
+
+@bp.get("/<int:alert_id>")
+@roles_required(Role.COMMISSIONER)
+def alert(alert_id: int) -> tuple[str, int]:
+    return _alert_page(_alert(alert_id), AcknowledgeForm())
+
+
+@bp.post("/<int:alert_id>/acknowledge")
+@roles_required(Role.COMMISSIONER)
+def acknowledge(alert_id: int) -> tuple[str, int] | Response:
+    found = _alert(alert_id)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            alerts.acknowledge(current_user, found, form.stripped("note"))
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            flash("The alert is acknowledged and your note is kept with it.", "success")
+            return redirect(url_for("alerts.alert", alert_id=found.id))
+    return _alert_page(found, form, 400)

@@ -32,7 +32,7 @@ def api(client: FlaskClient) -> Callable[..., Any]:
     content type and the CORS header on every answer, errors included."""
 
     def get(path: str, status: int = 200, **query: object) -> Any:
-        response = client.get(f"/openreferral{path}", query_string=query)
+        response = client.get(f"/openreferral{path}", query_string=query or None)
         assert response.status_code == status, response.get_data(as_text=True)
         assert response.mimetype == "application/json"
         assert response.headers["Access-Control-Allow-Origin"] == "*"

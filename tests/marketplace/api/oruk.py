@@ -23,9 +23,7 @@ from referencing.jsonschema import DRAFT7
 SCHEMA_DIR = Path("/work/shared/data/openreferral/oruk_validator_schemas/Schemas/V3.0-UK")
 BASE = "https://raw.githubusercontent.com/tpximpact/OpenReferralApi/refs/heads/main/OpenReferralApi/Schemas/V3.0-UK/"
 OPENAPI = BASE + "open_api.json"
-RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 needs_schemas = pytest.mark.skipif(
     not SCHEMA_DIR.exists(), reason="the ORUK validator schemas are not on this machine"

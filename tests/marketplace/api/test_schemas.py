@@ -65,9 +65,7 @@ def directory(
         AvailabilityRule(weekday=0, start_time=time(9), end_time=time(12, 30)),
         AvailabilityRule(weekday=3, start_time=time(13), end_time=time(17)),
     ]
-    at_home = make_listing(
-        provider=agency, title="Help at home", categories=[category("homecare")]
-    )
+    at_home = make_listing(provider=agency, title="Help at home", categories=[category("homecare")])
     online = make_listing(
         provider=agency,
         title="Carers' support by video",

@@ -1,8 +1,10 @@
 """Moving money between ledger accounts. The only code that changes a balance.
 
-Every transfer runs inside the caller's transaction with both accounts locked (each balance
-changes by one guarded `UPDATE … RETURNING`, which takes the row lock on PostgreSQL; SQLite
-serialises writers), carries a unique idempotency key, and flushes but never commits.
+Every transfer runs inside the caller's transaction with both accounts locked, carries a unique
+idempotency key, and flushes but never commits. On PostgreSQL the `ledger_transfer` function
+(installed by migration 0012) does the locking, the guarded balance changes and the insert in one
+round trip; on SQLite (which serialises writers) each balance changes by one guarded
+`UPDATE … RETURNING` and the insert follows, the same steps from here.
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, inspect, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, case, func, inspect, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.models_base import utcnow
+from marketplace.models_base import UTCDateTime, utcnow
 from marketplace.payments.models import AccountKind, LedgerAccount, LedgerTransfer
 
 
@@ -55,7 +56,6 @@ def account(
 
 
 _accounts = LedgerAccount.__table__
-_transfers = LedgerTransfer.__table__
 
 
 def _id(account: LedgerAccount) -> int:
@@ -64,18 +64,33 @@ def _id(account: LedgerAccount) -> int:
     return int(state.identity[0]) if state.identity else account.id
 
 
+def _balance_update(*, guarded: bool) -> Any:
+    """`balance += :delta` on one account, returning the new balance. Guarded, it changes
+    nothing (and returns no row) when an account that may not go negative would."""
+    statement = update(_accounts).where(_accounts.c.id == bindparam("account_id"))
+    if guarded:
+        statement = statement.where(
+            or_(_accounts.c.may_go_negative, _accounts.c.balance_pence >= -bindparam("delta"))
+        )
+    return statement.values(balance_pence=_accounts.c.balance_pence + bindparam("delta")).returning(
+        _accounts.c.balance_pence
+    )
+
+
+# Built once: each transfer only binds its numbers.
+_GUARDED_UPDATE = _balance_update(guarded=True)
+_UPDATE = _balance_update(guarded=False)
+
+
 def _move(account: LedgerAccount, delta: int, *, guarded: bool) -> bool:
     """Add `delta` to a balance in one statement that also takes the row lock. With `guarded`,
     refuse (return False, nothing changed) when an account that may not go negative would."""
-    statement = update(_accounts).where(_accounts.c.id == _id(account))
-    if guarded:
-        statement = statement.where(
-            or_(_accounts.c.may_go_negative, _accounts.c.balance_pence >= -delta)
-        )
-    statement = statement.values(balance_pence=_accounts.c.balance_pence + delta).returning(
-        _accounts.c.balance_pence
+    statement = _GUARDED_UPDATE if guarded else _UPDATE
+    new_balance = (
+        db.session.connection()
+        .execute(statement, {"account_id": _id(account), "delta": delta})
+        .scalar()
     )
-    new_balance = db.session.connection().execute(statement).scalar()
     if new_balance is None:
         return False
     set_committed_value(account, "balance_pence", new_balance)  # the object shows the new balance
@@ -95,20 +110,27 @@ def _apply(debit: LedgerAccount, credit: LedgerAccount, amount: int) -> None:
         raise InsufficientFunds("There is not enough money in the account for this")
 
 
+# One textual statement for both databases (SQLite 3.35+ and PostgreSQL share this syntax). The
+# same insert built with SQLAlchemy's dialect `on_conflict_do_nothing` has no cache key, so it
+# would be compiled afresh for every transfer.
+_INSERT = text(
+    "INSERT INTO ledger_transfers (debit_account_id, credit_account_id, amount_pence, code,"
+    " reference, idempotency_key, reverses_id, created_at)"
+    " VALUES (:debit_account_id, :credit_account_id, :amount_pence, :code, :reference,"
+    " :idempotency_key, :reverses_id, :created_at)"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+).bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
 def _insert(values: dict[str, Any]) -> LedgerTransfer | None:
     """Insert the transfer; None when its idempotency key is already taken (no error, so the
     transaction stays usable on PostgreSQL). The row goes into the session as if just loaded."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
-    statement = (
-        insert(_transfers)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(_transfers.c.id)
-    )
-    new_id = db.session.connection().execute(statement).scalar()
-    if new_id is None:
-        return None
+    new_id = db.session.connection().execute(_INSERT, values).scalar()
+    return None if new_id is None else _into_session(new_id, values)
+
+
+def _into_session(new_id: int, values: dict[str, Any]) -> LedgerTransfer:
+    """The inserted row as a session object, as if just loaded (no second query)."""
     made = LedgerTransfer(id=new_id, **values)
     make_transient_to_detached(made)
     db.session.add(made)
@@ -143,34 +165,62 @@ def transfer(
     IdempotencyConflict when the key was used for a different transfer. Either way no balance
     has changed.
 
-    Three statements: two guarded balance updates (each also the row lock) and an insert that
-    does nothing on a known key. A replay, rare, pays for undoing the updates.
+    On PostgreSQL one call to the `ledger_transfer` function (migration 0012) does it all in
+    one round trip. Elsewhere (SQLite) three statements do the same: two guarded balance updates
+    (each also the row lock) and an insert that does nothing on a known key; a replay, rare,
+    pays for undoing the updates.
     """
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
         raise DomainError("A transfer must be a whole number of pence above zero")
     debit_id, credit_id = _id(debit), _id(credit)
     if debit_id == credit_id:
         raise DomainError("A transfer needs two different accounts")
-    _apply(debit, credit, amount_pence)
-    made = _insert(
-        {
-            "debit_account_id": debit_id,
-            "credit_account_id": credit_id,
-            "amount_pence": amount_pence,
-            "code": code,
-            "reference": reference,
-            "idempotency_key": idempotency_key,
-            "reverses_id": reverses.id if reverses else None,
-            "created_at": utcnow(),
-        }
-    )
+    values = {
+        "debit_account_id": debit_id,
+        "credit_account_id": credit_id,
+        "amount_pence": amount_pence,
+        "code": code,
+        "reference": reference,
+        "idempotency_key": idempotency_key,
+        "reverses_id": reverses.id if reverses else None,
+        "created_at": utcnow(),
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        made = _transfer_on_server(debit, credit, values)
+    else:
+        _apply(debit, credit, amount_pence)
+        made = _insert(values)
+        if made is None:
+            _apply(credit, debit, amount_pence)  # a replay: put the balances back as they were
     if made is not None:
         return made
-    _apply(credit, debit, amount_pence)  # a replay: put the balances back as they were
     previous = _existing(idempotency_key)
     if previous is not None and _same(previous, debit_id, credit_id, amount_pence):
         return previous
     raise IdempotencyConflict("This payment reference was already used for something else")
+
+
+_SERVER_TRANSFER = text(
+    "SELECT transfer_id, debit_balance, credit_balance FROM ledger_transfer("
+    ":debit_account_id, :credit_account_id, CAST(:amount_pence AS bigint), :code, :reference,"
+    " :idempotency_key, CAST(:reverses_id AS integer), :created_at)"
+).bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
+def _transfer_on_server(
+    debit: LedgerAccount, credit: LedgerAccount, values: dict[str, Any]
+) -> LedgerTransfer | None:
+    """The whole transfer in one call; None for a replay (nothing changed)."""
+    new_id, debit_balance, credit_balance = (
+        db.session.connection().execute(_SERVER_TRANSFER, values).one()
+    )
+    if debit_balance is None:
+        raise InsufficientFunds("There is not enough money in the account for this")
+    if new_id is None:
+        return None
+    set_committed_value(debit, "balance_pence", debit_balance)
+    set_committed_value(credit, "balance_pence", credit_balance)
+    return _into_session(new_id, values)
 
 
 def reverse(original: LedgerTransfer, *, reason: str) -> LedgerTransfer:

@@ -10,6 +10,7 @@ from marketplace.accounts import services
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.forms import InvitePersonForm
 from marketplace.accounts.models import Role
+from marketplace.commissioning import alerts
 from marketplace.commissioning import services as oversight
 from marketplace.commissioning.forms import HolderFilterForm
 from marketplace.errors import DomainError, NotAllowed, NotFound
@@ -61,6 +62,9 @@ def _dashboard(
         rows=oversight.overview(page.items),
         filter_form=filter_form,
         filtered=chosen != oversight.HolderFilter(),
+        alert_counts=alerts.open_alert_counts(current_user.tenant_id)
+        if current_user.tenant_id
+        else {},
         invitations=services.open_invitations_for_tenant(current_user),
         holder_form=holder_form,
         staff_form=staff_form,

@@ -216,3 +216,20 @@ def test_holder_page_lists_their_bookings_and_links_to_each(client, sign_in, wor
     assert f"/bookings/{booking.id}" in html
     assert "Waiting for the provider" in html and "Personal assistant" in html
     assert client.get(f"/bookings/{booking.id}").status_code == 200
+
+
+def test_dashboard_counts_open_alerts_of_its_own_tenant_only(client, sign_in, money, make_tenant):
+    from marketplace.commissioning import alerts
+    from marketplace.commissioning.models import AlertKind
+
+    def finding(subject):
+        return alerts.Finding(AlertKind.DISPUTE, subject, "open", "A session is disputed.", {})
+
+    alerts.store(money.tenant.id, [finding("occurrence:1"), finding("occurrence:2")], now=utcnow())
+    alerts.store(make_tenant().id, [finding("occurrence:3")], now=utcnow())
+    db.session.commit()
+    sign_in(money.commissioner)
+
+    html = client.get("/commissioning/").get_data(as_text=True)
+    assert "2 open alerts to look at" in html
+    assert "kind=dispute" in html

@@ -8,6 +8,7 @@ BadParameter with a message that says what was wrong and what to send instead (t
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,7 +116,8 @@ def moment(args: Args, name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z").replace(" ", "+"))
+        # A "+" left unencoded in a query string arrives as a space before the offset.
+        parsed = datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.upper()))
     except ValueError:
         raise BadParameter(
             f"{name} must be an ISO 8601 date and time, like 2025-03-15T10:30:00Z", name

@@ -44,7 +44,7 @@ from marketplace.directory.models import (
     Provider,
     VerificationStatus,
 )
-from marketplace.directory.services import SOLE_TRADER_KINDS, outcode
+from marketplace.directory.services import HIDDEN_PROVIDER_STATUSES, SOLE_TRADER_KINDS, outcode
 from marketplace.directory.taxonomy import TAXONOMY_ID
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -52,8 +52,6 @@ from marketplace.search.documents import is_searchable, listing_point
 from marketplace.search.geo import Point, PostcodeError, locate, miles_between
 
 METRES_PER_MILE = 1609.344
-# Providers search never shows, whatever else is true of them (documents.is_searchable).
-HIDDEN_PROVIDER_STATUSES = (VerificationStatus.SUSPENDED, VerificationStatus.REJECTED)
 
 T = TypeVar("T")
 
@@ -107,7 +105,7 @@ def published() -> ColumnElement[bool]:
     """`is_searchable` in SQL, for a query over Listing joined to (or correlated with) Provider."""
     return and_(
         Listing.status == ListingStatus.PUBLISHED,
-        Provider.verification_status.not_in(HIDDEN_PROVIDER_STATUSES),
+        Provider.verification_status.not_in(sorted(HIDDEN_PROVIDER_STATUSES)),
         or_(
             Provider.verification_status == VerificationStatus.VERIFIED,
             Provider.tenant_id.in_(

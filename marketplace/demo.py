@@ -29,6 +29,7 @@ from marketplace.accounts.models import (
     User,
 )
 from marketplace.accounts.services import set_password
+from marketplace.clock import london_today
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -46,6 +47,8 @@ from marketplace.directory.models import (
 from marketplace.directory.taxonomy import categories_by_slug, load_taxonomy, slugs_for_cqc
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from marketplace.payments import services as payments
+from marketplace.payments.models import Pot, PotKind
 from marketplace.search.geo import locate
 
 demo_cli = AppGroup("demo", help="Demonstration data, clearly marked as demo.")
@@ -663,6 +666,7 @@ def _people(council: Tenant, icb: Tenant, pa_provider: Provider, report: DemoRep
         users[person.key] = user
     _represent(users["holder"], users["representative"], users["commissioner.council"], report)
     _own(pa_provider, users["provider"], report)
+    _budget(users["holder"], users["commissioner.council"], report)
 
 
 def _represent(holder: User, representative: User, recorded_by: User, report: DemoReport) -> None:
@@ -696,6 +700,33 @@ def _own(provider: Provider, owner: User, report: DemoReport) -> None:
             ProviderMember(provider_id=provider.id, user_id=owner.id, role=ProviderMemberRole.OWNER)
         )
         report.count("provider members")
+
+
+DEMO_PLAN = "DEMO-PLAN-0001"
+DEMO_BUDGET_CATEGORIES = ("personal-assistant", "homecare", "social-activities", "respite")
+
+
+def _budget(holder: User, commissioner: User, report: DemoReport) -> None:
+    """A four-weekly social care budget for the demo holder, paid for each period since it
+    started ten weeks ago (so the dashboard and the alerts have money to show)."""
+    exists = db.session.scalar(
+        select(Pot.id).where(Pot.holder_id == holder.id, Pot.support_plan_reference == DEMO_PLAN)
+    )
+    if exists is not None:
+        return
+    pot = payments.create_pot(
+        commissioner,
+        holder,
+        kind=PotKind.SOCIAL_CARE,
+        support_plan_reference=DEMO_PLAN,
+        allocation_pence=120_000,
+        allocation_every_days=28,
+        allocation_starts_on=london_today() - timedelta(weeks=10),
+        category_ids=[c.id for c in categories_by_slug(DEMO_BUDGET_CATEGORIES)],
+        pa_hourly_cap_pence=1_800,
+    )
+    report.count("budgets")
+    report.count("allocations", len(payments.allocate_due_to(pot, london_today())))
 
 
 @demo_cli.command("load")

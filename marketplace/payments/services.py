@@ -203,24 +203,34 @@ def periods_due(pot: Pot, today: date) -> list[date]:
 def allocate_due(today: date) -> list[Allocation]:
     """Pay every scheduled period that has started and not been paid. Safe to run any number of
     times, even at once: a period is paid once (unique per pot and period, and by its key)."""
-    paid = {
-        (pot_id, start)
-        for pot_id, start in db.session.execute(
-            select(Allocation.pot_id, Allocation.period_start).where(
-                Allocation.period_start.is_not(None)
-            )
-        )
-    }
-    made: list[Allocation] = []
+    paid = _paid_periods()
     pots = db.session.scalars(select(Pot).where(Pot.active.is_(True)).order_by(Pot.id))
-    for pot in pots:
-        for start in periods_due(pot, today):
-            if (pot.id, start) in paid:
-                continue
-            reason = f"Scheduled allocation for the period from {start:%-d %B %Y}"
-            allocation = _allocate(pot, pot.allocation_pence, reason, start, None)
-            if allocation is not None:
-                made.append(allocation)
+    return [made for pot in pots for made in allocate_due_to(pot, today, paid)]
+
+
+def _paid_periods(pot: Pot | None = None) -> set[tuple[int, date]]:
+    query = select(Allocation.pot_id, Allocation.period_start).where(
+        Allocation.period_start.is_not(None)
+    )
+    if pot is not None:
+        query = query.where(Allocation.pot_id == pot.id)
+    return {(pot_id, start) for pot_id, start in db.session.execute(query)}
+
+
+def allocate_due_to(
+    pot: Pot, today: date, paid: set[tuple[int, date]] | None = None
+) -> list[Allocation]:
+    """Pay this pot's scheduled periods that have started and not been paid (see allocate_due).
+    `paid` is the (pot id, period start) pairs already paid, when the caller has them."""
+    paid = _paid_periods(pot) if paid is None else paid
+    made: list[Allocation] = []
+    for start in periods_due(pot, today):
+        if (pot.id, start) in paid:
+            continue
+        reason = f"Scheduled allocation for the period from {start:%-d %B %Y}"
+        allocation = _allocate(pot, pot.allocation_pence, reason, start, None)
+        if allocation is not None:
+            made.append(allocation)
     return made
 
 

@@ -23,6 +23,8 @@ from marketplace.directory.models import (
     ProviderMember,
 )
 from marketplace.extensions import db
+from marketplace.payments import services as payments
+from marketplace.payments.models import Allocation, Pot
 
 SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
 SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
@@ -36,6 +38,8 @@ MODELS = (
     AvailabilityException,
     ProviderMember,
     Representation,
+    Pot,
+    Allocation,
 )
 
 
@@ -215,3 +219,14 @@ def test_create_admin_refuses_a_weak_password_or_a_taken_email(app, app_ctx):
     again = runner.invoke(args=["accounts", "create-admin", "A@example.org", "B"], input=good)
     assert again.exit_code != 0 and "already exists" in again.output
     assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_the_demo_holder_has_a_budget_paid_for_each_period_so_far(app_ctx):
+    load_demo()
+    db.session.commit()
+    holder = db.session.scalar(select(User).where(User.email == demo_email("holder")))
+    [pot] = db.session.scalars(select(Pot).where(Pot.holder_id == holder.id)).all()
+    # Started ten weeks ago, paid every four: periods began 70, 42 and 14 days ago.
+    assert len(db.session.scalars(select(Allocation).where(Allocation.pot_id == pot.id)).all()) == 3
+    assert payments.balance(pot).available_pence == 3 * 120_000
+    assert pot.support_plan_reference.startswith("DEMO-")

@@ -11,7 +11,7 @@ from marketplace.bookings.models import (
     Review,
     RotaSlot,
 )
-from marketplace.commissioning.models import Alert
+from marketplace.commissioning.models import Alert, ReportRollup, SearchEventDaily
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -61,6 +61,8 @@ __all__ = [
     "StripeEvent",
     "TopUp",
     "Pot",
+    "ReportRollup",
+    "SearchEventDaily",
     "AuditEvent",
     "AvailabilityException",
     "AvailabilityRule",

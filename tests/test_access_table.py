@@ -157,6 +157,9 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/commissioning/alerts/<int:alert_id>"):  (302, 403, 403, 403, 200, 403),
     ("POST", "/commissioning/alerts/<int:alert_id>/acknowledge"): (302, 403, 403, 403, 400, 403),
     # Commissioners: market gap report (marketplace/commissioning/market_views.py)
+    ("GET", "/commissioning/market/"):              (302, 403, 403, 403, 200, 403),
+    ("GET", "/commissioning/market/cells"):         (302, 403, 403, 403, 200, 403),
+    ("GET", "/commissioning/market/<table>.csv"):   (302, 403, 403, 403, 200, 403),
     ("GET", "/payments/holders/<int:holder_id>/pots/new"):  (302, 403, 403, 403, 200, 403),
     ("POST", "/payments/holders/<int:holder_id>/pots/new"): (302, 403, 403, 403, 400, 403),
     ("GET", "/payments/pots/<int:pot_id>/fund"):    (302, 403, 403, 403, 200, 403),
@@ -252,6 +255,7 @@ class World:
             "token": self.invitation_token,
             "answer": "accept",
             "action": "hide",
+            "table": "gaps",
             # Open Referral UK ids of the world's published listing and its provider
             "service_id": ids.row_uuid("service", self.listing.id),
             "service_at_location_id": ids.row_uuid("service_at_location", self.listing.id),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
@@ -79,3 +79,39 @@ class Alert(db.Model):  # type: ignore[name-defined]
     def subject_key(self) -> str:
         """The kind and subject without the period: `unspent:pot:12`."""
         return self.dedupe_key.rsplit("@", 1)[0]
+
+
+# Market gap report roll-ups: `flask reports rollup` (marketplace/commissioning/market.py).
+
+
+class SearchEventDaily(db.Model):  # type: ignore[name-defined]
+    """Search events of one tenant on one day (Europe/London), counted by postcode district,
+    the set of categories searched for and the time of week asked for.
+
+    `categories` is the JSON text of the sorted category slugs ("[]" when none was chosen), so a
+    search for two kinds of support is one row, counted under each kind by the report.
+    """
+
+    __tablename__ = "search_event_daily"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    outcode: Mapped[str | None] = mapped_column(String(4))
+    categories: Mapped[str] = mapped_column(String(1000))
+    time_band: Mapped[str] = mapped_column(String(20))
+    searches: Mapped[int] = mapped_column(Integer)
+    zero_results: Mapped[int] = mapped_column(Integer)
+    few_results: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_search_event_daily_tenant_day", "tenant_id", "day"),)
+
+
+class ReportRollup(db.Model):  # type: ignore[name-defined]
+    """How far a roll-up has gone: every day up to and including `rolled_up_to` is in it."""
+
+    __tablename__ = "report_rollups"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    rolled_up_to: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

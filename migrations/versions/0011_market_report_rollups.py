@@ -1,4 +1,4 @@
-"""market report rollups (placeholder: filled by the work that needs it)
+"""market report rollups: search events counted per tenant, day, district, categories and time
 
 Revision ID: 0011
 Revises: 0010
@@ -16,8 +16,33 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        'search_event_daily',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('outcode', sa.String(length=4), nullable=True),
+        sa.Column('categories', sa.String(length=1000), nullable=False),
+        sa.Column('time_band', sa.String(length=20), nullable=False),
+        sa.Column('searches', sa.Integer(), nullable=False),
+        sa.Column('zero_results', sa.Integer(), nullable=False),
+        sa.Column('few_results', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index(
+        'ix_search_event_daily_tenant_day', 'search_event_daily', ['tenant_id', 'day'], unique=False
+    )
+    op.create_table(
+        'report_rollups',
+        sa.Column('name', sa.String(length=40), nullable=False),
+        sa.Column('rolled_up_to', sa.Date(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('name'),
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('report_rollups')
+    op.drop_index('ix_search_event_daily_tenant_day', table_name='search_event_daily')
+    op.drop_table('search_event_daily')

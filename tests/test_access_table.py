@@ -153,9 +153,6 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/commissioning/alerts/"):              (302, 403, 403, 403, 200, 403),
     ("GET", "/commissioning/alerts/<int:alert_id>"):  (302, 403, 403, 403, 200, 403),
     ("POST", "/commissioning/alerts/<int:alert_id>/acknowledge"): (302, 403, 403, 403, 400, 403),
-    ("GET", "/commissioning/alerts/"):              (302, 403, 403, 403, 200, 403),
-    ("GET", "/commissioning/alerts/<int:alert_id>"):  (302, 403, 403, 403, 200, 403),
-    ("POST", "/commissioning/alerts/<int:alert_id>/acknowledge"): (302, 403, 403, 403, 400, 403),
     # Commissioners: market gap report (marketplace/commissioning/market_views.py)
     ("GET", "/commissioning/market/"):              (302, 403, 403, 403, 200, 403),
     ("GET", "/commissioning/market/cells"):         (302, 403, 403, 403, 200, 403),
@@ -444,29 +441,16 @@ def _alerts_world(tenant: Tenant, pot_id: int) -> dict[str, int]:
         f"pot:{pot.id}",
         "2026-11-23",
         "The budget for plan SP-WORLD has £900.00 unspent: 9.0 weeks of its allocation.",
-        {"available_pence": 90_000, "weekly_allocation_pence": 10_000, "threshold_weeks": 8},
-        pot_id=pot.id,
-        holder_id=pot.holder_id,
-    )
-    [alert] = alerts.store(tenant.id, [finding], now=utcnow()).new
-    db.session.commit()
-    return {"alert_id": alert.id}
-
-
-def _alerts_world(tenant: Tenant, pot_id: int) -> dict[str, int]:
-    """An open alert about unspent money in the holder's pot, stored by the alerts service."""
-    from marketplace.commissioning import alerts
-    from marketplace.commissioning.models import AlertKind
-    from marketplace.payments.models import Pot
-
-    pot = db.session.get(Pot, pot_id)
-    assert pot is not None
-    finding = alerts.Finding(
-        AlertKind.UNSPENT,
-        f"pot:{pot.id}",
-        "2026-11-23",
-        "The budget for plan SP-WORLD has £900.00 unspent: 9.0 weeks of its allocation.",
-        {"available_pence": 90_000, "weekly_allocation_pence": 10_000, "threshold_weeks": 8},
+        {
+            "available_pence": 90_000,
+            "allocation_pence": 10_000,
+            "allocation_every_days": 7,
+            "weekly_allocation_pence": 10_000,
+            "weeks_of_allocation": "9.0",
+            "threshold_weeks": 8,
+            "likely_cause": "No booking requests were made from this budget in the last 8 weeks.",
+            "requests": {"total": 0},
+        },
         pot_id=pot.id,
         holder_id=pot.holder_id,
     )

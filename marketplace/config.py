@@ -44,6 +44,9 @@ class Settings:
     stripe_api_base: str | None = None
     platform_fee_bps: int = 0
     booking_request_expiry_hours: int = 48
+    alert_unspent_weeks: int = 8
+    alert_spend_rate_weeks: int = 4
+    alert_provider_share_percent: int = 50
     extra: dict[str, str] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, object]:
@@ -78,6 +81,9 @@ class Settings:
             "STRIPE_API_BASE": self.stripe_api_base,
             "PLATFORM_FEE_BPS": self.platform_fee_bps,
             "BOOKING_REQUEST_EXPIRY_HOURS": self.booking_request_expiry_hours,
+            "ALERT_UNSPENT_WEEKS": self.alert_unspent_weeks,
+            "ALERT_SPEND_RATE_WEEKS": self.alert_spend_rate_weeks,
+            "ALERT_PROVIDER_SHARE_PERCENT": self.alert_provider_share_percent,
             "INVITATION_DAYS": 14,
             "PASSWORD_RESET_SECONDS": 60 * 60,
             **self.extra,
@@ -188,4 +194,7 @@ def load_settings(
         stripe_api_base=_url(env, "STRIPE_API_BASE", ("http", "https")),
         platform_fee_bps=_int(env, "PLATFORM_FEE_BPS", 0, 0, 5000),
         booking_request_expiry_hours=_int(env, "BOOKING_REQUEST_EXPIRY_HOURS", 48, 1, 720),
+        alert_unspent_weeks=_int(env, "ALERT_UNSPENT_WEEKS", 8, 1, 104),
+        alert_spend_rate_weeks=_int(env, "ALERT_SPEND_RATE_WEEKS", 4, 1, 52),
+        alert_provider_share_percent=_int(env, "ALERT_PROVIDER_SHARE_PERCENT", 50, 1, 100),
     )

@@ -28,6 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
         ("MARKETPLACE_ENV", "bogus"),
         ("ELASTICSEARCH_URL", "localhost:9200"),
         ("OPENSEARCH_URL", "ftp://search.internal"),
+        ("ALERT_UNSPENT_WEEKS", "0"),
+        ("ALERT_PROVIDER_SHARE_PERCENT", "150"),
         ("STRIPE_API_BASE", "not a url"),
     ],
 )
@@ -80,6 +82,7 @@ def test_well_formed_settings_are_read(tmp_path: Path) -> None:
         "MAIL_USE_TLS": "yes",
         "PLATFORM_FEE_BPS": "250",
         "OPENSEARCH_URL": "http://127.0.0.1:9200",
+        "ALERT_UNSPENT_WEEKS": "12",
     }
     settings = load_settings(env, instance_path=tmp_path)
     config = settings.as_flask_config()
@@ -88,6 +91,7 @@ def test_well_formed_settings_are_read(tmp_path: Path) -> None:
     assert settings.platform_fee_bps == 250
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["OPENSEARCH_URL"] == "http://127.0.0.1:9200"
+    assert config["ALERT_UNSPENT_WEEKS"] == 12 and config["ALERT_PROVIDER_SHARE_PERCENT"] == 50
 
 
 def _flask(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -4,39 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from werkzeug.wrappers import Response
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.commissioning import alerts
+from marketplace.commissioning.forms import AcknowledgeForm
 from marketplace.commissioning.models import Alert, AlertKind
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.forms import BaseForm
 from marketplace.web import page_number
 
 bp = Blueprint("alerts", __name__, url_prefix="/commissioning/alerts")
 
 PAGE_SIZE = 25
-
-
-class AcknowledgeForm(BaseForm):
-    note = TextAreaField(
-        "What have you done or decided?",
-        widget=GovTextArea(),
-        description=f"This is kept with the alert. Up to {alerts.NOTE_MAX_LENGTH} characters.",
-        validators=[
-            DataRequired(message="Enter a note saying what you have done or decided"),
-            Length(
-                max=alerts.NOTE_MAX_LENGTH,
-                message=f"Keep the note to {alerts.NOTE_MAX_LENGTH} characters or fewer",
-            ),
-        ],
-    )
-    submit = SubmitField("Acknowledge alert", widget=GovSubmitInput())
 
 
 def _kind_filter() -> AlertKind | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.forms import drop_nul, strip_whitespace
+from marketplace.commissioning import alerts
+from marketplace.forms import BaseForm, drop_nul, strip_whitespace
 from marketplace.payments.models import PotKind
 
 POT_CHOICES = [SelectChoice("", "Any budget"), SelectChoice("none", "No budget set up yet")] + [
@@ -41,3 +42,19 @@ class HolderFilterForm(FlaskForm):
         "Account", choices=STATUS_CHOICES, default="", validate_choice=True, widget=GovSelect()
     )
     submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class AcknowledgeForm(BaseForm):
+    note = TextAreaField(
+        "What have you done or decided?",
+        widget=GovTextArea(),
+        description=f"This is kept with the alert. Up to {alerts.NOTE_MAX_LENGTH} characters.",
+        validators=[
+            DataRequired(message="Enter a note saying what you have done or decided"),
+            Length(
+                max=alerts.NOTE_MAX_LENGTH,
+                message=f"Keep the note to {alerts.NOTE_MAX_LENGTH} characters or fewer",
+            ),
+        ],
+    )
+    submit = SubmitField("Acknowledge alert", widget=GovSubmitInput())

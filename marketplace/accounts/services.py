@@ -558,3 +558,18 @@ def invitation_for_commissioner(commissioner: User, invitation_id: int) -> Invit
     ):
         raise NotFound("There is no invitation with this reference")
     return invitation
+
+
+def commissioners_of(tenant_id: int) -> list[User]:
+    """The active commissioners of a tenant: who is told of its disputes and alerts."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.COMMISSIONER,
+                User.tenant_id == tenant_id,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )

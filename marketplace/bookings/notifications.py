@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import has_request_context, url_for
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import User
 from marketplace.accounts.services import representations_for_holder
 from marketplace.bookings.models import Booking, Occurrence
 from marketplace.clock import LONDON
@@ -32,18 +33,6 @@ def _provider_side(booking: Booking) -> list[User]:
             select(User)
             .join(ProviderMember, ProviderMember.user_id == User.id)
             .where(ProviderMember.provider_id == booking.provider_id, User.active.is_(True))
-        )
-    )
-
-
-def _commissioners(booking: Booking) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.role == Role.COMMISSIONER,
-                User.tenant_id == booking.holder.tenant_id,
-                User.active.is_(True),
-            )
         )
     )
 
@@ -152,7 +141,7 @@ def delivered(occurrence: Occurrence) -> None:
 def disputed(occurrence: Occurrence) -> None:
     booking = occurrence.booking
     _send(
-        _commissioners(booking) + _provider_side(booking),
+        accounts.commissioners_of(booking.holder.tenant_id) + _provider_side(booking),
         "A session has been disputed",
         f"A session of {_what(booking)} has been disputed. The money stays set aside until "
         "commissioner staff decide.",

@@ -57,6 +57,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
+from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, Tenant, User
 from marketplace.bookings.models import (
     Booking,
@@ -737,20 +738,6 @@ def run(
 # The daily summary email.
 
 
-def commissioners_of(tenant_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.role == Role.COMMISSIONER,
-                User.tenant_id == tenant_id,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def _alerts_link() -> str:
     try:
         return url_for("alerts.index", _external=True)
@@ -767,7 +754,7 @@ def queue_summaries(tenant: Tenant, new_alerts: list[Alert]) -> int:
     lines = "\n".join(f"- {kind.label}: {counts[kind]}" for kind in AlertKind if counts[kind])
     total = len(new_alerts)
     subject = f"{total} new alert{'s' if total != 1 else ''} for {tenant.name}"
-    people = commissioners_of(tenant.id)
+    people = accounts.commissioners_of(tenant.id)
     for person in people:
         body = (
             f"Hello {person.full_name},\n\nToday's check of budgets and bookings in "

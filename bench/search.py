@@ -3,19 +3,24 @@ realistic queries through the engine, raw tantivy and the full /search page.
 
     PYTHONPATH=. /tmp/venv/bin/python bench/search.py [N] [QUERIES]     (defaults 100000, 500)
 
-Prints figures; asserts nothing. Documents are built in memory (the database is not involved in
-indexing); the page runs against a temporary SQLite database for its search events.
+Prints figures; asserts nothing. Listings are placed around the 150 outcode centroids of the
+M, OL, SK, BL, WN, WA, PR and BB areas. Documents are generated one at a time as the index asks
+for them, as `flask search reindex` reads them from the database in chunks (the database is not
+involved here); the page runs against a temporary SQLite database for its search events. "Raw
+tantivy" is one search (top 20, with the count) for the query the engine ranks with.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import re
 import resource
 import statistics
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from marketplace import PROJECT_ROOT
@@ -39,23 +44,22 @@ TYPOS = {"dementia": "demensia", "physiotherapy": "physio therapy", "respite": "
 def places(rng: random.Random) -> list[tuple[str, float, float]]:
     """North-west outcodes (M, OL, SK, BL, WN, WA, PR, BB) and their centroids."""
     found = [(code, p.latitude, p.longitude) for code, p in _outcodes().items()
-             if code.rstrip("0123456789").rstrip("ABCDEFGHJKLMNPQRSTUVWXY") in
+             if re.match(r"[A-Z]+", code).group() in
              ("M", "OL", "SK", "BL", "WN", "WA", "PR", "BB")]  # fmt: skip
     return found or [("OL1", 53.54, -2.11)]
 
 
-def documents(n: int, rng: random.Random) -> list[dict]:
+def documents(n: int, rng: random.Random) -> Iterator[dict]:
     records = json.loads(CQC.read_text())
     names = [r["name"] for r in records]
     specialisms = sorted({s["name"] for r in records for s in r.get("specialisms", [])})
     where = places(rng)
-    docs = []
     for i in range(1, n + 1):
         code, lat, lon = rng.choice(where)
         cats = rng.sample(CATEGORIES, rng.randint(1, 3))
         words = rng.sample(WORDS, 6)
         mode = rng.choice(["at_home", "at_home", "venue", "online"])
-        docs.append({
+        yield {
             "listing_id": i, "provider_id": i // 3 + 1,
             "title": " ".join(words[:3]).capitalize(),
             "description": f"{' '.join(words)} support in {code}. " + rng.choice(specialisms),
@@ -71,8 +75,7 @@ def documents(n: int, rng: random.Random) -> list[dict]:
             "gender": rng.choice([None, "female", "male"]), "accessible": rng.random() < 0.3,
             "cqc_rating": rng.choice([None, "Good", "Outstanding"]), "verified": rng.random() < 0.8,
             "slots": [f"d{d}" for d in range(5)],
-        })  # fmt: skip
-    return docs
+        }  # fmt: skip
 
 
 def queries(count: int, rng: random.Random) -> list[dict[str, str]]:
@@ -95,16 +98,17 @@ def percentiles(samples: list[float]) -> str:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=100_000, help="listings (100000)")
+    parser.add_argument("queries", nargs="?", type=int, default=500, help="queries (500)")
+    args = parser.parse_args()
+    n, count = args.n, args.queries
     rng = random.Random(20261122)
     tmp = Path(tempfile.mkdtemp(prefix="search-bench-"))
-    docs = documents(n, rng)
     engine = TantivyEngine(tmp / "tantivy")
     started = time.perf_counter()
-    engine.rebuild(docs, lambda _: None)
+    engine.rebuild(documents(n, rng), lambda _: None)
     print(f"reindex {n} listings: {time.perf_counter() - started:.1f} s")
-    del docs
 
     from flask_migrate import upgrade
     from werkzeug.datastructures import MultiDict
@@ -128,11 +132,7 @@ def main() -> None:
         t0 = time.perf_counter()
         engine.search(q)
         own.append((time.perf_counter() - t0) * 1000)
-        text = engine._text_query(q, set()) or tantivy.Query.all_query()
-        near = [engine._near(q, inner=False)] if q.place is not None else []
-        compiled = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, x) for x in [text, *engine._filters(q), *near]]
-        )
+        compiled = engine.compiled(q) or tantivy.Query.empty_query()
         searcher = engine._current().searcher()
         t0 = time.perf_counter()
         searcher.search(compiled, limit=20, count=True)

@@ -3,11 +3,16 @@
 The live index is the directory named in the file CURRENT; a rebuild writes a new directory and
 replaces CURRENT in one rename, so searches never see an empty index. Typos are expanded here
 against the index's own term dictionary (one edit for 4–7 letters, two beyond) and the
-expansions queried as term queries, so BM25 still ranks. Tantivy narrows to an outer region
-(a box around the place, and for at-home services a box of their travel radius stored at index
-time), counts it and aggregates the facets; exact distance and reach are then checked in Python
-only on the band outside the inner region (where being within reach is certain) and on the
-hits read for the page.
+expansions queried as term queries, so BM25 still ranks.
+
+Geography is in the index as terms (see cells.py): each located document names its grid cell at
+every level, and an at-home service names the cells its travel radius certainly covers ("s:…")
+and those it may cover ("m:…"; venues name "any"). A search with a radius becomes term queries:
+the cells certainly inside the circle and the searcher's own cells in the travel covers give the
+documents certainly within reach; a thin band (cells on the circle's edge, or the searcher on
+the edge of a travel cover) is checked exactly in Python. Tantivy counts and aggregates the
+facets over all candidates; documents of the band found out of reach are taken off the count and
+the facets, and skipped when ranking.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,7 @@ from rapidfuzz.distance import Levenshtein
 
 from marketplace.directory.models import DeliveryMode, ProviderKind
 from marketplace.directory.taxonomy import terms as taxonomy_terms
+from marketplace.search import cells
 from marketplace.search.documents import SCHEMA_VERSION, Document
 from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
@@ -53,10 +60,14 @@ TEXT_FIELDS = (
     ("description", 1.0),
 )
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
-OVER_FETCH = 20  # extra hits read for a page, for those the exact reach check drops
-OUTER_SLACK = 1.02  # the outer region reaches 2% beyond the distance asked for
-INNER_SLACK = 0.98  # the inner region stops 2% short of it
-FAR_AWAY = 1000.0  # a reach box holding every place: services that are not at home
+OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
+TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
+OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
+RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
+REACH_PARTS = 4  # a travel radius's edge cells are about 1/4 of it
+EVERYWHERE = "any"  # the reach term of services that are not at home
+ONLINE_CELL = "online"  # the cell of online services, in every area searched
+AREA_CACHE = 512  # searched areas kept as built queries (place and radius)
 FAST_KEYWORDS = ("categories", "kind", "languages")
 MAX_EXPANSIONS = 8
 WRITER_HEAP = 64_000_000
@@ -66,10 +77,6 @@ MODE_CODES = {mode.value: i for i, mode in enumerate(DeliveryMode)}
 LANGUAGE_BITS = {language: i for i, language in enumerate(LANGUAGES)}
 AT_HOME = MODE_CODES[DeliveryMode.AT_HOME.value]
 ONLINE = MODE_CODES[DeliveryMode.ONLINE.value]
-REACH_FIELDS = tuple(
-    f"{prefix}_{axis}_{end}" for prefix in ("reach", "inner") for axis in ("lat", "lon")
-    for end in ("lo", "hi")
-)  # fmt: skip
 FACET_AGGREGATIONS = {
     **{name: {"terms": {"field": name, "size": 1000}} for name in FAST_KEYWORDS},
     "price": {
@@ -98,10 +105,10 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("price_unit", stored=True, tokenizer_name="raw")
     builder.add_integer_field("price_pence", stored=True, indexed=True, fast=True)
     for name in ("latitude", "longitude"):
-        builder.add_float_field(name, indexed=True, fast=True)
+        builder.add_float_field(name, fast=True)  # ranges on fast fields follow the text
     builder.add_float_field("travel_radius_miles", fast=True)
-    for name in REACH_FIELDS:
-        builder.add_float_field(name, fast=True)
+    for name in ("cells", "reach"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in ("category_mask", "kind_code", "language_mask", "mode_code"):
         builder.add_unsigned_field(name, fast=True)
     return builder.build()
@@ -133,32 +140,43 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         "kind_code": KIND_CODES[doc["kind"]],
         "language_mask": _mask(doc["languages"], LANGUAGE_BITS),
         "mode_code": MODE_CODES[doc["delivery_mode"]],
-        **_reach_boxes(doc),
     }
+    if doc["delivery_mode"] == DeliveryMode.ONLINE.value:
+        values["cells"], values["reach"] = [ONLINE_CELL], [EVERYWHERE]
+    elif located:
+        values["cells"] = cells.cell_names(doc["latitude"], doc["longitude"])
+        values["reach"] = reach_terms(doc)
     return tantivy.Document.from_dict(values, schema)
 
 
-def _reach_boxes(doc: Document) -> dict[str, float]:
-    """Where a search may start from for an at-home service to reach it: the outer box holds
-    every place within its travel radius, the inner box only such places. Services that are
-    not at home reach everywhere."""
-    lat, lon = doc["latitude"], doc["longitude"]
-    if doc["delivery_mode"] != DeliveryMode.AT_HOME.value or lat is None or lon is None:
-        return {name: FAR_AWAY if name.endswith("_hi") else -FAR_AWAY for name in REACH_FIELDS}
+def reach_terms(doc: Document) -> list[str]:
+    """Where a search may start from for the service to reach it: "any" for a venue; for an
+    at-home service the cells certainly within its travel radius ("s:" and the cell) and those
+    that may be ("m:")."""
+    if doc["delivery_mode"] != DeliveryMode.AT_HOME.value:
+        return [EVERYWHERE]
     miles = float(doc["travel_radius_miles"] or 0)
-    side = miles / math.sqrt(2)
-    boxes = {"reach": outer_spread(lat, miles), "inner": inner_spread(lat, side, side)}
-    values = {}
-    for prefix, (dlat, dlon) in boxes.items():
-        values.update({
-            f"{prefix}_lat_lo": lat - dlat, f"{prefix}_lat_hi": lat + dlat,
-            f"{prefix}_lon_lo": lon - dlon, f"{prefix}_lon_hi": lon + dlon,
-        })  # fmt: skip
-    return values
+    found = cells.cover(
+        doc["latitude"], doc["longitude"], miles,
+        cells.level_for(miles, REACH_PARTS), cells.level_for(miles, 1),
+    )  # fmt: skip
+    return [f"s:{name}" for name in found.sure] + [f"m:{name}" for name in found.maybe]
 
 
 def _mask(values: Iterable[str], bits: dict[str, int]) -> int:
     return sum(1 << bits[value] for value in set(values) if value in bits)
+
+
+@dataclass(frozen=True)
+class Area:
+    """Filters around a place. `sure`: documents certainly within reach (online, or in a cell
+    wholly inside the circle and, if at home, travelling to the place's cell for certain).
+    `band`: the others that may be (in a cell on the circle's edge, or with the place on the
+    edge of their travel). The two never overlap. `candidates`: both."""
+
+    sure: tuple[tantivy.Query, ...]
+    band: tantivy.Query
+    candidates: tuple[tantivy.Query, ...]
 
 
 class TantivyEngine:
@@ -174,6 +192,7 @@ class TantivyEngine:
         self._vocab: dict[str, set[str]] = {}
         self._vocab_list: list[str] = []
         self._expansions: dict[str, frozenset[str]] = {}
+        self._areas: dict[tuple[float, float, float | None], Area] = {}
 
     # The live directory
 
@@ -209,6 +228,10 @@ class TantivyEngine:
         except FileNotFoundError:
             self.ensure_index()
             live = self._pointer.read_text().strip()
+        if not live.startswith(f"v{SCHEMA_VERSION}-"):
+            raise SearchUnavailable(
+                f"tantivy index {live} has an older schema: run `flask search reindex`"
+            )
         meta = self.root / live / "meta.json"
         try:
             mtime = meta.stat().st_mtime
@@ -281,8 +304,7 @@ class TantivyEngine:
     # Searching
     #
     # Tantivy narrows, ranks, counts and aggregates; Python only checks exact distance and reach
-    # on the documents it must: those in the thin band between the outer region (a superset of
-    # what is within reach) and the inner region (a subset), plus the hits of the page.
+    # on the documents it must: those of the band (see _area), plus the hits of the page.
 
     def search(self, query: SearchQuery) -> SearchResults:
         with self._lock:
@@ -293,65 +315,116 @@ class TantivyEngine:
             if text is None:
                 return SearchResults(0, [], empty_facets())
             parts = [text, *self._filters(query)]
-            if query.place is not None:
-                parts += [self._near_scored(query)]
-            outer = _all(parts + ([_filter(self._near(query, inner=False))] if query.place else []))
-            matched = _count(searcher, outer)
-            if matched == 0:
+            if query.place is None:
+                return self._search_everywhere(searcher, query, _all(parts), used)
+            area = self._area(query)
+            sure = self._scored(query, [*parts, *area.sure])
+            facets, total = self._facets(searcher, sure)
+            band = self._scored(query, [*parts, area.band])
+            kept = self._survivors(searcher, query, _everything(searcher, band, 256))
+            total += len(kept)
+            if total == 0:
                 return SearchResults(0, [], empty_facets())
-            facets = self._facets(searcher, outer)
-            total = matched
-            if query.place is not None:
-                band = tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Must, outer),
-                        (tantivy.Occur.MustNot, self._near(query, inner=True)),
-                    ]
-                )
-                addresses, checks = self._checked(searcher, query, band)
-                failed = [a for a, (ok, _) in zip(addresses, checks, strict=True) if not ok]
-                total -= len(failed)
-                self._discount(searcher, facets, failed)
+            self._add_facets(searcher, facets, [a for a, _, _ in kept])
             start = (query.page - 1) * query.per_page
             need = min(start + query.per_page, total)
-            rows = self._ranked(searcher, query, outer, parts, need, matched)[start:need]
+            if query.sort == "relevance":
+                rows = self._by_score(searcher, query, sure, kept, need)
+            else:
+                wide = self._scored(query, [*parts, *area.candidates])
+                rows = self._ranked(searcher, query, wide, need, total)
             hits = [self._hit(searcher, address, score, distance, used)
-                    for address, score, distance in rows]  # fmt: skip
+                    for address, score, distance in rows[start:need]]  # fmt: skip
             return SearchResults(total, hits, facets)
+
+    def _search_everywhere(
+        self, searcher: tantivy.Searcher, query: SearchQuery, q: tantivy.Query, used: set[str]
+    ) -> SearchResults:
+        """A search with no place: tantivy alone decides, counts and ranks."""
+        facets, total = self._facets(searcher, q)
+        if total == 0:
+            return SearchResults(0, [], empty_facets())
+        start = (query.page - 1) * query.per_page
+        need = min(start + query.per_page, total)
+        rows = self._ranked(searcher, query, q, need, total)
+        hits = [self._hit(searcher, address, score, distance, used)
+                for address, score, distance in rows[start:need]]  # fmt: skip
+        return SearchResults(total, hits, facets)
+
+    def _by_score(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        sure: tantivy.Query,
+        kept: list[tuple[tantivy.DocAddress, float, float | None]],
+        need: int,
+    ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
+        """Best score first, then nearest: the best of those certainly within reach, read until
+        the score of the last one needed is beaten (so ties are broken by distance), merged
+        with the band's survivors."""
+        limit = need + TIE_ROOM
+        while True:
+            found = searcher.search(sure, limit=limit, count=False).hits
+            rows = self._survivors(searcher, query, found) + kept
+            rows.sort(key=lambda r: (-r[1], _or(r[2], math.inf), r[0].segment_ord, r[0].doc))
+            if len(found) < limit or len(rows) < need or rows[need - 1][1] > float(found[-1][0]):
+                return rows[:need]
+            limit *= 4
+
+    def _scored(self, query: SearchQuery, parts: list[tantivy.Query]) -> tantivy.Query:
+        """The parts, all required, plus the optional clauses by which nearness has always
+        added to the score (each alone, so tantivy reads them only for documents that match)."""
+        assert query.place is not None
+        online = self._term("flags", DeliveryMode.ONLINE.value)
+        located = self._term("flags", "located")
+        if query.radius_miles is not None:
+            point, miles = query.place.point, query.radius_miles
+            dlat = math.degrees(miles / EARTH_RADIUS_MILES)
+            dlon = dlat / max(math.cos(math.radians(point.latitude)), 0.01)
+            located = _all(
+                [
+                    located,
+                    self._float("latitude", point.latitude - dlat, point.latitude + dlat),
+                    self._float("longitude", point.longitude - dlon, point.longitude + dlon),
+                ]
+            )
+        required = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, q) for q in parts] + [(tantivy.Occur.Should, online)]
+        )
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, required), (tantivy.Occur.Should, located)]
+        )
+
+    def compiled(self, query: SearchQuery) -> tantivy.Query | None:
+        """The query a search ranks with (for the bench): None when a word matches nothing."""
+        with self._lock:
+            self._current()
+            text = self._text_query(query, set())
+            if text is None:
+                return None
+            parts = [text, *self._filters(query)]
+            if query.place is None:
+                return _all(parts)
+            return self._scored(query, [*parts, *self._area(query).sure])
 
     def _ranked(
         self,
         searcher: tantivy.Searcher,
         query: SearchQuery,
         outer: tantivy.Query,
-        parts: list[tantivy.Query],
         need: int,
         matched: int,
     ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
-        """The first `need` results in the order asked for: (address, score, distance)."""
+        """The first `need` results by price, by distance, or (with no place) by score:
+        (address, score, distance). `outer` holds every result (and perhaps more)."""
         if need <= 0:
             return []
-        if query.place is None:
-            if query.sort == "price":
-                return self._by_price(searcher, query, outer, need, matched)
-            first = searcher.search(outer, limit=need, count=False)
-            return [(address, float(score), None) for score, address in first.hits]
-        if query.sort == "distance":
-            return self._by_distance(searcher, query, outer, parts, need, matched)
         if query.sort == "price":
             return self._by_price(searcher, query, outer, need, matched)
-        limit = need + OVER_FETCH
-        while True:
-            found = searcher.search(outer, limit=limit, count=False).hits
-            rows = self._survivors(searcher, query, found)
-            exhausted = len(found) < limit
-            if exhausted or limit >= matched:
-                break
-            if len(rows) >= need and rows[need - 1][1] > float(found[-1][0]):
-                break
-            limit = min(limit * 4, matched)
-        far = math.inf
-        return sorted(rows, key=lambda r: (-r[1], _or(r[2], far)))[:need]
+        if query.sort == "distance":
+            return self._by_distance(searcher, query, outer, need, matched)
+        first = searcher.search(outer, limit=need, count=False)
+        return [(address, float(score), None) for score, address in first.hits]
 
     def _by_price(
         self,
@@ -395,7 +468,6 @@ class TantivyEngine:
         searcher: tantivy.Searcher,
         query: SearchQuery,
         outer: tantivy.Query,
-        parts: list[tantivy.Query],
         need: int,
         matched: int,
     ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
@@ -435,12 +507,6 @@ class TantivyEngine:
             if ok
         ]
 
-    def _checked(
-        self, searcher: tantivy.Searcher, query: SearchQuery, q: tantivy.Query
-    ) -> tuple[list[tantivy.DocAddress], list[tuple[bool, float | None]]]:
-        """Every document matching q, with whether it is within reach and its distance."""
-        return self._checked_hits(searcher, query, _everything(searcher, q, 256))
-
     def _checked_hits(
         self, searcher: tantivy.Searcher, query: SearchQuery, found: list[Any]
     ) -> tuple[list[tantivy.DocAddress], list[tuple[bool, float | None]]]:
@@ -468,9 +534,16 @@ class TantivyEngine:
             checks.append((miles <= limit and (mode != AT_HOME or miles <= reach), miles))
         return addresses, checks
 
-    def _facets(self, searcher: tantivy.Searcher, q: tantivy.Query) -> dict[str, dict[str, int]]:
+    def _facets(
+        self, searcher: tantivy.Searcher, q: tantivy.Query
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        """Facet counts and how many documents match: every document has one kind, so the kind
+        buckets add up to the count."""
         found = searcher.aggregate(q, FACET_AGGREGATIONS)
+        matched = sum(int(bucket["doc_count"]) for bucket in found["kind"]["buckets"])
         facets = empty_facets()
+        if matched == 0:  # (an index with no segments has no price buckets at all)
+            return facets, 0
         for name, field, known in (("category", "categories", CATEGORY_BITS),
                                    ("kind", "kind", KIND_CODES),
                                    ("language", "languages", LANGUAGE_BITS)):  # fmt: skip
@@ -480,35 +553,27 @@ class TantivyEngine:
         for (key, _, _, _), bucket in zip(PRICE_BANDS, found["price"]["buckets"], strict=True):
             if bucket["doc_count"]:
                 facets["price_band"][key] = int(bucket["doc_count"])
-        return facets
+        return facets, matched
 
-    def _discount(
+    def _add_facets(
         self,
         searcher: tantivy.Searcher,
         facets: dict[str, dict[str, int]],
         addresses: list[tantivy.DocAddress],
     ) -> None:
-        """Take documents counted in the outer region but out of reach back off the facets."""
+        """Count documents of the band found within reach into the facets."""
         if not addresses:
             return
-        gone = empty_facets()
-        _count_bits(gone["category"], _values(searcher, "category_mask", addresses),
+        _count_bits(facets["category"], _values(searcher, "category_mask", addresses),
                     list(CATEGORY_BITS))  # fmt: skip
-        _count_bits(gone["language"], _values(searcher, "language_mask", addresses),
+        _count_bits(facets["language"], _values(searcher, "language_mask", addresses),
                     list(LANGUAGE_BITS))  # fmt: skip
         kinds = list(KIND_CODES)
         for code, n in Counter(_values(searcher, "kind_code", addresses)).items():
-            gone["kind"][kinds[code]] = n
+            facets["kind"][kinds[code]] = facets["kind"].get(kinds[code], 0) + n
         for price, n in Counter(_values(searcher, "price_pence", addresses)).items():
             band = price_band(price)
-            gone["price_band"][band] = gone["price_band"].get(band, 0) + n
-        for name, counts in gone.items():
-            for key, n in counts.items():
-                left = facets[name].get(key, 0) - n
-                if left > 0:
-                    facets[name][key] = left
-                else:
-                    facets[name].pop(key, None)
+            facets["price_band"][band] = facets["price_band"].get(band, 0) + n
 
     def _hit(
         self,
@@ -600,51 +665,48 @@ class TantivyEngine:
     def _term(self, name: str, value: str) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, name, value)
 
-    def _near(self, query: SearchQuery, inner: bool) -> tantivy.Query:
-        """Online services, or located ones in the region around the place whose at-home reach
-        box holds the place. The outer region holds everything within reach (and a little
-        more); the inner region holds only what is certainly within reach."""
+    def _terms(self, name: str, values: list[str] | tuple[str, ...]) -> tantivy.Query:
+        if not values:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.term_set_query(self.schema, name, list(values))
+
+    def _area(self, query: SearchQuery) -> Area:
+        """Around the place: filters for the documents certainly within reach, for the band
+        that may be, and for both; built once for each place and radius."""
         assert query.place is not None
         point = query.place.point
-        located: list[tantivy.Query] = [self._term("flags", "located")]
-        prefix = "inner" if inner else "reach"
-        for axis, centre in (("lat", point.latitude), ("lon", point.longitude)):
-            located.append(self._float(f"{prefix}_{axis}_lo", None, centre))
-            located.append(self._float(f"{prefix}_{axis}_hi", centre, None))
-        if query.radius_miles is not None:
-            if inner:
-                located.append(self._inscribed(point, query.radius_miles))
-            else:
-                located += self._box(point, query.radius_miles)
-        return tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Should, self._term("flags", DeliveryMode.ONLINE.value)),
-                (tantivy.Occur.Should, _all(located)),
-            ]
-        )
+        key = (point.latitude, point.longitude, query.radius_miles)
+        found = self._areas.get(key)
+        if found is None:
+            found = self._build_area(point, query.radius_miles)
+            if len(self._areas) >= AREA_CACHE:
+                self._areas.pop(next(iter(self._areas)))
+            self._areas[key] = found
+        return found
 
-    def _near_scored(self, query: SearchQuery) -> tantivy.Query:
-        """Online services, or located ones inside the bounding box of the radius: the part of
-        the query that scores (as it always has); _near then narrows without scoring."""
-        assert query.place is not None
-        online = self._term("flags", DeliveryMode.ONLINE.value)
-        located = self._term("flags", "located")
-        if query.radius_miles is None:
-            return tantivy.Query.boolean_query(
-                [(tantivy.Occur.Should, online), (tantivy.Occur.Should, located)]
+    def _build_area(self, point: Point, miles: float | None) -> Area:
+        here = cells.cell_names(point.latitude, point.longitude)
+        reach_sure = [EVERYWHERE, *(f"s:{name}" for name in here)]
+        reach_maybe = [f"m:{name}" for name in here]
+        reaches = _filter(self._terms("reach", reach_maybe))
+        if miles is None:
+            return Area(
+                sure=(_filter(self._terms("reach", reach_sure)),),
+                band=reaches,
+                candidates=(_filter(self._terms("reach", reach_sure + reach_maybe)),),
             )
-        point, miles = query.place.point, query.radius_miles
-        dlat = math.degrees(miles / EARTH_RADIUS_MILES)
-        dlon = dlat / max(math.cos(math.radians(point.latitude)), 0.01)
-        box = _all(
-            [
-                located,
-                self._float("latitude", point.latitude - dlat, point.latitude + dlat),
-                self._float("longitude", point.longitude - dlon, point.longitude + dlon),
-            ]
-        )
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, online), (tantivy.Occur.Should, box)]
+        finest, coarsest = cells.level_for(miles, RADIUS_PARTS), cells.level_for(miles, 1)
+        circle = cells.cover(point.latitude, point.longitude, miles, finest, coarsest)
+        return Area(
+            sure=(
+                _filter(self._terms("cells", [ONLINE_CELL, *circle.sure])),
+                _filter(self._terms("reach", reach_sure)),
+            ),
+            band=_filter(_any([self._terms("cells", circle.maybe), reaches])),
+            candidates=(
+                _filter(self._terms("cells", [ONLINE_CELL, *circle.sure, *circle.maybe])),
+                _filter(self._terms("reach", reach_sure + reach_maybe)),
+            ),
         )
 
     def _box(self, point: Point, miles: float) -> list[tantivy.Query]:
@@ -654,23 +716,6 @@ class TantivyEngine:
             self._float("latitude", point.latitude - dlat, point.latitude + dlat),
             self._float("longitude", point.longitude - dlon, point.longitude + dlon),
         ]
-
-    def _inscribed(self, point: Point, miles: float) -> tantivy.Query:
-        """A square inside the circle of `miles`: whatever it holds is within it."""
-        boxes = []
-        for angle in (45.0,):
-            rise = math.sin(math.radians(angle))
-            run = math.cos(math.radians(angle))
-            dlat, dlon = inner_spread(point.latitude, miles * rise, miles * run)
-            boxes.append(
-                _all(
-                    [
-                        self._float("latitude", point.latitude - dlat, point.latitude + dlat),
-                        self._float("longitude", point.longitude - dlon, point.longitude + dlon),
-                    ]
-                )
-            )
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, b) for b in boxes])
 
     def _float(self, name: str, low: float | None, high: float | None) -> tantivy.Query:
         return tantivy.Query.range_query(self.schema, name, tantivy.FieldType.Float, low, high)
@@ -738,18 +783,14 @@ def outer_spread(latitude: float, miles: float) -> tuple[float, float]:
     return dlat, min(dlat / max(math.cos(math.radians(far)), 0.01), 360.0)
 
 
-def inner_spread(latitude: float, rise: float, run: float) -> tuple[float, float]:
-    """Degrees of latitude and longitude either side of a point inside which every point is
-    at most hypot(rise, run) miles away (less a margin)."""
-    dlat = math.degrees(rise * INNER_SLACK / EARTH_RADIUS_MILES)
-    near = max(abs(latitude) - dlat, 0.0)
-    return dlat, math.degrees(run * INNER_SLACK / EARTH_RADIUS_MILES) / math.cos(math.radians(near))
-
-
 def _all(queries: list[tantivy.Query]) -> tantivy.Query:
     if len(queries) == 1:
         return queries[0]
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+
+def _any(queries: list[tantivy.Query]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
 
 
 def _filter(query: tantivy.Query) -> tantivy.Query:

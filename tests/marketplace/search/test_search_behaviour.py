@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import time
 
 from marketplace.directory.models import (
@@ -13,6 +14,7 @@ from marketplace.directory.models import (
     WorkerGender,
 )
 from marketplace.extensions import db
+from marketplace.search.geo import EARTH_RADIUS_MILES, locate
 from marketplace.search.models import SearchEvent
 
 
@@ -158,3 +160,41 @@ def test_highlights_mark_the_matched_words(engine, client, make_listing, drain):
     drain()
     page = client.get("/search", query_string={"q": "dementia"}).get_data(as_text=True)
     assert "<mark>Dementia</mark> &lt;b&gt;" in page
+
+
+def _north_of_oldham(miles: float) -> dict[str, float]:
+    """A point due north of OL1 1AA by `miles` (along a meridian: miles / earth radius radians)."""
+    point = locate("OL1 1AA").point
+    return {
+        "latitude": point.latitude + math.degrees(miles / EARTH_RADIUS_MILES),
+        "longitude": point.longitude,
+    }
+
+
+def test_the_radius_keeps_a_venue_just_inside_and_drops_one_just_outside(
+    engine, client, make_listing, drain
+):
+    make_listing(title="Just inside", delivery_mode=DeliveryMode.VENUE, **_north_of_oldham(4.98))
+    make_listing(title="Just outside", delivery_mode=DeliveryMode.VENUE, **_north_of_oldham(5.02))
+    make_listing(title="Well inside", delivery_mode=DeliveryMode.VENUE, **_north_of_oldham(1))
+    drain()
+    body = client.get("/search.json", query_string={"postcode": "OL1 1AA", "radius": "5"})
+    found = {hit["title"]: hit["distance_miles"] for hit in body.get_json()["results"]}
+    assert found == {"Just inside": 4.98, "Well inside": 1.0}
+    assert body.get_json()["total"] == 2
+
+
+def test_at_home_reach_just_inside_and_just_outside_the_miles_it_travels(
+    engine, client, make_listing, drain
+):
+    make_listing(title="Reaches", travel_radius_miles=3, **_north_of_oldham(2.98))
+    make_listing(title="Falls short", travel_radius_miles=3, **_north_of_oldham(3.02))
+    make_listing(title="Travels far", travel_radius_miles=15, **_north_of_oldham(8))
+    drain()
+    body = client.get("/search.json", query_string={"postcode": "OL1 1AA", "radius": "10"})
+    assert sorted(hit["title"] for hit in body.get_json()["results"]) == ["Reaches", "Travels far"]
+    assert body.get_json()["facets"]["kind"] == {"care_agency": 2}
+    # With no distance limit (the nearest beyond), reach still holds.
+    wider = client.get("/search", query_string={"postcode": "OL1 1AA", "radius": "1"})
+    text = wider.get_data(as_text=True)
+    assert "Reaches" in text and "Falls short" not in text

@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 SNIPPET_CHARS = 220
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_TERM = re.compile(r"[a-z0-9]+")
 
 
 def highlight(text: str, terms: set[str], snippet: bool = False) -> str:
-    """Escaped text with each word in `terms` (lower case) wrapped in <mark>. With `snippet`,
-    about SNIPPET_CHARS characters around the first match, or "" when nothing matches."""
-    matches = [m for m in _WORD.finditer(text) if m.group().lower() in terms]
+    """Escaped text with each word (a run of ASCII letters and digits) whose lower case is in
+    `terms` wrapped in <mark>. With `snippet`, about SNIPPET_CHARS characters around the first
+    match, or "" when nothing matches."""
+    pattern = _pattern(frozenset(terms))
     if snippet:
-        if not matches:
+        first = pattern.search(text) if pattern else None
+        if first is None:
             return ""
-        start = max(0, matches[0].start() - 60)
+        start = max(0, first.start() - 60)
         prefix, suffix = ("…" if start else ""), ("…" if start + SNIPPET_CHARS < len(text) else "")
         return prefix + highlight(text[start : start + SNIPPET_CHARS], terms) + suffix
+    if pattern is None:
+        return str(escape(text))
     out, last = [], 0
-    for match in matches:
+    for match in pattern.finditer(text):
         out.append(escape(text[last : match.start()]))
         out.append(Markup("<mark>%s</mark>") % match.group())
         last = match.end()
     out.append(escape(text[last:]))
     return str(Markup("").join(out))
+
+
+@lru_cache(maxsize=256)
+def _pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
+    """Whole words equal to a term, ignoring ASCII case (other terms can never match a word)."""
+    words = sorted((t for t in terms if _TERM.fullmatch(t)), key=len, reverse=True)
+    if not words:
+        return None
+    alternatives = "|".join(map(re.escape, words))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.I | re.A)

@@ -11,7 +11,12 @@ from marketplace.bookings.models import (
     Review,
     RotaSlot,
 )
-from marketplace.commissioning.models import Alert, ReportRollup, SearchEventDaily
+from marketplace.commissioning.models import (
+    Alert,
+    ReportRollup,
+    SearchEventDaily,
+    SearchEventWeekly,
+)
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -63,6 +68,7 @@ __all__ = [
     "Pot",
     "ReportRollup",
     "SearchEventDaily",
+    "SearchEventWeekly",
     "AuditEvent",
     "AvailabilityException",
     "AvailabilityRule",

@@ -7,9 +7,11 @@ tenant's own: searches made by its signed-in people, bookings paid from its pots
 providers its staff check. No person is named; counts and money are by category and area only.
 
 Aggregation happens in the database (GROUP BY); Python only turns grouped rows into tables.
-Search events are also rolled up per day into `search_event_daily` by `flask reports rollup`
-(days not yet rolled up are read live from `search_events`), so a year's report reads a few
-thousand rows, not a million.
+`flask reports rollup` (daily) counts search events per tenant and day into
+`search_event_daily`, and each finished week per kind of support into `search_event_weekly`;
+a report reads whole weeks from the weekly table, other finished days from the daily one and
+only the days not yet rolled up (today) from `search_events`. Each roll-up adds only what it
+has not done before.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Integer,
+    String,
     Text,
     and_,
     case,
@@ -41,6 +45,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -48,7 +53,7 @@ from marketplace import PROJECT_ROOT
 from marketplace.accounts.models import Tenant
 from marketplace.bookings.models import Booking, BookingEvent, BookingState, RotaSlot
 from marketplace.clock import LONDON
-from marketplace.commissioning.models import ReportRollup, SearchEventDaily
+from marketplace.commissioning.models import ReportRollup, SearchEventDaily, SearchEventWeekly
 from marketplace.directory.models import (
     AvailabilityRule,
     Category,
@@ -77,6 +82,7 @@ TOP_GAPS = 20
 DAYTIME_STARTS = time(8)
 EVENING_STARTS = time(18)
 ROLLUP_NAME = "search_event_daily"
+WEEKLY_ROLLUP_NAME = "search_event_weekly"
 
 
 class ReportError(DomainError):
@@ -98,8 +104,19 @@ class TimeBand(enum.StrEnum):
             "any": "No day or time given",
         }[self.value]
 
+    @property
+    def short_label(self) -> str:
+        """For table cells; the page says the hours of each."""
+        return {
+            "weekday_daytime": "Weekday daytime",
+            "weekday_evening": "Weekday evenings and nights",
+            "weekend": "Weekends",
+            "any": "No day or time given",
+        }[self.value]
+
 
 BANDS_OF_THE_WEEK = (TimeBand.WEEKDAY_DAYTIME, TimeBand.WEEKDAY_EVENING, TimeBand.WEEKEND)
+BAND_ORDER = {band.value: n for n, band in enumerate(TimeBand)}
 
 
 def band_of(weekday: int | None, at: time | None) -> TimeBand:
@@ -361,15 +378,20 @@ def _slot_band_sql() -> ColumnElement[str]:
     )
 
 
-def _week_sql(column: Any, weeks: Sequence[tuple[date, date]]) -> ColumnElement[int]:
-    """The number of the period's week an instant falls in (0 for the first)."""
-    return case(
-        *[
-            (column < london_midnight(last + timedelta(days=1)), n)
-            for n, (_, last) in enumerate(weeks)
-        ],
-        else_=len(weeks),
-    )
+def _week_sql(column: Any, weeks: Sequence[tuple[date, date]]) -> Any:
+    """The number of the period's week an instant falls in (0 for the first), as a balanced
+    tree of CASEs: a handful of comparisons a row even for two years of weeks."""
+    starts = [london_midnight(first) for first, _ in weeks]
+
+    def between(low: int, high: int) -> Any:  # weeks low..high (included)
+        if low == high:
+            return literal(low)
+        middle = (low + high + 1) // 2
+        return case(
+            (column < starts[middle], between(low, middle - 1)), else_=between(middle, high)
+        )
+
+    return between(0, len(weeks) - 1)
 
 
 def search_event_groups(
@@ -415,6 +437,7 @@ def search_event_groups(
     ]
 
 
+@cache
 def _categories_of(text: str | None) -> tuple[str, ...]:
     try:
         value = json.loads(text or "[]")
@@ -432,19 +455,41 @@ def _time_of(text: str | None) -> time | None:
         return None
 
 
+def _tune_for_aggregates() -> None:
+    """On PostgreSQL, for the rest of this transaction: no JIT compilation (the report's short
+    aggregates have estimated costs, from correlated subqueries, above jit_above_cost, and
+    compiling took longer than running: 1.5 s against 50 ms); sorts and hashes in memory up to
+    64 MB rather than spilled to disk; and no parallel workers, which on a small server rebuild
+    the same hash tables in each worker."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 # The roll-up
 
 
-def rolled_up_to() -> date | None:
-    """The last day in `search_event_daily`, or None before the first roll-up."""
-    return db.session.scalar(
-        select(ReportRollup.rolled_up_to).where(ReportRollup.name == ROLLUP_NAME)
-    )
+def rolled_up_to(name: str = ROLLUP_NAME) -> date | None:
+    """The last day a roll-up holds (`search_event_daily`, or `search_event_weekly`: a
+    Sunday), or None before the first roll-up."""
+    return db.session.scalar(select(ReportRollup.rolled_up_to).where(ReportRollup.name == name))
+
+
+def _mark_rolled_up(name: str, day: date) -> None:
+    state = db.session.get(ReportRollup, name)
+    if state is None:
+        db.session.add(ReportRollup(name=name, rolled_up_to=day))
+    else:
+        state.rolled_up_to = day
 
 
 def rollup(today: date) -> list[date]:
     """Count every search event of each whole day not yet rolled up (up to yesterday, London)
-    into `search_event_daily`. Flushes; the caller commits. Returns the days rolled up."""
+    into `search_event_daily`, then every whole week of those days into `search_event_weekly`.
+    Flushes; the caller commits. Returns the days rolled up."""
+    _tune_for_aggregates()
     done = rolled_up_to()
     if done is None:
         first_at = db.session.scalar(
@@ -477,13 +522,74 @@ def rollup(today: date) -> list[date]:
         if rows:
             db.session.execute(insert(SearchEventDaily), rows)
     if days:
-        state = db.session.get(ReportRollup, ROLLUP_NAME)
-        if state is None:
-            db.session.add(ReportRollup(name=ROLLUP_NAME, rolled_up_to=days[-1]))
-        else:
-            state.rolled_up_to = days[-1]
+        _mark_rolled_up(ROLLUP_NAME, days[-1])
         db.session.flush()
+    if days or done is not None:
+        _rollup_weeks(days[-1] if days else done)  # type: ignore[arg-type]
     return days
+
+
+def _rollup_weeks(daily_done: date) -> None:
+    """Fold every whole week of `search_event_daily` not yet folded into `search_event_weekly`,
+    one row per category (and one "*" row for every search) instead of one per set of them."""
+    done = rolled_up_to(WEEKLY_ROLLUP_NAME)
+    if done is not None:
+        monday = done + timedelta(days=1)
+    else:
+        first = db.session.scalar(select(func.min(SearchEventDaily.day)))
+        if first is None:
+            return
+        monday = first - timedelta(days=first.weekday())
+    keys = (
+        SearchEventDaily.tenant_id,
+        SearchEventDaily.outcode,
+        SearchEventDaily.categories,
+        SearchEventDaily.time_band,
+    )
+    last_sunday = None
+    while monday + timedelta(days=6) <= daily_done:
+        sunday = monday + timedelta(days=6)
+        db.session.execute(delete(SearchEventWeekly).where(SearchEventWeekly.week == monday))
+        entries: dict[tuple[int, str, str | None, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        query = (
+            select(*keys, *_daily_totals())
+            .where(SearchEventDaily.day >= monday, SearchEventDaily.day <= sunday)
+            .group_by(*keys)
+        )
+        for tenant, outcode, cats, band, n, zero, few in db.session.execute(query):
+            for category in (*(_categories_of(cats) or ("",)), ALL):
+                figures = entries[(tenant, category, outcode, band)]
+                figures[0] += n
+                figures[1] += zero
+                figures[2] += few
+        rows = [
+            {
+                "tenant_id": tenant,
+                "week": monday,
+                "category": category,
+                "outcode": outcode,
+                "time_band": band,
+                "searches": n,
+                "zero_results": zero,
+                "few_results": few,
+            }
+            for (tenant, category, outcode, band), (n, zero, few) in entries.items()
+        ]
+        if rows:
+            db.session.execute(insert(SearchEventWeekly), rows)
+        last_sunday = sunday
+        monday += timedelta(days=7)
+    if last_sunday is not None:
+        _mark_rolled_up(WEEKLY_ROLLUP_NAME, last_sunday)
+        db.session.flush()
+
+
+def _daily_totals() -> tuple[Any, Any, Any]:
+    return (
+        func.sum(SearchEventDaily.searches),
+        func.sum(SearchEventDaily.zero_results),
+        func.sum(SearchEventDaily.few_results),
+    )
 
 
 # Everything the tables are made from, read once per report
@@ -499,6 +605,7 @@ class MarketFacts:
 
     def __post_init__(self) -> None:
         self.own_codes = frozenset(area.gss_code for area in self.tenant.areas)
+        _tune_for_aggregates()
 
     @cached_property
     def categories(self) -> dict[int, _CategoryInfo]:
@@ -515,79 +622,114 @@ class MarketFacts:
 
     @cached_property
     def _search_parts(self) -> tuple[list[tuple[Any, ...]], list[tuple[int, int]]]:
-        """(groups of (categories, outcode, band, searches, zero, few); per week (searches,
-        zero)), from the roll-up for rolled-up days and from the events for the rest."""
-        period, weeks = self.period, self.period.weeks()
-        groups: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        """(searches, no-result and few-result searches by (category, outcode, band), where the
+        category is a slug, None for searches that chose none, or ALL for every search once;
+        per week of the period (searches, no-result searches)).
+
+        Whole weeks come from `search_event_weekly`; other rolled-up days from
+        `search_event_daily`; days not yet rolled up (today at least) from the events."""
+        weeks = self.period.weeks()
+        entries: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         weekly = [[0, 0] for _ in weeks]
-        done = rolled_up_to()
-        live_from = period.start
-        if done is not None and done >= period.start:
-            last = min(done, period.end)
-            live_from = last + timedelta(days=1)
+        tenant_id = self.tenant.id
+
+        def add(cats: tuple[str, ...], outcode: str | None, band: str, figures: Sequence[int]):
+            for category in (*(cats or (None,)), ALL):
+                found = entries[(category, outcode, band)]
+                found[0] += figures[0]
+                found[1] += figures[1]
+                found[2] += figures[2]
+
+        weeks_done = rolled_up_to(WEEKLY_ROLLUP_NAME)
+        whole = [
+            n
+            for n, (first, last) in enumerate(weeks)
+            if weeks_done is not None
+            and first.weekday() == 0
+            and last.weekday() == 6
+            and last <= weeks_done
+        ]
+        if whole:
             in_range = (
-                SearchEventDaily.tenant_id == self.tenant.id,
-                SearchEventDaily.day >= period.start,
-                SearchEventDaily.day <= last,
+                SearchEventWeekly.tenant_id == tenant_id,
+                SearchEventWeekly.week >= weeks[whole[0]][0],
+                SearchEventWeekly.week <= weeks[whole[-1]][0],
             )
             totals = (
-                func.sum(SearchEventDaily.searches),
-                func.sum(SearchEventDaily.zero_results),
-                func.sum(SearchEventDaily.few_results),
+                func.sum(SearchEventWeekly.searches),
+                func.sum(SearchEventWeekly.zero_results),
+                func.sum(SearchEventWeekly.few_results),
             )
             keys = (
-                SearchEventDaily.outcode,
-                SearchEventDaily.categories,
-                SearchEventDaily.time_band,
+                SearchEventWeekly.category,
+                SearchEventWeekly.outcode,
+                SearchEventWeekly.time_band,
             )
-            for outcode, cats, band, n, zero, few in db.session.execute(
+            for category, outcode, band, *figures in db.session.execute(
                 select(*keys, *totals).where(*in_range).group_by(*keys)
             ):
-                figures = groups[(_categories_of(cats), outcode, TimeBand(band))]
-                figures[0] += n
-                figures[1] += zero
-                figures[2] += few
-            week = _day_week_sql(SearchEventDaily.day, weeks)
-            for number, n, zero in db.session.execute(
-                select(week, totals[0], totals[1]).where(*in_range).group_by(week)
+                found = entries[(ALL if category == ALL else category or None, outcode, band)]
+                for n, value in enumerate(figures):
+                    found[n] += value
+            by_monday = {weeks[n][0]: n for n in whole}
+            for monday, n, zero in db.session.execute(
+                select(SearchEventWeekly.week, totals[0], totals[1])
+                .where(*in_range, SearchEventWeekly.category == ALL)
+                .group_by(SearchEventWeekly.week)
             ):
-                weekly[number][0] += n
-                weekly[number][1] += zero
+                weekly[by_monday[monday]] = [n, zero]
+        days_done = rolled_up_to()
+        keys_daily = (
+            SearchEventDaily.outcode,
+            SearchEventDaily.categories,
+            SearchEventDaily.time_band,
+        )
         for number, (first, last) in enumerate(weeks):
-            if last < live_from:
+            if number in whole:
                 continue
-            for _, outcode, cats, band, n, zero, few in search_event_groups(
-                london_midnight(max(first, live_from)),
-                london_midnight(last + timedelta(days=1)),
-                self.tenant.id,
+            if days_done is not None and first <= days_done:
+                query = (
+                    select(*keys_daily, *_daily_totals())
+                    .where(
+                        SearchEventDaily.tenant_id == tenant_id,
+                        SearchEventDaily.day >= first,
+                        SearchEventDaily.day <= min(last, days_done),
+                    )
+                    .group_by(*keys_daily)
+                )
+                for outcode, cats, band, *figures in db.session.execute(query):
+                    add(_categories_of(cats), outcode, band, figures)
+                    weekly[number][0] += figures[0]
+                    weekly[number][1] += figures[1]
+                first = days_done + timedelta(days=1)
+            if first > last:
+                continue
+            for _, outcode, cats, band, *figures in search_event_groups(
+                london_midnight(first), london_midnight(last + timedelta(days=1)), tenant_id
             ):
-                figures = groups[(cats, outcode, band)]
-                figures[0] += n
-                figures[1] += zero
-                figures[2] += few
-                weekly[number][0] += n
-                weekly[number][1] += zero
+                add(cats, outcode, band.value, figures)
+                weekly[number][0] += figures[0]
+                weekly[number][1] += figures[1]
         return (
-            [(*key, *figures) for key, figures in groups.items()],
+            [(*key, *figures) for key, figures in entries.items()],
             [(n, zero) for n, zero in weekly],
         )
 
     # Bookings
 
     def _booking_rows(self) -> Any:
-        outcode = outcode_sql(func.coalesce(Listing.postcode, Provider.postcode))
+        """This tenant's booking requests made in the period, one row each, with how they
+        failed. Only bookings and pots: the cheap base of every booking figure."""
         return (
             select(
                 Booking.id.label("id"),
                 Booking.pot_id.label("pot_id"),
+                Booking.listing_id.label("listing_id"),
                 Booking.category_id.label("category_id"),
                 Booking.created_at.label("created_at"),
-                outcode.label("outcode"),
                 _failure_sql().label("failure"),
             )
             .join(Pot, Pot.id == Booking.pot_id)
-            .join(Listing, Listing.id == Booking.listing_id)
-            .join(Provider, Provider.id == Listing.provider_id)
             .where(
                 Pot.tenant_id == self.tenant.id,
                 Booking.created_at >= self.period.starts_at,
@@ -597,40 +739,39 @@ class MarketFacts:
         )
 
     @cached_property
-    def booking_groups(self) -> list[tuple[int, str | None, str, int]]:
-        """(category id, outcode, failure, requests)."""
+    def booking_groups(self) -> list[tuple[int, str | None, str, int, dict[TimeBand, int]]]:
+        """(category id, outcode, failure, requests, requests by time of week). A request counts
+        once in each time of week one of its shifts starts in."""
         rows = self._booking_rows()
-        keys = (rows.c.category_id, rows.c.outcode, rows.c.failure)
-        return [
-            (cat, outcode, failure, n)
-            for cat, outcode, failure, n in db.session.execute(
-                select(*keys, func.count()).group_by(*keys)
-            )
-        ]
-
-    @cached_property
-    def booking_band_groups(self) -> list[tuple[int, str | None, str, TimeBand, int]]:
-        """(category id, outcode, failure, time band, requests): a request counts once in each
-        time of week its shifts start in."""
-        rows = self._booking_rows()
-        banded = (
-            select(
-                rows.c.id,
-                rows.c.category_id,
-                rows.c.outcode,
-                rows.c.failure,
-                _slot_band_sql().label("band"),
-            )
-            .join(RotaSlot, RotaSlot.booking_id == rows.c.id)
-            .distinct()
-            .subquery("banded")
+        # The district of each listing asked for, worked out once per listing (a grouped
+        # subquery is not merged into the outer query, so the string functions run per listing).
+        place = outcode_sql(func.coalesce(Listing.postcode, Provider.postcode))
+        places = (
+            select(Listing.id.label("listing_id"), place.label("outcode"))
+            .join(Provider, Provider.id == Listing.provider_id)
+            .group_by(Listing.id, place)
+            .subquery("places")
         )
-        keys = (banded.c.category_id, banded.c.outcode, banded.c.failure, banded.c.band)
-        return [
-            (cat, outcode, failure, TimeBand(band), n)
-            for cat, outcode, failure, band, n in db.session.execute(
-                select(*keys, func.count()).group_by(*keys)
+        band = _slot_band_sql()
+
+        def requests_in(value: TimeBand) -> Any:
+            return func.count(func.distinct(case((band == value.value, rows.c.id))))
+
+        keys = (rows.c.category_id, places.c.outcode, rows.c.failure)
+        query = (
+            select(
+                *keys,
+                func.count(func.distinct(rows.c.id)),
+                *map(requests_in, BANDS_OF_THE_WEEK),
             )
+            .select_from(rows)
+            .join(places, places.c.listing_id == rows.c.listing_id)
+            .outerjoin(RotaSlot, RotaSlot.booking_id == rows.c.id)
+            .group_by(*keys)
+        )
+        return [
+            (cat, outcode or None, failure, n, dict(zip(BANDS_OF_THE_WEEK, by_band, strict=True)))
+            for cat, outcode, failure, n, *by_band in db.session.execute(query)
         ]
 
     @cached_property
@@ -713,31 +854,34 @@ class MarketFacts:
         """Counts keyed (category, outcode, band), with ALL standing for every value; None is a
         search that chose no category or gave no postcode."""
         cells: dict[Key, Counts] = defaultdict(Counts)
-        groups, _ = self._search_parts
-        for cats, outcode, band, n, zero, few in groups:
-            for key in _keys(set(cats) or {None}, outcode, band.value):
-                cell = cells[key]
-                cell.searches += n
-                cell.zero_results += zero
-                cell.few_results += few
-        for cat_id, outcode, failure, n in self.booking_groups:
-            for key in _keys({self.slug_of(cat_id)}, outcode, None):
+        entries, _ = self._search_parts
+        for category, outcode, band, n, zero, few in entries:
+            for key in ((category, outcode, band), (category, outcode, ALL)):
+                for wide in (key, (category, ALL, key[2])):
+                    cell = cells[wide]
+                    cell.searches += n
+                    cell.zero_results += zero
+                    cell.few_results += few
+        for cat_id, outcode, failure, n, by_band in self.booking_groups:
+            slug = {self.slug_of(cat_id)}
+            for key in _keys(slug, outcode, None):
                 _add_requests(cells[key], failure, n)
-        for cat_id, outcode, failure, band, n in self.booking_band_groups:
-            for key in _keys({self.slug_of(cat_id)}, outcode, band.value, with_all_bands=False):
-                _add_requests(cells[key], failure, n)
+            for band, in_band in by_band.items():
+                for key in _keys(slug, outcode, band.value, with_all_bands=False):
+                    _add_requests(cells[key], failure, in_band)
         supply: dict[Key, Counts] = defaultdict(Counts)
         providers: dict[Key, set[int]] = defaultdict(set)
         for _, provider_id, verified, outcode, slugs, minutes in self.listings:
-            bands = [b for b in BANDS_OF_THE_WEEK if minutes.get(b)]
-            for key in _keys(slugs, outcode, None, bands=bands):
-                cell = supply[key]
-                cell.listings += 1
-                cell.weekly_minutes += (
-                    sum(minutes.values()) if key[2] == ALL else minutes[TimeBand(key[2])]
-                )
-                if verified:
-                    providers[key].add(provider_id)
+            times = [(band.value, m) for band, m in minutes.items() if m]
+            times.append((ALL, sum(minutes.values())))
+            for c in (*slugs, ALL):
+                for o in (outcode, ALL):
+                    for t, m in times:
+                        cell = supply[(c, o, t)]
+                        cell.listings += 1
+                        cell.weekly_minutes += m
+                        if verified:
+                            providers[(c, o, t)].add(provider_id)
         for key, figures in supply.items():
             cell = cells[key]
             cell.listings = figures.listings
@@ -792,12 +936,18 @@ class MarketFacts:
         )
         return [(c, p, int(pence)) for c, p, pence in db.session.execute(query) if pence]
 
-    def _failed_pots(self, by_category: bool) -> list[tuple[int | None, int, int, int]]:
-        """(category id or None, pots with failed requests, of them above UNSPENT_WEEKS of
-        allocation, pence above) for pots with a failed request in the period."""
+    @cached_property
+    def _unspent(self) -> list[tuple[int | None, int, int, int]]:
+        """(category id, or None for every category, budgets with a failed request in the
+        period, of them holding more than UNSPENT_WEEKS of allocation, pence above that), in
+        one statement: the failed requests are read once (a CTE used twice is materialised)."""
         rows = self._booking_rows()
-        cols = [rows.c.pot_id, rows.c.category_id] if by_category else [rows.c.pot_id]
-        failed = select(*cols).where(rows.c.failure != "").distinct().subquery("failed")
+        failed = (
+            select(rows.c.pot_id, rows.c.category_id)
+            .where(rows.c.failure != "")
+            .distinct()
+            .cte("failed")
+        )
         threshold = case(
             (
                 Pot.allocation_every_days > 0,
@@ -807,43 +957,43 @@ class MarketFacts:
             ),
             else_=0,
         )
-        above = LedgerAccount.balance_pence - threshold
-        excess = case((above > 0, above), else_=0)
-        group = [failed.c.category_id] if by_category else []
-        query = (
+        above = func.coalesce(LedgerAccount.balance_pence, 0) - threshold
+        pots = (
             select(
-                *group,
-                func.count(),
-                func.sum(case((above > 0, 1), else_=0)),
-                func.sum(excess),
+                Pot.id.label("pot_id"),
+                case((above > 0, 1), else_=0).label("over"),
+                case((above > 0, above), else_=0).label("excess"),
             )
-            .select_from(failed)
-            .join(Pot, Pot.id == failed.c.pot_id)
+            .where(Pot.id.in_(select(failed.c.pot_id)))
             .outerjoin(
+                # By its unique key (payments' ledger.account names it so): an indexed lookup.
                 LedgerAccount,
-                and_(
-                    LedgerAccount.kind == AccountKind.AVAILABLE,
-                    LedgerAccount.owner_type == "pot",
-                    LedgerAccount.owner_id == Pot.id,
-                ),
+                LedgerAccount.key
+                == literal(f"{AccountKind.AVAILABLE.value}:pot:") + cast(Pot.id, String),
             )
+            .cte("failed_pots")
         )
-        if group:
-            query = query.group_by(*group)
-        found = []
-        for row in db.session.execute(query):
-            *head, pots, over, pence = row
-            if pots:
-                found.append((head[0] if head else None, pots, int(over or 0), int(pence or 0)))
-        return found
+        figures = (func.count(), func.sum(pots.c.over), func.sum(pots.c.excess))
+        by_category = (
+            select(failed.c.category_id, *figures)
+            .select_from(failed)
+            .join(pots, pots.c.pot_id == failed.c.pot_id)
+            .group_by(failed.c.category_id)
+        )
+        overall = select(cast(literal(None), Integer), *figures).select_from(pots)
+        return [
+            (category, n, int(over or 0), int(pence or 0))
+            for category, n, over, pence in db.session.execute(union_all(by_category, overall))
+            if n
+        ]
 
-    @cached_property
+    @property
     def unspent_by_category(self) -> list[tuple[int | None, int, int, int]]:
-        return self._failed_pots(by_category=True)
+        return [row for row in self._unspent if row[0] is not None]
 
-    @cached_property
+    @property
     def unspent_total(self) -> tuple[int, int, int]:
-        found = self._failed_pots(by_category=False)
+        found = [row for row in self._unspent if row[0] is None]
         return (found[0][1], found[0][2], found[0][3]) if found else (0, 0, 0)
 
     @cached_property
@@ -885,10 +1035,6 @@ class MarketFacts:
     @property
     def search_weeks(self) -> list[tuple[int, int]]:
         return self._search_parts[1]
-
-
-def _day_week_sql(column: Any, weeks: Sequence[tuple[date, date]]) -> ColumnElement[int]:
-    return case(*[(column <= last, n) for n, (_, last) in enumerate(weeks)], else_=len(weeks))
 
 
 def _keys(
@@ -1051,40 +1197,45 @@ def by_area(facts: MarketFacts) -> list[AreaRow]:
 
 
 def by_time(facts: MarketFacts) -> list[TimeRow]:
-    order = list(TimeBand)
     keys = [k for k in facts.counts if k[0] == ALL and k[1] == ALL and k[2] != ALL]
-    keys.sort(key=lambda k: order.index(TimeBand(k[2])))
+    keys.sort(key=lambda k: BAND_ORDER[k[2]])
     return [TimeRow(TimeBand(k[2]), facts.counts[k]) for k in keys]
 
 
-def cells(facts: MarketFacts) -> list[CellRow]:
-    """Every category × district × time of week with any demand or supply."""
-    order = list(TimeBand)
+def _cell_keys(facts: MarketFacts) -> list[Key]:
+    """Every category × district × time of week with any demand or supply, in table order."""
     keys = [k for k, v in facts.counts.items() if ALL not in k and v.has_any]
     keys.sort(
         key=lambda k: (
             facts.category_order(k[0]),
             _outcode_order(k[1]),
-            order.index(TimeBand(k[2])),
+            BAND_ORDER[k[2]],
         )
     )
-    return [
-        CellRow(
-            facts.category_name(k[0]),
-            k[1] or NOT_GIVEN,
-            council_label(k[1], facts.own_codes),
-            TimeBand(k[2]),
-            facts.counts[k],
-        )
-        for k in keys
-    ]
+    return keys
+
+
+def _cell_row(facts: MarketFacts, key: Key) -> CellRow:
+    return CellRow(
+        facts.category_name(key[0]),
+        key[1] or NOT_GIVEN,
+        council_label(key[1], facts.own_codes),
+        TimeBand(key[2]),
+        facts.counts[key],
+    )
+
+
+def cells(facts: MarketFacts) -> list[CellRow]:
+    """Every category × district × time of week with any demand or supply."""
+    return [_cell_row(facts, key) for key in _cell_keys(facts)]
 
 
 def top_gaps(facts: MarketFacts, limit: int = TOP_GAPS) -> list[GapRow]:
-    """The cells with the most unmet demand for their supply (highest gap score first)."""
-    ranked = [row for row in cells(facts) if row.counts.unmet > 0]
-    ranked.sort(key=lambda row: (-row.counts.gap_score, -row.counts.unmet))
-    return [GapRow(n, row) for n, row in enumerate(ranked[:limit], start=1)]
+    """The cells with the most unmet demand for their supply (highest gap score first; ties by
+    more unmet demand, then in table order)."""
+    ranked = [key for key in _cell_keys(facts) if facts.counts[key].unmet > 0]
+    ranked.sort(key=lambda key: (-facts.counts[key].gap_score, -facts.counts[key].unmet))
+    return [GapRow(n, _cell_row(facts, key)) for n, key in enumerate(ranked[:limit], start=1)]
 
 
 def quartiles(prices: Sequence[tuple[int, int]]) -> tuple[int, int, int]:
@@ -1158,6 +1309,12 @@ def concentration(facts: MarketFacts) -> list[ConcentrationRow]:
     return rows
 
 
+def _tenths(value: Fraction) -> str:
+    """A fraction of at least 0 to one decimal place, rounded half up: '2.1', '1,234.0'."""
+    tenths = (value.numerator * 20 + value.denominator) // (2 * value.denominator)
+    return f"{tenths // 10:,}.{tenths % 10}"
+
+
 def _round(value: Fraction, places: str) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         Decimal(places), rounding=ROUND_HALF_UP
@@ -1216,8 +1373,7 @@ def _n(value: int) -> str:
 
 
 def _hours(minutes: int) -> str:
-    hours = _round(Fraction(minutes, 60), "0.1")
-    return f"{hours:,.1f}".removesuffix(".0")
+    return _tenths(Fraction(minutes, 60)).removesuffix(".0")
 
 
 def _money(pence: int | None) -> str:
@@ -1254,7 +1410,7 @@ def _figures(c: Counts) -> list[str]:
 
 
 def _score(c: Counts) -> str:
-    return f"{_round(c.gap_score, '0.1'):,}"
+    return _tenths(c.gap_score)
 
 
 def _overview_cells(row: OverviewRow) -> list[str]:
@@ -1302,7 +1458,7 @@ TABLES: dict[str, TableSpec] = {
             g.cell.category,
             g.cell.outcode,
             g.cell.local_authority,
-            g.cell.time_band.label,
+            g.cell.time_band.short_label,
             _n(g.cell.counts.unmet),
             _hours(g.cell.counts.weekly_minutes),
             _score(g.cell.counts),
@@ -1324,7 +1480,7 @@ TABLES: dict[str, TableSpec] = {
         "By time of week",
         (Column("Time of week"), *_DEMAND_SUPPLY),
         by_time,
-        lambda r: [r.time_band.label, *_figures(r.counts)],
+        lambda r: [r.time_band.short_label, *_figures(r.counts)],
     ),
     "prices": TableSpec(
         "Hourly rates against your caps",
@@ -1412,7 +1568,7 @@ TABLES: dict[str, TableSpec] = {
             r.category,
             r.outcode,
             r.local_authority,
-            r.time_band.label,
+            r.time_band.short_label,
             *_figures(r.counts),
             _score(r.counts),
         ],

@@ -31,7 +31,7 @@ GREY = "#505a5f"
 LIGHT = "#b1b4b6"
 
 WIDTH = 640
-LABEL_WIDTH = 210
+LABEL_WIDTH = 250
 ROW_HEIGHT = 30
 TOP = 40
 BOTTOM = 30
@@ -66,7 +66,7 @@ class Chart:
     shapes: list[Shape] = field(default_factory=list)
 
 
-def _short(text: str, limit: int = 30) -> str:
+def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -201,7 +201,7 @@ SERIES = (
 
 def trend_chart(rows: Sequence[TrendRow]) -> Chart:
     """Four lines across the weeks, each with its own colour and dash pattern, and a legend."""
-    left, right, top_y, height = 50, WIDTH - 20, 60, 300
+    left, right, top_y, height = 50, WIDTH - 40, 60, 300
     bottom_y = height - 40
     values = [(r.searches, r.zero_results, r.requests, r.failed) for r in rows]
     top = max((max(v) for v in values), default=0) or 1
@@ -239,10 +239,11 @@ def trend_chart(rows: Sequence[TrendRow]) -> Chart:
         )
     every = max(1, len(rows) // 6)
     for n, row in enumerate(rows):
-        if n % every == 0 or n == len(rows) - 1:
+        if n % every == 0:
             x = round(left + n * step, 1)
+            anchor = "start" if n == 0 else "end" if n == len(rows) - 1 else "middle"
             shapes.append(
-                Shape("text", x=x, y=bottom_y + 22, text=f"{row.week_from:%-d %b}", anchor="middle")
+                Shape("text", x=x, y=bottom_y + 22, text=f"{row.week_from:%-d %b}", anchor=anchor)
             )
     return Chart(
         "chart-trend",

@@ -107,6 +107,27 @@ class SearchEventDaily(db.Model):  # type: ignore[name-defined]
     __table_args__ = (Index("ix_search_event_daily_tenant_day", "tenant_id", "day"),)
 
 
+class SearchEventWeekly(db.Model):  # type: ignore[name-defined]
+    """Search events of one tenant in one Monday-to-Sunday week, counted per kind of support:
+    `category` is a category slug, "" for searches that chose none, or "*" for every search
+    once (the totals by district and time of week, where a search for two kinds counts once).
+    Made from `search_event_daily` once a week is over; far fewer rows than days of it."""
+
+    __tablename__ = "search_event_weekly"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)  # its Monday
+    category: Mapped[str] = mapped_column(String(60))
+    outcode: Mapped[str | None] = mapped_column(String(4))
+    time_band: Mapped[str] = mapped_column(String(20))
+    searches: Mapped[int] = mapped_column(Integer)
+    zero_results: Mapped[int] = mapped_column(Integer)
+    few_results: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_search_event_weekly_tenant_week", "tenant_id", "week"),)
+
+
 class ReportRollup(db.Model):  # type: ignore[name-defined]
     """How far a roll-up has gone: every day up to and including `rolled_up_to` is in it."""
 

@@ -1,4 +1,4 @@
-"""market report rollups: search events counted per tenant, day, district, categories and time
+"""market report rollups: search events counted per tenant and day, and per tenant and week
 
 Revision ID: 0011
 Revises: 0010
@@ -34,6 +34,24 @@ def upgrade():
         'ix_search_event_daily_tenant_day', 'search_event_daily', ['tenant_id', 'day'], unique=False
     )
     op.create_table(
+        'search_event_weekly',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.Column('week', sa.Date(), nullable=False),
+        sa.Column('category', sa.String(length=60), nullable=False),
+        sa.Column('outcode', sa.String(length=4), nullable=True),
+        sa.Column('time_band', sa.String(length=20), nullable=False),
+        sa.Column('searches', sa.Integer(), nullable=False),
+        sa.Column('zero_results', sa.Integer(), nullable=False),
+        sa.Column('few_results', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index(
+        'ix_search_event_weekly_tenant_week', 'search_event_weekly', ['tenant_id', 'week'],
+        unique=False,
+    )
+    op.create_table(
         'report_rollups',
         sa.Column('name', sa.String(length=40), nullable=False),
         sa.Column('rolled_up_to', sa.Date(), nullable=False),
@@ -44,5 +62,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('report_rollups')
+    op.drop_index('ix_search_event_weekly_tenant_week', table_name='search_event_weekly')
+    op.drop_table('search_event_weekly')
     op.drop_index('ix_search_event_daily_tenant_day', table_name='search_event_daily')
     op.drop_table('search_event_daily')

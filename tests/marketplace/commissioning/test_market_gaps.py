@@ -60,7 +60,7 @@ from marketplace.bookings.models import (
 )
 from marketplace.commissioning import market
 from marketplace.commissioning.market import Counts, TimeBand
-from marketplace.commissioning.models import SearchEventDaily
+from marketplace.commissioning.models import SearchEventDaily, SearchEventWeekly
 from marketplace.directory.models import (
     AvailabilityRule,
     Category,
@@ -499,23 +499,29 @@ def test_a_provider_cancellation_re_booked_before_it_still_counts_as_unfilled(wo
     assert row.counts.unfilled == 1
 
 
-def test_the_roll_up_gives_the_same_report(world):
+def test_the_roll_ups_give_the_same_report(world):
     tenant = db.session.get(Tenant, world.tenant.id)
-    live = market.report(tenant, PERIOD)
-    # Roll up to 8 June: week 1 and the first day of week 2 come from the roll-up, the rest live.
+    part = market.Period(date(2026, 6, 3), date(2026, 6, 10))  # parts of both weeks
+    live, live_part = market.report(tenant, PERIOD), market.report(tenant, part)
+    # Roll up to 8 June: whole weeks to Sunday 7 June, so the period's first week comes from
+    # the weekly roll-up, 8 June from the daily one and the rest from the events.
     days = market.rollup(date(2026, 6, 9))
     db.session.commit()
     assert days[0] == date(2026, 5, 31) and days[-1] == date(2026, 6, 8)
     assert market.rolled_up_to() == date(2026, 6, 8)
-    assert (
-        db.session.scalar(select(func.sum(SearchEventDaily.searches))) == 8
-    )  # A's 7 (one on 31 May) and B's 1
+    assert market.rolled_up_to(market.WEEKLY_ROLLUP_NAME) == date(2026, 6, 7)
+    assert db.session.scalar(select(func.sum(SearchEventDaily.searches))) == 8  # A 7 (31 May), B 1
+    weekly = select(func.sum(SearchEventWeekly.searches)).where(SearchEventWeekly.category == "*")
+    assert db.session.scalar(weekly) == 7  # 8 June is in a week not yet over
     assert market.report(tenant, PERIOD) == live
+    assert market.report(tenant, part) == live_part
     assert market.rollup(date(2026, 6, 9)) == []  # nothing new
     market.rollup(date(2026, 6, 20))
     db.session.commit()
     assert market.rolled_up_to() == date(2026, 6, 19)
+    assert market.rolled_up_to(market.WEEKLY_ROLLUP_NAME) == date(2026, 6, 14)
     assert market.report(tenant, PERIOD) == live
+    assert market.report(tenant, part) == live_part
 
 
 # The page, its CSV files and the command
@@ -571,7 +577,7 @@ def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
     assert set(tables) == set(market.TABLES) - {"cells"}
     assert tables["overview"][1] == ["Searches", "7"]
     assert tables["gaps"][1] == [
-        "1", "Homecare", "OL1", "Oldham", TimeBand.WEEKEND.label, "3", "4", "2.1",
+        "1", "Homecare", "OL1", "Oldham", TimeBand.WEEKEND.short_label, "3", "4", "2.1",
     ]  # fmt: skip
     assert ["Homecare", "£100.00", "4", "95.0%", "3,650"] in tables["concentration"]
     for name, rows in tables.items():

@@ -18,8 +18,9 @@ def check_page(visitor: Visitor, label: str, report: Callable[..., None]) -> Non
     visitor.screenshot(label)
 
 
-# Served for other programs (calendar apps), which browsers download: checked by status only.
-DOWNLOADS = (".ics",)
+# Served for other programs (calendar apps, spreadsheets), which browsers download: checked by
+# status only.
+DOWNLOADS = (".ics", ".csv")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -71,24 +71,39 @@ AREA_CACHE = 512  # searched areas kept as built queries (place and radius)
 FAST_KEYWORDS = ("categories", "kind", "languages")
 MAX_EXPANSIONS = 8
 WRITER_HEAP = 64_000_000
+REBUILD_HEAP = 400_000_000
 CATEGORY_BITS = {term.slug: i for i, term in enumerate(taxonomy_terms())}
 KIND_CODES = {kind.value: i for i, kind in enumerate(ProviderKind)}
 MODE_CODES = {mode.value: i for i, mode in enumerate(DeliveryMode)}
 LANGUAGE_BITS = {language: i for i, language in enumerate(LANGUAGES)}
+CATEGORY_NAMES, KIND_NAMES = list(CATEGORY_BITS), list(KIND_CODES)
+LANGUAGE_NAMES = list(LANGUAGE_BITS)
 AT_HOME = MODE_CODES[DeliveryMode.AT_HOME.value]
 ONLINE = MODE_CODES[DeliveryMode.ONLINE.value]
+PRICE_RANGES = {
+    "range": {
+        "field": "price_pence",
+        "ranges": [
+            {"from": low, "to": high} if low else {"to": high}
+            for _, _, low, high in PRICE_BANDS[:-1]
+        ]
+        + [{"from": PRICE_BANDS[-1][2]}],
+    }
+}
+# Facets counted from one number per document (a bit mask of categories, of languages; the kind's
+# code): far cheaper for tantivy than terms of a text field with several values. Every distinct
+# mask is a bucket; MASK_BUCKETS is far beyond what a taxonomy of a few dozen terms gives, and
+# if a search ever had more, the text-field aggregation below is used instead.
+MASK_BUCKETS = 65_536
+FACET_CODES = {
+    "categories": {"terms": {"field": "category_mask", "size": MASK_BUCKETS}},
+    "languages": {"terms": {"field": "language_mask", "size": MASK_BUCKETS}},
+    "kind": {"terms": {"field": "kind_code", "size": 1000}},
+    "price": PRICE_RANGES,
+}
 FACET_AGGREGATIONS = {
     **{name: {"terms": {"field": name, "size": 1000}} for name in FAST_KEYWORDS},
-    "price": {
-        "range": {
-            "field": "price_pence",
-            "ranges": [
-                {"from": low, "to": high} if low else {"to": high}
-                for _, _, low, high in PRICE_BANDS[:-1]
-            ]
-            + [{"from": PRICE_BANDS[-1][2]}],
-        }
-    },
+    "price": PRICE_RANGES,
 }
 
 
@@ -193,6 +208,8 @@ class TantivyEngine:
         self._vocab_list: list[str] = []
         self._expansions: dict[str, frozenset[str]] = {}
         self._areas: dict[tuple[float, float, float | None], Area] = {}
+        self._pointer_seen: tuple[int, ...] = ()
+        self._pointer_name: str | None = None
 
     # The live directory
 
@@ -221,13 +238,23 @@ class TantivyEngine:
             tantivy.Index(self.schema, path=str(path))
             self._swap_to(path)
 
-    def _current(self) -> tantivy.Index:
-        """The live index, reopened when another process swapped or committed to it."""
+    def _read_pointer(self) -> str:
+        """The live directory's name; CURRENT is read again only when its file has changed
+        (a swap replaces it with a new file)."""
         try:
-            live = self._pointer.read_text().strip()
+            stat = os.stat(self._pointer)
         except FileNotFoundError:
             self.ensure_index()
-            live = self._pointer.read_text().strip()
+            stat = os.stat(self._pointer)
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+        if seen != self._pointer_seen or self._pointer_name is None:
+            self._pointer_name = self._pointer.read_text().strip()
+            self._pointer_seen = seen
+        return self._pointer_name
+
+    def _current(self) -> tantivy.Index:
+        """The live index, reopened when another process swapped or committed to it."""
+        live = self._read_pointer()
         if not live.startswith(f"v{SCHEMA_VERSION}-"):
             raise SearchUnavailable(
                 f"tantivy index {live} has an older schema: run `flask search reindex`"
@@ -285,7 +312,9 @@ class TantivyEngine:
         with self._lock:
             path = self._new_dir()
             index = tantivy.Index(self.schema, path=str(path))
-            writer = index.writer(heap_size=WRITER_HEAP * 4, num_threads=2)
+            # One indexing thread with room for the whole rebuild: one segment, so a search
+            # opens each term's postings once (Python preparing documents is the bottleneck).
+            writer = index.writer(heap_size=REBUILD_HEAP, num_threads=1)
             added = 0
             for doc in docs:
                 writer.add_document(to_tantivy(doc, self.schema))
@@ -318,20 +347,21 @@ class TantivyEngine:
             if query.place is None:
                 return self._search_everywhere(searcher, query, _all(parts), used)
             area = self._area(query)
-            sure = self._scored(query, [*parts, *area.sure])
-            facets, total = self._facets(searcher, sure)
-            band = self._scored(query, [*parts, area.band])
-            kept = self._survivors(searcher, query, _everything(searcher, band, 256))
+            facets, total = self._facets(searcher, _all([*parts, *area.sure]))
+            band = _filter(_all([*parts, area.band]))
+            kept = [
+                a for a, _, _ in self._survivors(searcher, query, _everything(searcher, band, 256))
+            ]
             total += len(kept)
             if total == 0:
                 return SearchResults(0, [], empty_facets())
-            self._add_facets(searcher, facets, [a for a, _, _ in kept])
+            self._add_facets(searcher, facets, kept)
             start = (query.page - 1) * query.per_page
             need = min(start + query.per_page, total)
+            wide = self._scored(query, [*parts, *area.candidates])
             if query.sort == "relevance":
-                rows = self._by_score(searcher, query, sure, kept, need)
+                rows = self._by_score(searcher, query, wide, need)
             else:
-                wide = self._scored(query, [*parts, *area.candidates])
                 rows = self._ranked(searcher, query, wide, need, total)
             hits = [self._hit(searcher, address, score, distance, used)
                     for address, score, distance in rows[start:need]]  # fmt: skip
@@ -352,22 +382,19 @@ class TantivyEngine:
         return SearchResults(total, hits, facets)
 
     def _by_score(
-        self,
-        searcher: tantivy.Searcher,
-        query: SearchQuery,
-        sure: tantivy.Query,
-        kept: list[tuple[tantivy.DocAddress, float, float | None]],
-        need: int,
+        self, searcher: tantivy.Searcher, query: SearchQuery, wide: tantivy.Query, need: int
     ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
-        """Best score first, then nearest: the best of those certainly within reach, read until
-        the score of the last one needed is beaten (so ties are broken by distance), merged
-        with the band's survivors."""
+        """Best score first, then nearest: the best of the candidates, those of the band found
+        out of reach left out, read until the score of the last one needed is beaten (so ties
+        are broken by distance) or there are no more."""
         limit = need + TIE_ROOM
         while True:
-            found = searcher.search(sure, limit=limit, count=False).hits
-            rows = self._survivors(searcher, query, found) + kept
+            found = searcher.search(wide, limit=limit, count=False).hits
+            rows = self._survivors(searcher, query, found)
             rows.sort(key=lambda r: (-r[1], _or(r[2], math.inf), r[0].segment_ord, r[0].doc))
-            if len(found) < limit or len(rows) < need or rows[need - 1][1] > float(found[-1][0]):
+            if len(found) < limit or (
+                len(rows) >= need and rows[need - 1][1] > float(found[-1][0])
+            ):
                 return rows[:need]
             limit *= 4
 
@@ -405,7 +432,7 @@ class TantivyEngine:
             parts = [text, *self._filters(query)]
             if query.place is None:
                 return _all(parts)
-            return self._scored(query, [*parts, *self._area(query).sure])
+            return self._scored(query, [*parts, *self._area(query).candidates])
 
     def _ranked(
         self,
@@ -539,21 +566,44 @@ class TantivyEngine:
     ) -> tuple[dict[str, dict[str, int]], int]:
         """Facet counts and how many documents match: every document has one kind, so the kind
         buckets add up to the count."""
-        found = searcher.aggregate(q, FACET_AGGREGATIONS)
+        found = searcher.aggregate(q, FACET_CODES)
         matched = sum(int(bucket["doc_count"]) for bucket in found["kind"]["buckets"])
         facets = empty_facets()
         if matched == 0:  # (an index with no segments has no price buckets at all)
             return facets, 0
+        if any(found[name].get("sum_other_doc_count") for name in ("categories", "languages")):
+            return self._facets_by_terms(searcher, q)
+        for name, field, known in (("category", "categories", CATEGORY_NAMES),
+                                   ("language", "languages", LANGUAGE_NAMES)):  # fmt: skip
+            _count_bits(facets[name], [int(b["key"]) for b in found[field]["buckets"]], known,
+                        [int(b["doc_count"]) for b in found[field]["buckets"]])  # fmt: skip
+        for bucket in found["kind"]["buckets"]:
+            if bucket["doc_count"]:
+                facets["kind"][KIND_NAMES[int(bucket["key"])]] = int(bucket["doc_count"])
+        self._price_facets(facets, found)
+        return facets, matched
+
+    def _facets_by_terms(
+        self, searcher: tantivy.Searcher, q: tantivy.Query
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        """As _facets, from the text fields' terms (slower; for masks too varied to bucket)."""
+        found = searcher.aggregate(q, FACET_AGGREGATIONS)
+        matched = sum(int(bucket["doc_count"]) for bucket in found["kind"]["buckets"])
+        facets = empty_facets()
         for name, field, known in (("category", "categories", CATEGORY_BITS),
                                    ("kind", "kind", KIND_CODES),
                                    ("language", "languages", LANGUAGE_BITS)):  # fmt: skip
             for bucket in found[field]["buckets"]:
                 if bucket["key"] in known and bucket["doc_count"]:
                     facets[name][bucket["key"]] = int(bucket["doc_count"])
+        self._price_facets(facets, found)
+        return facets, matched
+
+    @staticmethod
+    def _price_facets(facets: dict[str, dict[str, int]], found: dict[str, Any]) -> None:
         for (key, _, _, _), bucket in zip(PRICE_BANDS, found["price"]["buckets"], strict=True):
             if bucket["doc_count"]:
                 facets["price_band"][key] = int(bucket["doc_count"])
-        return facets, matched
 
     def _add_facets(
         self,
@@ -565,12 +615,11 @@ class TantivyEngine:
         if not addresses:
             return
         _count_bits(facets["category"], _values(searcher, "category_mask", addresses),
-                    list(CATEGORY_BITS))  # fmt: skip
+                    CATEGORY_NAMES)  # fmt: skip
         _count_bits(facets["language"], _values(searcher, "language_mask", addresses),
-                    list(LANGUAGE_BITS))  # fmt: skip
-        kinds = list(KIND_CODES)
+                    LANGUAGE_NAMES)  # fmt: skip
         for code, n in Counter(_values(searcher, "kind_code", addresses)).items():
-            facets["kind"][kinds[code]] = facets["kind"].get(kinds[code], 0) + n
+            facets["kind"][KIND_NAMES[code]] = facets["kind"].get(KIND_NAMES[code], 0) + n
         for price, n in Counter(_values(searcher, "price_pence", addresses)).items():
             band = price_band(price)
             facets["price_band"][band] = facets["price_band"].get(band, 0) + n
@@ -765,8 +814,12 @@ def _values(
     return list(searcher.fast_field_values(name, addresses))
 
 
-def _count_bits(into: dict[str, int], masks: list[int], names: list[str]) -> None:
-    for mask, n in Counter(masks).items():
+def _count_bits(
+    into: dict[str, int], masks: list[int], names: list[str], counts: list[int] | None = None
+) -> None:
+    """Add to `into`, for each bit set in a mask, its name: once per mask, or `counts` times."""
+    pairs = Counter(masks).items() if counts is None else zip(masks, counts, strict=True)
+    for mask, n in pairs:
         bit = 0
         while mask:
             if mask & 1:

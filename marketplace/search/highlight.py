@@ -26,7 +26,8 @@ def highlight(text: str, terms: set[str], snippet: bool = False) -> str:
     if pattern is None:
         return str(escape(text))
     # Plain strings joined (the pieces are escaped here), as Markup would, without its overhead.
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in pattern.finditer(text):
         out += (escape(text[last : match.start()]), "<mark>", escape(match.group()), "</mark>")
         last = match.end()

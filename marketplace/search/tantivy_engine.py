@@ -25,6 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,7 @@ TEXT_FIELDS = (
 )
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
+ALL_AT_ONCE = 1000  # a search by relevance first reads this many candidates: often all of them
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
 OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
 RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
@@ -78,6 +80,7 @@ MODE_CODES = {mode.value: i for i, mode in enumerate(DeliveryMode)}
 LANGUAGE_BITS = {language: i for i, language in enumerate(LANGUAGES)}
 CATEGORY_NAMES, KIND_NAMES = list(CATEGORY_BITS), list(KIND_CODES)
 LANGUAGE_NAMES = list(LANGUAGE_BITS)
+RADIANS = math.pi / 180.0
 AT_HOME = MODE_CODES[DeliveryMode.AT_HOME.value]
 ONLINE = MODE_CODES[DeliveryMode.ONLINE.value]
 PRICE_RANGES = {
@@ -347,6 +350,18 @@ class TantivyEngine:
             if query.place is None:
                 return self._search_everywhere(searcher, query, _all(parts), used)
             area = self._area(query)
+            wide = self._scored(query, [*parts, *area.candidates])
+            start = (query.page - 1) * query.per_page
+            first: list[Any] = []
+            if query.sort == "relevance":
+                # One pass reads the best candidates with their scores; when that is all of
+                # them (most searches), Python checks, counts and ranks them with no more passes.
+                read = searcher.search(
+                    wide, limit=max(ALL_AT_ONCE, start + query.per_page + TIE_ROOM), count=True
+                )
+                first = list(read.hits)
+                if _count_of(read) <= len(first):
+                    return self._from_all(searcher, query, first, start, used)
             facets, total = self._facets(searcher, _all([*parts, *area.sure]))
             band = _filter(_all([*parts, area.band]))
             kept = [
@@ -356,16 +371,34 @@ class TantivyEngine:
             if total == 0:
                 return SearchResults(0, [], empty_facets())
             self._add_facets(searcher, facets, kept)
-            start = (query.page - 1) * query.per_page
             need = min(start + query.per_page, total)
-            wide = self._scored(query, [*parts, *area.candidates])
             if query.sort == "relevance":
-                rows = self._by_score(searcher, query, wide, need)
+                rows = self._by_score(searcher, query, wide, need, first)
             else:
                 rows = self._ranked(searcher, query, wide, need, total)
             hits = [self._hit(searcher, address, score, distance, used)
                     for address, score, distance in rows[start:need]]  # fmt: skip
             return SearchResults(total, hits, facets)
+
+    def _from_all(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        found: list[Any],
+        start: int,
+        used: set[str],
+    ) -> SearchResults:
+        """Results by relevance from every candidate, read with its score: those within reach
+        are counted into the total and facets, then ranked best score first, then nearest."""
+        rows = self._survivors(searcher, query, found)
+        if not rows:
+            return SearchResults(0, [], empty_facets())
+        facets = empty_facets()
+        self._add_facets(searcher, facets, [address for address, _, _ in rows])
+        rows.sort(key=_relevance_order)
+        hits = [self._hit(searcher, address, score, distance, used)
+                for address, score, distance in rows[start : start + query.per_page]]  # fmt: skip
+        return SearchResults(len(rows), hits, facets)
 
     def _search_everywhere(
         self, searcher: tantivy.Searcher, query: SearchQuery, q: tantivy.Query, used: set[str]
@@ -382,16 +415,25 @@ class TantivyEngine:
         return SearchResults(total, hits, facets)
 
     def _by_score(
-        self, searcher: tantivy.Searcher, query: SearchQuery, wide: tantivy.Query, need: int
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        wide: tantivy.Query,
+        need: int,
+        first: list[Any],
     ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
         """Best score first, then nearest: the best of the candidates, those of the band found
         out of reach left out, read until the score of the last one needed is beaten (so ties
-        are broken by distance) or there are no more."""
+        are broken by distance) or there are no more. `first`: the best candidates already
+        read (all matches are more than it holds)."""
         limit = need + TIE_ROOM
         while True:
-            found = searcher.search(wide, limit=limit, count=False).hits
+            if len(first) >= limit:
+                found = first[:limit]  # as a search with this limit would have read
+            else:
+                found = searcher.search(wide, limit=limit, count=False).hits
             rows = self._survivors(searcher, query, found)
-            rows.sort(key=lambda r: (-r[1], _or(r[2], math.inf), r[0].segment_ord, r[0].doc))
+            rows.sort(key=_relevance_order)
             if len(found) < limit or (
                 len(rows) >= need and rows[need - 1][1] > float(found[-1][0])
             ):
@@ -549,13 +591,13 @@ class TantivyEngine:
         lat0, lon0 = math.radians(origin.latitude), math.radians(origin.longitude)
         cos0 = math.cos(lat0)
         limit = query.radius_miles if query.radius_miles is not None else math.inf
-        radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+        sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
         checks: list[tuple[bool, float | None]] = []
         for lat, lon, mode, reach in zip(lats, lons, modes, reaches, strict=True):
             if mode == ONLINE:
                 checks.append((True, None))
                 continue
-            la, lo = radians(lat), radians(lon)
+            la, lo = lat * RADIANS, lon * RADIANS  # (exactly what math.radians computes)
             h = sin((la - lat0) / 2) ** 2 + cos0 * cos(la) * sin((lo - lon0) / 2) ** 2
             miles = 2 * EARTH_RADIUS_MILES * asin(sqrt(h))
             checks.append((miles <= limit and (mode != AT_HOME or miles <= reach), miles))
@@ -820,12 +862,14 @@ def _count_bits(
     """Add to `into`, for each bit set in a mask, its name: once per mask, or `counts` times."""
     pairs = Counter(masks).items() if counts is None else zip(masks, counts, strict=True)
     for mask, n in pairs:
-        bit = 0
-        while mask:
-            if mask & 1:
-                into[names[bit]] = into.get(names[bit], 0) + n
-            mask >>= 1
-            bit += 1
+        for bit in _bits(mask):
+            into[names[bit]] = into.get(names[bit], 0) + n
+
+
+@lru_cache(maxsize=65_536)
+def _bits(mask: int) -> tuple[int, ...]:
+    """The positions of the bits set in a mask, lowest first."""
+    return tuple(bit for bit in range(mask.bit_length()) if mask >> bit & 1)
 
 
 def outer_spread(latitude: float, miles: float) -> tuple[float, float]:
@@ -858,6 +902,13 @@ def _everything(searcher: tantivy.Searcher, query: tantivy.Query, hint: int) -> 
     if count > len(found.hits):
         return list(searcher.search(query, limit=count, count=False).hits)
     return list(found.hits)
+
+
+def _relevance_order(row: tuple[tantivy.DocAddress, float, float | None]) -> tuple[Any, ...]:
+    """Best score first, then nearest (online services, with no distance, last), then index
+    order."""
+    address, score, distance = row
+    return (-score, math.inf if distance is None else distance, address.segment_ord, address.doc)
 
 
 def _or(value: float | None, default: float) -> float:

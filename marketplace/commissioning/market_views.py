@@ -71,13 +71,17 @@ def _tenant() -> Tenant:
 
 
 def _boxes(name: str, fallback: date) -> dict[str, str]:
-    """What the date boxes show: what was typed, else the period's date."""
+    """What the date boxes show: what was typed in them, else the date given as ISO (or
+    nothing when that is not a date), else the period's date."""
     typed = {part: request.args.get(f"{name}-{part}", "") for part in ("day", "month", "year")}
     if any(typed.values()):
         return typed
-    iso = request.args.get(name, "")
-    if iso and iso != fallback.isoformat():
-        return {"day": "", "month": "", "year": ""}
+    iso = request.args.get(name, "").strip()
+    if iso:
+        try:
+            fallback = date.fromisoformat(iso)
+        except ValueError:
+            return {"day": "", "month": "", "year": ""}
     return {"day": str(fallback.day), "month": str(fallback.month), "year": str(fallback.year)}
 
 

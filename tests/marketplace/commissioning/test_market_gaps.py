@@ -611,6 +611,20 @@ def test_the_page_names_no_person_and_no_provider(world, client, sign_in):
         assert name not in html
 
 
+def test_the_cells_page_is_paged_and_its_csv_holds_every_page(world, client, sign_in, monkeypatch):
+    from marketplace.commissioning import market_views
+
+    monkeypatch.setattr(market_views, "CELLS_PER_PAGE", 4)
+    sign_in(world.commissioner)
+    every = read_csv(client.get(f"/commissioning/market/cells.csv?{QUERY}").get_data(as_text=True))
+    assert len(every) == 1 + 10
+    html = client.get(f"/commissioning/market/cells?{QUERY}&page=2").get_data(as_text=True)
+    assert page_tables(html)["cells"] == [every[0], *every[5:9]]
+    assert "Page 2 of 3" in html and "page=3" in html
+    last = client.get(f"/commissioning/market/cells?{QUERY}&page=99").get_data(as_text=True)
+    assert page_tables(last)["cells"] == [every[0], *every[9:]]
+
+
 def test_the_command_writes_the_same_csv_files(world, app, client, sign_in, tmp_path: Path):
     result = app.test_cli_runner().invoke(
         args=[

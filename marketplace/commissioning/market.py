@@ -3,12 +3,16 @@
 Demand (searches, booking requests and how they failed, money left unspent by failed hiring) is
 set against supply (published listings, verified providers, weekly hours of availability) by kind
 of support, postcode district (and the council nearest it) and time of week. Every figure is the
-tenant's own: searches made by its signed-in people, bookings paid from its pots, listings of the
-providers its staff check. No person is named; counts and money are by category and area only.
+tenant's own: searches made by its signed-in people (wherever they searched from) and by people
+not signed in from a district in its areas (the district's nearest council centre is one of the
+tenant's councils: `nearest_council`, `area_outcodes`), bookings paid from its pots, listings of
+the providers its staff check. Another tenant's signed-in searches never count, even in the same
+district. No person is named; counts and money are by category and area only.
 
 Aggregation happens in the database (GROUP BY); Python only turns grouped rows into tables.
 `flask reports rollup` (daily) counts search events per tenant and day into
-`search_event_daily`, and each finished week per kind of support into `search_event_weekly`;
+`search_event_daily`, and each finished week per kind of support into `search_event_weekly`
+(searches by people not signed in under tenant NULL, picked by district when read);
 a report reads whole weeks from the weekly table, other finished days from the daily one and
 only the days not yet rolled up (today) from `search_events`. Each roll-up adds only what it
 has not done before.
@@ -44,6 +48,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -240,10 +245,24 @@ class _Council:
     point: geo.Point
 
 
+Vector = tuple[float, float, float]
+
+
+def _unit_vector(point: geo.Point) -> Vector:
+    """The point on the unit sphere. Of two points, the one whose vector has the larger dot
+    product with a third is the nearer to it along the Earth's surface (a smaller angle)."""
+    latitude, longitude = math.radians(point.latitude), math.radians(point.longitude)
+    return (
+        math.cos(latitude) * math.cos(longitude),
+        math.cos(latitude) * math.sin(longitude),
+        math.sin(latitude),
+    )
+
+
 @cache
-def _councils() -> tuple[_Council, ...]:
+def _councils() -> tuple[tuple[_Council, Vector], ...]:
     with (PROJECT_ROOT / "data" / "local_authorities.csv").open(encoding="utf-8") as handle:
-        return tuple(
+        found = [
             _Council(
                 row["gss_code"],
                 row["name"],
@@ -251,7 +270,8 @@ def _councils() -> tuple[_Council, ...]:
             )
             for row in csv.DictReader(handle)
             if row["latitude"] and row["longitude"]
-        )
+        ]
+    return tuple((council, _unit_vector(council.point)) for council in found)
 
 
 @cache
@@ -262,7 +282,27 @@ def nearest_council(outcode: str) -> _Council | None:
         place = geo.locate(outcode)
     except geo.PostcodeError:
         return None
-    return min(_councils(), key=lambda c: geo.miles_between(place.point, c.point), default=None)
+    x, y, z = _unit_vector(place.point)
+    nearest = max(
+        _councils(),
+        key=lambda entry: entry[1][0] * x + entry[1][1] * y + entry[1][2] * z,
+        default=None,
+    )
+    return nearest[0] if nearest else None
+
+
+@cache
+def area_outcodes(own_codes: frozenset[str]) -> tuple[str, ...]:
+    """Every postcode district whose nearest council (by `nearest_council`) is one of these
+    (GSS codes), in order: where a search by someone not signed in counts as the tenant's.
+    Worked out once per set of areas, over every district of the ONS centroids (0.1 s)."""
+    return tuple(
+        sorted(
+            outcode
+            for outcode in geo._outcodes()  # every district the service can place
+            if (council := nearest_council(outcode)) is not None and council.gss_code in own_codes
+        )
+    )
 
 
 def council_label(outcode: str | None, own_codes: frozenset[str]) -> str:
@@ -394,11 +434,29 @@ def _week_sql(column: Any, weeks: Sequence[tuple[date, date]]) -> Any:
     return between(0, len(weeks) - 1)
 
 
+@dataclass(frozen=True)
+class Demand:
+    """Whose searches are a tenant's demand: those of people signed in to its accounts,
+    wherever they searched from, and those of people not signed in from a district in its
+    areas (`area_outcodes`). Another tenant's signed-in searches never are."""
+
+    tenant_id: int
+    outcodes: tuple[str, ...]
+
+    def where(self, tenant: Any, outcode: Any) -> ColumnElement[bool]:
+        """The condition on a table's tenant and outcode columns."""
+        own = tenant == self.tenant_id
+        if not self.outcodes:
+            return own
+        return or_(own, and_(tenant.is_(None), outcode.in_(self.outcodes)))
+
+
 def search_event_groups(
-    starts_at: datetime, ends_at: datetime, tenant_id: int | None = None
-) -> list[tuple[int, str | None, tuple[str, ...], TimeBand, int, int, int]]:
+    starts_at: datetime, ends_at: datetime, demand: Demand | None = None
+) -> list[tuple[int | None, str | None, tuple[str, ...], TimeBand, int, int, int]]:
     """Search events in [starts_at, ends_at) grouped in SQL, then keyed in Python by
-    (tenant, outcode, categories, time band): (searches, zero-result, few-result)."""
+    (tenant, outcode, categories, time band): (searches, zero-result, few-result). Every
+    event (tenant None: not signed in), or only a tenant's demand."""
     bucket = case(
         (SearchEvent.result_count == 0, literal("zero")),
         (SearchEvent.result_count <= FEW_RESULTS_MAX, literal("few")),
@@ -411,16 +469,12 @@ def search_event_groups(
         select(
             SearchEvent.tenant_id, SearchEvent.outcode, categories, day, at, bucket, func.count()
         )
-        .where(
-            SearchEvent.created_at >= starts_at,
-            SearchEvent.created_at < ends_at,
-            SearchEvent.tenant_id.is_not(None)
-            if tenant_id is None
-            else SearchEvent.tenant_id == tenant_id,
-        )
+        .where(SearchEvent.created_at >= starts_at, SearchEvent.created_at < ends_at)
         .group_by(SearchEvent.tenant_id, SearchEvent.outcode, categories, day, at, bucket)
     )
-    found: dict[tuple[int, str | None, tuple[str, ...], TimeBand], list[int]] = defaultdict(
+    if demand is not None:
+        query = query.where(demand.where(SearchEvent.tenant_id, SearchEvent.outcode))
+    found: dict[tuple[int | None, str | None, tuple[str, ...], TimeBand], list[int]] = defaultdict(
         lambda: [0, 0, 0]
     )
     for tenant, outcode, cats, weekday, at_text, kind, n in db.session.execute(query):
@@ -492,9 +546,7 @@ def rollup(today: date) -> list[date]:
     _tune_for_aggregates()
     done = rolled_up_to()
     if done is None:
-        first_at = db.session.scalar(
-            select(func.min(SearchEvent.created_at)).where(SearchEvent.tenant_id.is_not(None))
-        )
+        first_at = db.session.scalar(select(func.min(SearchEvent.created_at)))
         if first_at is None:
             return []
         first = first_at.astimezone(LONDON).date()
@@ -550,7 +602,9 @@ def _rollup_weeks(daily_done: date) -> None:
     while monday + timedelta(days=6) <= daily_done:
         sunday = monday + timedelta(days=6)
         db.session.execute(delete(SearchEventWeekly).where(SearchEventWeekly.week == monday))
-        entries: dict[tuple[int, str, str | None, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        entries: dict[tuple[int | None, str, str | None, str], list[int]] = defaultdict(
+            lambda: [0, 0, 0]
+        )
         query = (
             select(*keys, *_daily_totals())
             .where(SearchEventDaily.day >= monday, SearchEventDaily.day <= sunday)
@@ -608,6 +662,10 @@ class MarketFacts:
         _tune_for_aggregates()
 
     @cached_property
+    def demand(self) -> Demand:
+        return Demand(self.tenant.id, area_outcodes(self.own_codes))
+
+    @cached_property
     def categories(self) -> dict[int, _CategoryInfo]:
         return {
             c.id: _CategoryInfo(c.slug, c.name, c.position, c.is_personal_assistance)
@@ -631,7 +689,7 @@ class MarketFacts:
         weeks = self.period.weeks()
         entries: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         weekly = [[0, 0] for _ in weeks]
-        tenant_id = self.tenant.id
+        demand = self.demand
 
         def add(cats: tuple[str, ...], outcode: str | None, band: str, figures: Sequence[int]):
             for category in (*(cats or (None,)), ALL):
@@ -651,7 +709,7 @@ class MarketFacts:
         ]
         if whole:
             in_range = (
-                SearchEventWeekly.tenant_id == tenant_id,
+                demand.where(SearchEventWeekly.tenant_id, SearchEventWeekly.outcode),
                 SearchEventWeekly.week >= weeks[whole[0]][0],
                 SearchEventWeekly.week <= weeks[whole[-1]][0],
             )
@@ -691,7 +749,7 @@ class MarketFacts:
                 query = (
                     select(*keys_daily, *_daily_totals())
                     .where(
-                        SearchEventDaily.tenant_id == tenant_id,
+                        demand.where(SearchEventDaily.tenant_id, SearchEventDaily.outcode),
                         SearchEventDaily.day >= first,
                         SearchEventDaily.day <= min(last, days_done),
                     )
@@ -705,7 +763,7 @@ class MarketFacts:
             if first > last:
                 continue
             for _, outcode, cats, band, *figures in search_event_groups(
-                london_midnight(first), london_midnight(last + timedelta(days=1)), tenant_id
+                london_midnight(first), london_midnight(last + timedelta(days=1)), demand
             ):
                 add(cats, outcode, band.value, figures)
                 weekly[number][0] += figures[0]

@@ -86,7 +86,9 @@ class Alert(db.Model):  # type: ignore[name-defined]
 
 class SearchEventDaily(db.Model):  # type: ignore[name-defined]
     """Search events of one tenant on one day (Europe/London), counted by postcode district,
-    the set of categories searched for and the time of week asked for.
+    the set of categories searched for and the time of week asked for. `tenant_id` is NULL for
+    searches by people not signed in: the report picks those of the districts in a tenant's
+    areas when it reads them (a tenant's areas can change; the roll-up need not).
 
     `categories` is the JSON text of the sorted category slugs ("[]" when none was chosen), so a
     search for two kinds of support is one row, counted under each kind by the report.
@@ -95,7 +97,7 @@ class SearchEventDaily(db.Model):  # type: ignore[name-defined]
     __tablename__ = "search_event_daily"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     outcode: Mapped[str | None] = mapped_column(String(4))
     categories: Mapped[str] = mapped_column(String(1000))
@@ -111,12 +113,13 @@ class SearchEventWeekly(db.Model):  # type: ignore[name-defined]
     """Search events of one tenant in one Monday-to-Sunday week, counted per kind of support:
     `category` is a category slug, "" for searches that chose none, or "*" for every search
     once (the totals by district and time of week, where a search for two kinds counts once).
-    Made from `search_event_daily` once a week is over; far fewer rows than days of it."""
+    Made from `search_event_daily` once a week is over; far fewer rows than days of it.
+    `tenant_id` is NULL for searches by people not signed in, as in the daily roll-up."""
 
     __tablename__ = "search_event_weekly"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     week: Mapped[date] = mapped_column(Date)  # its Monday
     category: Mapped[str] = mapped_column(String(60))
     outcode: Mapped[str | None] = mapped_column(String(4))

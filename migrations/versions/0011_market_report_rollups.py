@@ -1,4 +1,5 @@
-"""market report rollups: search events counted per tenant and day, and per tenant and week
+"""market report rollups: search events counted per tenant (or none: not signed in) and day, and
+per tenant and week
 
 Revision ID: 0011
 Revises: 0010
@@ -19,7 +20,7 @@ def upgrade():
     op.create_table(
         'search_event_daily',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.Column('tenant_id', sa.Integer(), nullable=True),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('outcode', sa.String(length=4), nullable=True),
         sa.Column('categories', sa.String(length=1000), nullable=False),
@@ -36,7 +37,7 @@ def upgrade():
     op.create_table(
         'search_event_weekly',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.Column('tenant_id', sa.Integer(), nullable=True),
         sa.Column('week', sa.Date(), nullable=False),
         sa.Column('category', sa.String(length=60), nullable=False),
         sa.Column('outcode', sa.String(length=4), nullable=True),

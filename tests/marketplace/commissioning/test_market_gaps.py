@@ -1,8 +1,9 @@
 """The market gap report on a small world whose every figure is worked out by hand below.
 
 The period is Monday 1 June to Sunday 14 June 2026 (British Summer Time: London midnight is 23:00
-UTC the evening before). Tenant A (Oldham) is the one reported on; tenant B's searches, bookings
-and money are in the same period and must never show.
+UTC the evening before). Tenant A (Oldham Council, area Oldham) is the one reported on; tenant B
+(Rochdale Council, area Rochdale) has searches, bookings and money in the same period, which must
+never show in A's report.
 
 Searches of tenant A (created_at in UTC; the time of week is what the search asked for):
   #1 1 Jun  OL1 [homecare]               0 results  Mon 09:00  weekday daytime
@@ -12,8 +13,14 @@ Searches of tenant A (created_at in UTC; the time of week is what the search ask
   #5 5 Jun  (no postcode) []            10 results  (none)     no day or time
   #6 7 Jun 23:30 UTC = 8 Jun 00:30 London: OL1 [homecare] 1 result Mon 09:00 (week 2)
   #7 10 Jun OL8 [physio]                 0 results  Wed 19:30  weekday evening
-  not counted: 31 May 23:30 London, 15 Jun 00:30 London, tenant B's, an anonymous one.
-  Searches 7; no results 3 (#1 #3 #7); 1 to 3 results 2 (#2 #6).
+  #8 11 Jun M1 [homecare]               12 results  (none)     no day or time: signed in to A,
+     so it counts though Manchester is outside A's areas
+  #9 3 Jun  OL2 [physio]                 0 results  Thu 10:00  weekday daytime: not signed in,
+     from a district whose nearest council centre is Oldham's, so it is A's
+  not counted: 31 May 23:30 London, 15 Jun 00:30 London; tenant B's signed-in search from OL1
+  (A's district); searches not signed in from OL12 (nearest Rochdale: B's), M1 (Manchester:
+  no one's here) and with no postcode.
+  Searches 9; no results 4 (#1 #3 #7 #9); 1 to 3 results 2 (#2 #6).
 
 Supply (tenant A's providers; published listings; weekly availability):
   L1 P1 verified   homecare             OL1  £20/h  Mon 09-17 (8h day), Sat 10-14 (4h weekend)
@@ -50,7 +57,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Role, Tenant
+from marketplace.accounts.models import Role, Tenant, TenantArea
 from marketplace.bookings.models import (
     Booking,
     BookingEvent,
@@ -100,6 +107,8 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
     w = World()
     w.tenant = make_tenant("Oldham Council")
     w.other = make_tenant("Rochdale Council")
+    w.other.areas = [TenantArea(gss_code="E08000005", name="Rochdale")]
+    db.session.commit()
     w.commissioner = make_user(Role.COMMISSIONER, tenant=w.tenant)
     w.other_commissioner = make_user(Role.COMMISSIONER, tenant=w.other)
 
@@ -283,10 +292,14 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
     search(w.tenant, None, [], 10, at(5))
     search(w.tenant, "OL1", ["homecare"], 1, at(7, 23, 30), day=0, time="09:00")
     search(w.tenant, "OL8", ["physiotherapy"], 0, at(10), day=2, time="19:30")
+    search(w.tenant, "M1", ["homecare"], 12, at(11))
+    search(None, "OL2", ["physiotherapy"], 0, at(3), day=3, time="10:00")
     search(w.tenant, "OL1", ["homecare"], 0, at(31, 22, 30, month=5))  # 31 May in London
     search(w.tenant, "OL1", ["homecare"], 0, at(14, 23, 30))  # 15 June in London
     search(w.other, "OL1", ["homecare"], 0, at(3), day=0, time="09:00")
-    search(None, "OL1", ["homecare"], 0, at(3))
+    search(None, "OL12", ["homecare"], 0, at(4))  # Rochdale: tenant B's, not A's
+    search(None, "M1", ["homecare"], 0, at(4))  # Manchester: neither's
+    search(None, None, ["homecare"], 0, at(4))  # no postcode: no one's
     db.session.commit()
     return w
 
@@ -366,9 +379,9 @@ def test_period_rules():
 def test_overview(world):
     rows = {row.measure: row.value for row in market.overview(facts(world))}
     assert rows == {
-        "Searches": 7,
-        "Searches with no results": 3,
-        "Searches with 1 to 3 results": 2,
+        "Searches": 9,  # #1-#9
+        "Searches with no results": 4,  # #1 #3 #7 #9
+        "Searches with 1 to 3 results": 2,  # #2 #6
         "Booking requests": 7,
         "Requests declined by the provider": 1,
         "Requests with no reply in time (expired)": 1,
@@ -387,8 +400,8 @@ def test_by_category(world):
     assert rows == [
         # searches, none, few, requests, declined, expired, unfilled, listings, verified, hours
         ("Personal assistant", (0, 0, 0, 2, 0, 0, 0, 2, 1, 8)),
-        ("Homecare", (4, 2, 2, 4, 1, 1, 1, 2, 2, 16)),
-        ("Physiotherapy", (3, 2, 0, 1, 0, 0, 1, 2, 0, 0)),
+        ("Homecare", (5, 2, 2, 4, 1, 1, 1, 2, 2, 16)),  # #1 #2 #3 #6 #8
+        ("Physiotherapy", (4, 3, 0, 1, 0, 0, 1, 2, 0, 0)),  # #3 #4 #7 #9
         ("Occupational therapy", (0, 0, 0, 0, 0, 0, 0, 4, 1, 0)),
         # the search that chose no kind is set against all supply
         ("No kind of support chosen", (1, 0, 0, 0, 0, 0, 0, 9, 2, 20)),
@@ -398,7 +411,9 @@ def test_by_category(world):
 def test_by_area(world):
     rows = [(r.outcode, r.local_authority, figures(r.counts)) for r in market.by_area(facts(world))]
     assert rows == [
+        ("M1", "Manchester (outside your areas)", (1, 0, 0, 0, 0, 0, 0, 0, 0, 0)),  # #8
         ("OL1", "Oldham", (4, 2, 2, 4, 1, 1, 1, 6, 2, 16)),
+        ("OL2", "Oldham", (1, 1, 0, 0, 0, 0, 0, 0, 0, 0)),  # #9, not signed in
         ("OL8", "Oldham", (2, 1, 0, 3, 0, 0, 1, 3, 1, 4)),
         ("Not given", "", (1, 0, 0, 0, 0, 0, 0, 9, 2, 20)),
     ]
@@ -407,10 +422,10 @@ def test_by_area(world):
 def test_by_time_of_week(world):
     rows = [(r.time_band, figures(r.counts)) for r in market.by_time(facts(world))]
     assert rows == [
-        (TimeBand.WEEKDAY_DAYTIME, (2, 1, 1, 4, 1, 0, 0, 3, 2, 13)),  # B1 B4 B5 B7
+        (TimeBand.WEEKDAY_DAYTIME, (3, 2, 1, 4, 1, 0, 0, 3, 2, 13)),  # #1 #6 #9; B1 B4 B5 B7
         (TimeBand.WEEKDAY_EVENING, (2, 1, 0, 2, 0, 0, 2, 1, 1, 3)),  # B3 B6
         (TimeBand.WEEKEND, (1, 0, 1, 2, 0, 1, 1, 1, 1, 4)),  # B2 B3
-        (TimeBand.ANY, (2, 1, 0, 0, 0, 0, 0, 9, 2, 20)),
+        (TimeBand.ANY, (3, 1, 0, 0, 0, 0, 0, 9, 2, 20)),  # #3 #5 #8
     ]
 
 
@@ -424,12 +439,13 @@ def test_top_gaps_ranked_by_unmet_demand_per_supply(world):
         (1, "Homecare", "OL1", TimeBand.WEEKEND, 3),  # few 1 + expired 1 + unfilled 1; 4h: 2.14
         (2, "Physiotherapy", "OL8", TimeBand.WEEKDAY_EVENING, 2),  # none 1 + unfilled 1; 0h: 2.0
         (3, "Homecare", "OL1", TimeBand.WEEKDAY_DAYTIME, 3),  # none 1, few 1, declined 1; 9h: 1.58
-        (4, "Physiotherapy", "OL1", TimeBand.ANY, 1),  # 0h: 1.0
-        (5, "Homecare", "OL1", TimeBand.WEEKDAY_EVENING, 1),  # B3; 3h: 0.77
-        (6, "Homecare", "OL1", TimeBand.ANY, 1),  # 16h: 0.38
+        (4, "Physiotherapy", "OL1", TimeBand.ANY, 1),  # #3; 0h: 1.0
+        (5, "Physiotherapy", "OL2", TimeBand.WEEKDAY_DAYTIME, 1),  # #9; 0h: 1.0, OL2 after OL1
+        (6, "Homecare", "OL1", TimeBand.WEEKDAY_EVENING, 1),  # B3; 3h: 0.77
+        (7, "Homecare", "OL1", TimeBand.ANY, 1),  # #3; 16h: 0.38
     ]
-    scores = [market.table("gaps", facts(world)).rows[n][-1] for n in range(6)]
-    assert scores == ["2.1", "2.0", "1.6", "1.0", "0.8", "0.4"]
+    scores = [market.table("gaps", facts(world)).rows[n][-1] for n in range(7)]
+    assert scores == ["2.1", "2.0", "1.6", "1.0", "1.0", "0.8", "0.4"]
 
 
 def test_price_bands_against_caps(world):
@@ -478,8 +494,8 @@ def test_trend_by_week(world):
         for r in market.trend(facts(world))
     ]
     assert rows == [
-        (date(2026, 6, 1), 5, 2, 4, 2),  # #1-#5; B1 B2 B4 B5, failed B1 B2
-        (date(2026, 6, 8), 2, 1, 3, 2),  # #6 #7; B3 B6 B7, failed B3 B6
+        (date(2026, 6, 1), 6, 3, 4, 2),  # #1-#5 #9; B1 B2 B4 B5, failed B1 B2
+        (date(2026, 6, 8), 3, 1, 3, 2),  # #6 #7 #8; B3 B6 B7, failed B3 B6
     ]
 
 
@@ -500,9 +516,13 @@ def test_a_provider_cancellation_re_booked_before_it_still_counts_as_unfilled(wo
 
 
 def test_the_roll_ups_give_the_same_report(world):
-    tenant = db.session.get(Tenant, world.tenant.id)
+    tenants = [db.session.get(Tenant, t.id) for t in (world.tenant, world.other)]
     part = market.Period(date(2026, 6, 3), date(2026, 6, 10))  # parts of both weeks
-    live, live_part = market.report(tenant, PERIOD), market.report(tenant, part)
+
+    def reports() -> list[dict[str, market.Table]]:
+        return [market.report(t, period) for t in tenants for period in (PERIOD, part)]
+
+    live = reports()
     # Roll up to 8 June: whole weeks to Sunday 7 June, so the period's first week comes from
     # the weekly roll-up, 8 June from the daily one and the rest from the events.
     days = market.rollup(date(2026, 6, 9))
@@ -510,18 +530,42 @@ def test_the_roll_ups_give_the_same_report(world):
     assert days[0] == date(2026, 5, 31) and days[-1] == date(2026, 6, 8)
     assert market.rolled_up_to() == date(2026, 6, 8)
     assert market.rolled_up_to(market.WEEKLY_ROLLUP_NAME) == date(2026, 6, 7)
-    assert db.session.scalar(select(func.sum(SearchEventDaily.searches))) == 8  # A 7 (31 May), B 1
-    weekly = select(func.sum(SearchEventWeekly.searches)).where(SearchEventWeekly.category == "*")
-    assert db.session.scalar(weekly) == 7  # 8 June is in a week not yet over
-    assert market.report(tenant, PERIOD) == live
-    assert market.report(tenant, part) == live_part
+
+    def rolled(table, *where) -> int:
+        return db.session.scalar(select(func.sum(table.searches)).where(*where))
+
+    # 31 May to 8 June: A 7 (31 May, #1-#6, #9 is not signed in), B 1, not signed in 4.
+    assert rolled(SearchEventDaily) == 12
+    assert rolled(SearchEventDaily, SearchEventDaily.tenant_id.is_(None)) == 4  # #9 and three
+    # 8 June (#6) is in a week not yet over.
+    every = SearchEventWeekly.category == "*"
+    assert rolled(SearchEventWeekly, every) == 11
+    assert rolled(SearchEventWeekly, every, SearchEventWeekly.tenant_id.is_(None)) == 4
+    assert reports() == live
     assert market.rollup(date(2026, 6, 9)) == []  # nothing new
     market.rollup(date(2026, 6, 20))
     db.session.commit()
     assert market.rolled_up_to() == date(2026, 6, 19)
     assert market.rolled_up_to(market.WEEKLY_ROLLUP_NAME) == date(2026, 6, 14)
-    assert market.report(tenant, PERIOD) == live
-    assert market.report(tenant, part) == live_part
+    assert reports() == live
+
+
+def test_searches_not_signed_in_are_picked_by_district_when_the_report_is_read(world):
+    """The roll-ups keep them under no tenant, so a change of a tenant's areas needs no new
+    roll-up: Rochdale's districts count for A from the moment Rochdale is one of its areas."""
+    market.rollup(date(2026, 6, 20))
+    db.session.commit()
+    tenant = db.session.get(Tenant, world.tenant.id)
+
+    def searches() -> int:
+        return market.MarketFacts(tenant, PERIOD).counts[(market.ALL,) * 3].searches
+
+    assert searches() == 9
+    tenant.areas.append(TenantArea(gss_code="E08000005", name="Rochdale"))
+    db.session.commit()
+    assert searches() == 10  # and the search from OL12
+    rows = {r.outcode: r.local_authority for r in market.by_area(facts(world))}
+    assert rows["OL12"] == "Rochdale"
 
 
 # The page, its CSV files and the command
@@ -575,7 +619,7 @@ def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
     html = response.get_data(as_text=True)
     tables = page_tables(html)
     assert set(tables) == set(market.TABLES) - {"cells"}
-    assert tables["overview"][1] == ["Searches", "7"]
+    assert tables["overview"][1] == ["Searches", "9"]
     assert tables["gaps"][1] == [
         "1", "Homecare", "OL1", "Oldham", TimeBand.WEEKEND.short_label, "3", "4", "2.1",
     ]  # fmt: skip
@@ -591,7 +635,7 @@ def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
         read_csv(client.get(f"/commissioning/market/cells.csv?{QUERY}").get_data(as_text=True))
         == cells
     )
-    assert len(cells) == 1 + 10  # header, then every cell with demand or supply
+    assert len(cells) == 1 + 12  # header, then every cell with demand or supply
     # Charts: inline SVG with a text alternative, no script and no style attributes.
     assert html.count('role="img"') == 5
     assert 'aria-labelledby="chart-gaps-title chart-gaps-desc"' in html
@@ -599,6 +643,7 @@ def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
     assert not re.search(r"\sstyle=", html)
     assert "<script>" not in html
     assert "Gap score</strong> = unmet demand ÷ (1 + weekly hours ÷ 10)" in html
+    assert "when they were not signed in and gave a postcode in a district of your areas" in html
 
 
 def test_the_page_names_no_person_and_no_provider(world, client, sign_in):
@@ -617,7 +662,7 @@ def test_the_cells_page_is_paged_and_its_csv_holds_every_page(world, client, sig
     monkeypatch.setattr(market_views, "CELLS_PER_PAGE", 4)
     sign_in(world.commissioner)
     every = read_csv(client.get(f"/commissioning/market/cells.csv?{QUERY}").get_data(as_text=True))
-    assert len(every) == 1 + 10
+    assert len(every) == 1 + 12
     html = client.get(f"/commissioning/market/cells?{QUERY}&page=2").get_data(as_text=True)
     assert page_tables(html)["cells"] == [every[0], *every[5:9]]
     assert "Page 2 of 3" in html and "page=3" in html
@@ -667,11 +712,17 @@ def test_the_command_writes_the_same_csv_files(world, app, client, sign_in, tmp_
 def test_another_tenants_searches_bookings_and_money_never_show(
     world, app, client, sign_in, tmp_path
 ):
-    """Tenant B sees only its own: one search, two requests, its own spend and budget."""
+    """Tenant B sees only its own: two searches (its signed-in one from OL1, in A's area, and
+    one not signed in from OL12, in B's), two requests, its own spend and budget."""
     sign_in(world.other_commissioner)
     tables = page_tables(client.get(f"/commissioning/market/?{QUERY}").get_data(as_text=True))
     overview = dict(tables["overview"][1:])
-    assert overview["Searches"] == "1"
+    assert overview["Searches"] == "2"
+    assert overview["Searches with no results"] == "2"
+    assert [row[:3] for row in tables["areas"][1:]] == [
+        ["OL1", "Oldham (outside your areas)", "1"],
+        ["OL12", "Rochdale", "1"],
+    ]
     assert overview["Booking requests"] == "2"
     assert overview["Published listings"] == "1"
     assert overview["Budgets with a failed request"] == "1"
@@ -683,16 +734,19 @@ def test_another_tenants_searches_bookings_and_money_never_show(
     csv_overview = read_csv(
         client.get(f"/commissioning/market/overview.csv?{QUERY}").get_data(as_text=True)
     )
-    assert dict(csv_overview[1:])["Searches"] == "1"
+    assert dict(csv_overview[1:])["Searches"] == "2"
     result = app.test_cli_runner().invoke(
         args=["reports", "market-gaps", "--tenant", "Rochdale Council", "--from", "2026-06-01",
               "--to", "2026-06-14", "--csv", str(tmp_path)]
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert dict(read_csv((tmp_path / "overview.csv").read_text())[1:])["Searches"] == "1"
+    assert dict(read_csv((tmp_path / "overview.csv").read_text())[1:])["Searches"] == "2"
     # And tenant A's report holds nothing of B's (worked out above): its spend is £140.00.
     a_spend = sum(r.spend_pence for r in market.concentration(facts(world)))
     assert a_spend == 14_000
+    # Nor B's searches: not its signed-in one from OL1, nor the one not signed in from OL12.
+    a_searches = {r.outcode: r.counts.searches for r in market.by_area(facts(world))}
+    assert a_searches["OL1"] == 4 and "OL12" not in a_searches
 
 
 @pytest.mark.parametrize(
@@ -728,7 +782,7 @@ def test_the_form_sends_date_boxes(world, client, sign_in):
         "&to-day=14&to-month=6&to-year=2026"
     )
     assert response.status_code == 200
-    assert page_tables(response.get_data(as_text=True))["overview"][1] == ["Searches", "7"]
+    assert page_tables(response.get_data(as_text=True))["overview"][1] == ["Searches", "9"]
 
 
 def test_an_empty_period_shows_an_empty_state(world, client, sign_in):

@@ -1,9 +1,10 @@
 """What the Open Referral UK API publishes, read from the directory.
 
-**Published** means what search indexes (`marketplace.search.documents.is_searchable`): a listing in
-PUBLISHED status whose provider is not suspended or rejected, and is verified unless its
-commissioning body does not require verification. A single object is checked with that function
-itself; lists need the rule as SQL to filter and page in the database, which `published()` states
+**Published** means what search indexes, the directory's one rule
+(`marketplace.directory.services.listing_is_published`): a listing in PUBLISHED status whose
+provider is not suspended or rejected, and is verified unless its commissioning body does not
+require verification. A single object is checked with that function; lists use its SQL twin
+`published_listing_clause()` to filter and page in the database
 (tests/marketplace/api/test_published.py checks the two agree on every combination).
 
 **Tenant**: the feed covers the whole published directory; `?tenant=ID` narrows every endpoint to
@@ -40,11 +41,13 @@ from marketplace.directory.models import (
     Category,
     DeliveryMode,
     Listing,
-    ListingStatus,
     Provider,
-    VerificationStatus,
 )
-from marketplace.directory.services import HIDDEN_PROVIDER_STATUSES, SOLE_TRADER_KINDS, outcode
+from marketplace.directory.services import (
+    SOLE_TRADER_KINDS,
+    outcode,
+    published_listing_clause,
+)
 from marketplace.directory.taxonomy import TAXONOMY_ID
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -102,17 +105,8 @@ class Located:
 
 
 def published() -> ColumnElement[bool]:
-    """`is_searchable` in SQL, for a query over Listing joined to (or correlated with) Provider."""
-    return and_(
-        Listing.status == ListingStatus.PUBLISHED,
-        Provider.verification_status.not_in(sorted(HIDDEN_PROVIDER_STATUSES)),
-        or_(
-            Provider.verification_status == VerificationStatus.VERIFIED,
-            Provider.tenant_id.in_(
-                select(Tenant.id).where(Tenant.requires_provider_verification.is_(False))
-            ),
-        ),
-    )
+    """What the feed lists: the directory's published rule in SQL (Listing joined to Provider)."""
+    return published_listing_clause()
 
 
 def check_tenant(tenant_id: int | None) -> None:

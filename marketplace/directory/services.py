@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Tenant, User
 from marketplace.directory.models import (
     AvailabilityException,
     Listing,
@@ -51,6 +51,34 @@ def provider_is_public(provider: Provider) -> bool:
 
 def listing_is_public(listing: Listing) -> bool:
     return listing.status == ListingStatus.PUBLISHED and provider_is_public(listing.provider)
+
+
+def listing_is_published(listing: Listing) -> bool:
+    """Whether the public finds this listing (search, the Open Referral UK feed): published, its
+    provider neither suspended nor rejected, and verified unless its commissioning body does not
+    require verification. `published_listing_clause()` is the same rule in SQL."""
+    provider = listing.provider
+    if listing.status != ListingStatus.PUBLISHED or provider is None:
+        return False
+    if not provider_is_public(provider):
+        return False
+    if provider.is_verified:
+        return True
+    return provider.tenant is not None and not provider.tenant.requires_provider_verification
+
+
+def published_listing_clause() -> ColumnElement[bool]:
+    """`listing_is_published` as SQL, for a query over Listing joined to Provider."""
+    return and_(
+        Listing.status == ListingStatus.PUBLISHED,
+        Provider.verification_status.not_in(sorted(HIDDEN_PROVIDER_STATUSES)),
+        or_(
+            Provider.verification_status == VerificationStatus.VERIFIED,
+            Provider.tenant_id.in_(
+                select(Tenant.id).where(Tenant.requires_provider_verification.is_(False))
+            ),
+        ),
+    )
 
 
 def visible_listing(listing_id: int, viewer: Viewer) -> Listing:

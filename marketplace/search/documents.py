@@ -13,10 +13,9 @@ from typing import Any
 from marketplace.directory.models import (
     DeliveryMode,
     Listing,
-    ListingStatus,
     Provider,
-    VerificationStatus,
 )
+from marketplace.directory.services import listing_is_published
 from marketplace.search.geo import Point, PostcodeError, locate
 from marketplace.search.query import availability_slot
 
@@ -28,14 +27,8 @@ Document = dict[str, Any]
 
 
 def is_searchable(listing: Listing) -> bool:
-    provider = listing.provider
-    if listing.status != ListingStatus.PUBLISHED or provider is None:
-        return False
-    if provider.verification_status in (VerificationStatus.SUSPENDED, VerificationStatus.REJECTED):
-        return False
-    if provider.is_verified:
-        return True
-    return provider.tenant is not None and not provider.tenant.requires_provider_verification
+    """Only what the public may find is indexed (the directory's one rule)."""
+    return listing_is_published(listing)
 
 
 def build_document(listing: Listing) -> Document | None:

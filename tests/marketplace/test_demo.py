@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from marketplace import PROJECT_ROOT
 from marketplace.accounts.models import ConsentMethod, Representation, Role, Tenant, User
+from marketplace.clock import london_today
+from marketplace.commissioning import market
 from marketplace.demo import COUNCIL_NAME, ICB_NAME, demo_email, load_demo
 from marketplace.directory.models import (
     AvailabilityException,
@@ -25,6 +27,7 @@ from marketplace.directory.models import (
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Allocation, Pot
+from marketplace.search.models import SearchEvent
 
 SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
 SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
@@ -40,6 +43,7 @@ MODELS = (
     Representation,
     Pot,
     Allocation,
+    SearchEvent,
 )
 
 
@@ -230,3 +234,46 @@ def test_the_demo_holder_has_a_budget_paid_for_each_period_so_far(app_ctx):
     assert len(db.session.scalars(select(Allocation).where(Allocation.pot_id == pot.id)).all()) == 3
     assert payments.balance(pot).available_pence == 3 * 120_000
     assert pot.support_plan_reference.startswith("DEMO-")
+
+
+def test_the_demo_councils_market_gap_report_has_searches_and_gaps(app_ctx):
+    load_demo()
+    db.session.commit()
+    council = db.session.scalar(select(Tenant).where(Tenant.name == COUNCIL_NAME))
+    events = db.session.scalars(select(SearchEvent)).all()
+    assert len(events) == 400
+    assert {e.tenant_id for e in events} == {council.id, None}  # signed in, or not
+    assert all(e.engine == "demo" for e in events)
+    facts = market.MarketFacts(council, market.default_period(london_today()))
+    overview = {row.measure: row.value for row in market.overview(facts)}
+    assert overview["Searches"] == 400  # every one is the council's or from its districts
+    assert overview["Searches with no results"] > 0
+    assert overview["Searches with 1 to 3 results"] > 0
+    assert market.top_gaps(facts)
+    times = {row.time_band for row in market.by_time(facts) if row.counts.searches}
+    assert times == set(market.TimeBand)
+    kinds = [row for row in market.by_category(facts) if row.counts.searches]
+    assert len(kinds) >= 10
+    districts = {row.outcode for row in market.by_area(facts) if row.counts.searches}
+    assert {"OL1", "OL8", "OL12"} <= districts
+
+
+def test_the_demo_searches_are_the_same_on_every_machine(app, app_ctx):
+    load_demo()
+    db.session.commit()
+
+    def seen() -> list[tuple[object, ...]]:
+        query = select(
+            SearchEvent.outcode,
+            SearchEvent.categories,
+            SearchEvent.filters,
+            SearchEvent.result_count,
+        ).order_by(SearchEvent.id)
+        return [tuple(row) for row in db.session.execute(query)]
+
+    first = seen()
+    db.session.query(SearchEvent).delete()
+    db.session.commit()
+    load_demo()
+    db.session.commit()
+    assert seen() == first

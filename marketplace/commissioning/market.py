@@ -777,7 +777,8 @@ class MarketFacts:
 
     def _booking_rows(self) -> Any:
         """This tenant's booking requests made in the period, one row each, with how they
-        failed. Only bookings and pots: the cheap base of every booking figure."""
+        failed. Only bookings and pots: the cheap base of every booking figure. A CTE, read by
+        each part of `_booking_parts` (PostgreSQL works it out once for all of them)."""
         return (
             select(
                 Booking.id.label("id"),
@@ -793,14 +794,48 @@ class MarketFacts:
                 Booking.created_at >= self.period.starts_at,
                 Booking.created_at < self.period.ends_at,
             )
-            .subquery("requests")
+            .cte("requests")
         )
 
     @cached_property
-    def booking_groups(self) -> list[tuple[int, str | None, str, int, dict[TimeBand, int]]]:
-        """(category id, outcode, failure, requests, requests by time of week). A request counts
-        once in each time of week one of its shifts starts in."""
+    def _booking_parts(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every booking figure in one statement, so the period's requests and how each
+        failed (a correlated subquery per provider cancellation) are worked out once, not once
+        per figure: rows of (part, key, outcode, failure, four figures), part one of "groups"
+        (`booking_groups`), "weeks" (`booking_weeks`) and "unspent" (`_unspent`)."""
         rows = self._booking_rows()
+        statement = union_all(
+            self._booking_groups_sql(rows),
+            self._booking_weeks_sql(rows),
+            *self._unspent_sql(rows),
+        )
+        found: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for part, *values in db.session.execute(statement):
+            found[part].append(tuple(values))
+        return found
+
+    def _booking_groups_sql(self, rows: Any) -> Any:
+        """(category id, outcode, failure): requests, and of them those with a shift starting
+        in each time of week. Each request's times of week are found first (one row a
+        request), so the groups are counted without DISTINCT."""
+        band = _slot_band_sql()
+
+        def starts_in(value: TimeBand) -> Any:
+            in_band = and_(RotaSlot.booking_id.is_not(None), band == value.value)
+            return func.max(case((in_band, 1), else_=0)).label(value.value)
+
+        per_request = (
+            select(
+                rows.c.category_id,
+                rows.c.listing_id,
+                rows.c.failure,
+                *map(starts_in, BANDS_OF_THE_WEEK),
+            )
+            .select_from(rows)
+            .outerjoin(RotaSlot, RotaSlot.booking_id == rows.c.id)
+            .group_by(rows.c.id, rows.c.category_id, rows.c.listing_id, rows.c.failure)
+            .subquery("per_request")
+        )
         # The district of each listing asked for, worked out once per listing (a grouped
         # subquery is not merged into the outer query, so the string functions run per listing).
         place = outcode_sql(func.coalesce(Listing.postcode, Provider.postcode))
@@ -810,42 +845,106 @@ class MarketFacts:
             .group_by(Listing.id, place)
             .subquery("places")
         )
-        band = _slot_band_sql()
-
-        def requests_in(value: TimeBand) -> Any:
-            return func.count(func.distinct(case((band == value.value, rows.c.id))))
-
-        keys = (rows.c.category_id, places.c.outcode, rows.c.failure)
-        query = (
+        keys = (per_request.c.category_id, places.c.outcode, per_request.c.failure)
+        return (
             select(
+                literal("groups", String),
                 *keys,
-                func.count(func.distinct(rows.c.id)),
-                *map(requests_in, BANDS_OF_THE_WEEK),
+                func.count(),
+                *(func.sum(per_request.c[b.value]) for b in BANDS_OF_THE_WEEK),
             )
-            .select_from(rows)
-            .join(places, places.c.listing_id == rows.c.listing_id)
-            .outerjoin(RotaSlot, RotaSlot.booking_id == rows.c.id)
+            .select_from(per_request)
+            .join(places, places.c.listing_id == per_request.c.listing_id)
             .group_by(*keys)
         )
+
+    def _booking_weeks_sql(self, rows: Any) -> Any:
+        """(week number): requests and failed requests."""
+        week = _week_sql(rows.c.created_at, self.period.weeks())
+        failed = func.sum(case((rows.c.failure != "", 1), else_=0))
+        nothing, none = cast(literal(None), String), literal(0, BigInteger)
+        return select(
+            literal("weeks", String), week, nothing, nothing, func.count(), failed, none, none
+        ).group_by(week)
+
+    def _unspent_sql(self, rows: Any) -> tuple[Any, Any]:
+        """(category id, or None for every category): budgets with a failed request in the
+        period, of them holding more than UNSPENT_WEEKS of allocation, pence above that."""
+        failed = (
+            select(rows.c.pot_id, rows.c.category_id)
+            .where(rows.c.failure != "")
+            .distinct()
+            .cte("failed")
+        )
+        threshold = case(
+            (
+                Pot.allocation_every_days > 0,
+                cast(Pot.allocation_pence, BigInteger)
+                * (7 * UNSPENT_WEEKS)
+                // Pot.allocation_every_days,
+            ),
+            else_=0,
+        )
+        above = func.coalesce(LedgerAccount.balance_pence, 0) - threshold
+        pots = (
+            select(
+                Pot.id.label("pot_id"),
+                case((above > 0, 1), else_=0).label("over"),
+                case((above > 0, above), else_=0).label("excess"),
+            )
+            .where(Pot.id.in_(select(failed.c.pot_id)))
+            .outerjoin(
+                # By its unique key (payments' ledger.account names it so): an indexed lookup.
+                LedgerAccount,
+                LedgerAccount.key
+                == literal(f"{AccountKind.AVAILABLE.value}:pot:") + cast(Pot.id, String),
+            )
+            .cte("failed_pots")
+        )
+        nothing = cast(literal(None), String)
+        figures = (func.count(), func.sum(pots.c.over), func.sum(pots.c.excess))
+        none = literal(0, BigInteger)
+        by_category = (
+            select(
+                literal("unspent", String), failed.c.category_id, nothing, nothing, *figures, none
+            )
+            .select_from(failed)
+            .join(pots, pots.c.pot_id == failed.c.pot_id)
+            .group_by(failed.c.category_id)
+        )
+        overall = select(
+            literal("unspent", String),
+            cast(literal(None), Integer),
+            nothing,
+            nothing,
+            *figures,
+            none,
+        ).select_from(pots)
+        return by_category, overall
+
+    @cached_property
+    def booking_groups(self) -> list[tuple[int, str | None, str, int, dict[TimeBand, int]]]:
+        """(category id, outcode, failure, requests, requests by time of week). A request counts
+        once in each time of week one of its shifts starts in."""
         return [
-            (cat, outcode or None, failure, n, dict(zip(BANDS_OF_THE_WEEK, by_band, strict=True)))
-            for cat, outcode, failure, n, *by_band in db.session.execute(query)
+            (
+                cat,
+                outcode or None,
+                failure,
+                int(n),
+                {b: int(m or 0) for b, m in zip(BANDS_OF_THE_WEEK, by_band, strict=True)},
+            )
+            for cat, outcode, failure, n, *by_band in self._booking_parts["groups"]
         ]
 
     @cached_property
     def booking_weeks(self) -> list[tuple[int, int]]:
         """Per week of the period: (requests, failed requests)."""
-        weeks = self.period.weeks()
-        rows = self._booking_rows()
-        week = _week_sql(rows.c.created_at, weeks)
-        failed = func.sum(case((rows.c.failure != "", 1), else_=0))
-        weekly = [[0, 0] for _ in weeks]
-        for number, n, lost in db.session.execute(
-            select(week, func.count(), failed).group_by(week)
-        ):
-            if 0 <= number < len(weeks):
-                weekly[number] = [n, int(lost or 0)]
-        return [(n, lost) for n, lost in weekly]
+        weekly = [(0, 0) for _ in self.period.weeks()]
+        for number, _, _, n, lost, _, _ in self._booking_parts["weeks"]:
+            if 0 <= number < len(weekly):
+                weekly[number] = (int(n), int(lost or 0))
+        return weekly
 
     # Supply
 
@@ -997,51 +1096,10 @@ class MarketFacts:
     @cached_property
     def _unspent(self) -> list[tuple[int | None, int, int, int]]:
         """(category id, or None for every category, budgets with a failed request in the
-        period, of them holding more than UNSPENT_WEEKS of allocation, pence above that), in
-        one statement: the failed requests are read once (a CTE used twice is materialised)."""
-        rows = self._booking_rows()
-        failed = (
-            select(rows.c.pot_id, rows.c.category_id)
-            .where(rows.c.failure != "")
-            .distinct()
-            .cte("failed")
-        )
-        threshold = case(
-            (
-                Pot.allocation_every_days > 0,
-                cast(Pot.allocation_pence, BigInteger)
-                * (7 * UNSPENT_WEEKS)
-                // Pot.allocation_every_days,
-            ),
-            else_=0,
-        )
-        above = func.coalesce(LedgerAccount.balance_pence, 0) - threshold
-        pots = (
-            select(
-                Pot.id.label("pot_id"),
-                case((above > 0, 1), else_=0).label("over"),
-                case((above > 0, above), else_=0).label("excess"),
-            )
-            .where(Pot.id.in_(select(failed.c.pot_id)))
-            .outerjoin(
-                # By its unique key (payments' ledger.account names it so): an indexed lookup.
-                LedgerAccount,
-                LedgerAccount.key
-                == literal(f"{AccountKind.AVAILABLE.value}:pot:") + cast(Pot.id, String),
-            )
-            .cte("failed_pots")
-        )
-        figures = (func.count(), func.sum(pots.c.over), func.sum(pots.c.excess))
-        by_category = (
-            select(failed.c.category_id, *figures)
-            .select_from(failed)
-            .join(pots, pots.c.pot_id == failed.c.pot_id)
-            .group_by(failed.c.category_id)
-        )
-        overall = select(cast(literal(None), Integer), *figures).select_from(pots)
+        period, of them holding more than UNSPENT_WEEKS of allocation, pence above that)."""
         return [
-            (category, n, int(over or 0), int(pence or 0))
-            for category, n, over, pence in db.session.execute(union_all(by_category, overall))
+            (category, int(n), int(over or 0), int(pence or 0))
+            for category, _, _, n, over, pence, _ in self._booking_parts["unspent"]
             if n
         ]
 

@@ -10,8 +10,9 @@ bulk-loads, with COPY on PostgreSQL (executemany in batches on SQLite), two coun
 rows: the care taxonomy, 1,200 providers with 6,000 listings (1 or 2 kinds each, availability
 windows, districts around Oldham), 12,000 budget holders with pots and available balances,
 bookings with their shifts (and provider cancellations with their events) and settled holds
-over the last year, and search events over the last year (80 % the reported council's, 15 %
-the other's, 5 % anonymous). Then it times, for the reported council:
+over the last year, and search events over the last year (30 % by people signed in to the
+reported council, 10 % to the other, 60 % by people not signed in, who count for the council
+whose area their district is in). Then it times, for the reported council:
 
   - the report read live from search_events (no roll-up yet), 12 weeks and a year;
   - `reports rollup` over the whole year (done once; later runs only add the new day);
@@ -38,7 +39,7 @@ from datetime import time as clock_time
 from typing import Any
 
 from flask_migrate import upgrade
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, bindparam, insert, text
 
 from marketplace import create_app
 from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
@@ -63,6 +64,10 @@ PROVIDERS = 1_200
 LISTINGS = 6_000
 HOLDERS = 12_000
 BATCH = 20_000
+# Who made the search events: people signed in to the reported council, to the other one, and
+# (the rest, 60 %) people not signed in.
+REPORTED_SHARE = 0.3
+OTHER_SHARE = 0.1
 PASSWORD = "bench password 1"
 
 
@@ -341,7 +346,13 @@ def load(events: int, bookings: int, today: date, seed: int = 7) -> Tenant:
     def search_rows() -> Iterable[tuple[Any, ...]]:
         for _ in range(events):
             roll = rng.random()
-            owner = tenant.id if roll < 0.8 else other.id if roll < 0.95 else None
+            owner = (
+                tenant.id
+                if roll < REPORTED_SHARE
+                else other.id
+                if roll < REPORTED_SHARE + OTHER_SHARE
+                else None
+            )
             cats = rng.sample(slugs, rng.choice([0, 1, 1, 1, 2]))
             filters: dict[str, Any] = {"categories": cats}
             if rng.random() < 0.5:
@@ -439,6 +450,19 @@ def main() -> None:
             f"{n:,} {name}" for name, n in counts.items()
         ))  # fmt: skip
         tenant = db.session.get(Tenant, tenant.id)
+        area = market.area_outcodes(frozenset(a.gss_code for a in tenant.areas))
+        anonymous = db.session.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE tenant_id IS NULL), "
+                "count(*) FILTER (WHERE tenant_id IS NULL AND outcode IN :area) "
+                "FROM search_events"
+            ).bindparams(bindparam("area", expanding=True)),
+            {"area": list(area)},
+        ).one()
+        print(
+            f"searches not signed in: {anonymous[0]:,}, of them {anonymous[1]:,} from the "
+            f"{len(area)} districts of the reported council's area ({', '.join(area)})"
+        )
         weeks = market.default_period(today)
         year = market.Period(today - timedelta(days=364), today)
 

@@ -1,5 +1,4 @@
-"""market report rollups: search events counted per tenant (or none: not signed in) and day, and
-per tenant and week
+"""market report rollups: search events counted per tenant (none: not signed in) by day and week
 
 Revision ID: 0011
 Revises: 0010

@@ -32,6 +32,7 @@ LIGHT = "#b1b4b6"
 
 WIDTH = 640
 LABEL_WIDTH = 250
+LEGEND_X = 8  # a legend starts at the left edge, so it fits within WIDTH
 ROW_HEIGHT = 30
 TOP = 40
 BOTTOM = 30
@@ -149,22 +150,22 @@ def prices_chart(rows: Sequence[PriceRow]) -> Chart:
         Shape(
             "text", x=LABEL_WIDTH + span, y=height - 8, text=format_pence(int(top)), anchor="end"
         ),
-        Shape("rect", x=LABEL_WIDTH, y=8, width=24, height=12, colour=BLUE),
-        Shape("text", x=LABEL_WIDTH + 30, y=19, text="Lower to upper quartile"),
+        Shape("rect", x=LEGEND_X, y=8, width=24, height=12, colour=BLUE),
+        Shape("text", x=LEGEND_X + 30, y=19, text="Lower to upper quartile"),
         Shape(
             "line",
-            x=LABEL_WIDTH + 230,
+            x=LEGEND_X + 230,
             y=6,
-            x2=LABEL_WIDTH + 230,
+            x2=LEGEND_X + 230,
             y2=22,
             colour=INK,
             stroke_width=3,
         ),
-        Shape("text", x=LABEL_WIDTH + 238, y=19, text="Median"),
+        Shape("text", x=LEGEND_X + 238, y=19, text="Median"),
         Shape(
-            "line", x=LABEL_WIDTH + 320, y=6, x2=LABEL_WIDTH + 320, y2=22, colour=RED, dash="4 3"
+            "line", x=LEGEND_X + 320, y=6, x2=LEGEND_X + 320, y2=22, colour=RED, dash="4 3"
         ),
-        Shape("text", x=LABEL_WIDTH + 328, y=19, text="Lowest cap"),
+        Shape("text", x=LEGEND_X + 328, y=19, text="Lowest cap"),
     ]
     for n, row in enumerate(rows):
         y = TOP + n * ROW_HEIGHT

@@ -162,9 +162,7 @@ def prices_chart(rows: Sequence[PriceRow]) -> Chart:
             stroke_width=3,
         ),
         Shape("text", x=LEGEND_X + 238, y=19, text="Median"),
-        Shape(
-            "line", x=LEGEND_X + 320, y=6, x2=LEGEND_X + 320, y2=22, colour=RED, dash="4 3"
-        ),
+        Shape("line", x=LEGEND_X + 320, y=6, x2=LEGEND_X + 320, y2=22, colour=RED, dash="4 3"),
         Shape("text", x=LEGEND_X + 328, y=19, text="Lowest cap"),
     ]
     for n, row in enumerate(rows):

@@ -57,6 +57,7 @@ run: install
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # `make -k test` (what .ci/run does) runs every stage even when an earlier one fails.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
 
@@ -410,26 +411,36 @@ def _time(text: str) -> time:
     return time.fromisoformat(text)
 
 
+def _add_weekly_time(
+    form: AvailabilityForm, add: Callable[[int, time, time], object], done_url: str
+) -> Response | None:
+    """Add the weekly time the form sends (to a listing or a worker) and redirect to `done_url`;
+    None when the form was not sent or was refused (its errors are on the form)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        add(form.weekday.data, _time(form.start_time.data), _time(form.end_time.data))
+    except DomainError as error:
+        db.session.rollback()
+        form.add_domain_error(error)
+        return None
+    db.session.commit()
+    flash("Time added.", "success")
+    return redirect(done_url)
+
+
 @bp.post("/listings/<int:listing_id>/availability")
 @roles_required(Role.PROVIDER)
 def add_availability(listing_id: int) -> str | Response | tuple[str, int]:
     item = _my_listing(listing_id)
     form = AvailabilityForm()
-    if form.validate_on_submit():
-        try:
-            listings.add_rule(
-                item,
-                form.weekday.data,
-                _time(form.start_time.data),
-                _time(form.end_time.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash("Time added.", "success")
-            return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
+    added = _add_weekly_time(
+        form,
+        lambda day, start, end: listings.add_rule(item, day, start, end),
+        url_for("provider_onboarding.availability", listing_id=item.id),
+    )
+    if added is not None:
+        return added
     return _availability_page(item, form, ExceptionForm(prefix="off", formdata=None), failed=form)
 
 
@@ -614,21 +625,13 @@ def worker(worker_id: int) -> str | Response | tuple[str, int]:
     except NotFound:
         abort(404)
     form = AvailabilityForm()
-    if form.validate_on_submit():
-        try:
-            services.add_worker_availability(
-                item,
-                form.weekday.data,
-                _time(form.start_time.data),
-                _time(form.end_time.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.add_domain_error(error)
-        else:
-            db.session.commit()
-            flash("Time added.", "success")
-            return redirect(url_for("provider_onboarding.worker", worker_id=item.id))
+    added = _add_weekly_time(
+        form,
+        lambda day, start, end: services.add_worker_availability(item, day, start, end),
+        url_for("provider_onboarding.worker", worker_id=item.id),
+    )
+    if added is not None:
+        return added
     status = 400 if form.errors else 200
     return render_template(
         "provider_onboarding/worker.html", worker=item, form=form, weekdays=listings_weekdays()

@@ -445,6 +445,27 @@ def add_staff(
     return user
 
 
+def remove_staff(provider: Provider, actor: User, member_id: int) -> ProviderMember:
+    """Take away a person's right to act for this provider. Only an owner may; the last owner
+    cannot be removed (someone must be able to manage the provider). Their account stays, acting
+    for no one. Raises NotAllowed, NotFound for another provider's member, or DomainError."""
+    if member_role(actor, provider) != ProviderMemberRole.OWNER:
+        raise NotAllowed("Only an owner may remove staff")
+    member = db.session.get(ProviderMember, member_id)
+    if member is None or member.provider_id != provider.id:
+        raise NotFound("There is no such member of your team")
+    owners = [m for m in provider.members if m.role == ProviderMemberRole.OWNER]
+    if member.role == ProviderMemberRole.OWNER and len(owners) == 1:
+        raise DomainError("You are the only owner: add another owner before you can be removed")
+    db.session.delete(member)
+    audit.record(
+        "provider.staff.removed", "provider", provider.id, actor_id=actor.id, role=member.role.value
+    )
+    db.session.flush()
+    db.session.expire(provider, ["members"])
+    return member
+
+
 # Workers: an agency's named care workers, each with their own week.
 
 
@@ -481,6 +502,15 @@ def add_worker_availability(worker: Worker, weekday: int, start: time, end: time
         weekday, start, end, [(r.weekday, r.start_time, r.end_time) for r in worker.availability]
     )
     worker.availability.append(WorkerAvailability(weekday=weekday, start_time=start, end_time=end))
+    db.session.flush()
+
+
+def remove_worker_availability(worker: Worker, window_id: int) -> None:
+    """Take one weekly window off a worker. Raises NotFound when it is not this worker's."""
+    window = next((w for w in worker.availability if w.id == window_id), None)
+    if window is None:
+        raise NotFound("That time is not in this worker's week")
+    worker.availability.remove(window)
     db.session.flush()
 
 

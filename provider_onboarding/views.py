@@ -37,6 +37,7 @@ from marketplace.directory.models import (
 )
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db, limiter
+from marketplace.forms import BaseForm
 from provider_onboarding import documents, importer, listings, services, verification
 from provider_onboarding.forms import (
     AvailabilityForm,
@@ -605,6 +606,28 @@ def add_staff() -> str | Response | tuple[str, int]:
     return _team_page(provider, form, WorkerForm(prefix="worker", formdata=None), failed=form)
 
 
+@bp.post("/team/staff/<int:member_id>/remove")
+@roles_required(Role.PROVIDER)
+def remove_staff(member_id: int) -> Response:
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    provider = _my_provider()
+    try:
+        member = services.remove_staff(provider, current_user, member_id)
+    except NotAllowed:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        name = member.user.full_name
+        db.session.commit()
+        flash(f"{name} can no longer act for {provider.display_name}.", "success")
+    return redirect(url_for("provider_onboarding.team"))
+
+
 @bp.post("/team/workers")
 @roles_required(Role.PROVIDER)
 def add_worker() -> str | Response | tuple[str, int]:
@@ -636,6 +659,21 @@ def worker(worker_id: int) -> str | Response | tuple[str, int]:
     return render_template(
         "provider_onboarding/worker.html", worker=item, form=form, weekdays=listings_weekdays()
     ), status
+
+
+@bp.post("/team/workers/<int:worker_id>/times/<int:window_id>/delete")
+@roles_required(Role.PROVIDER)
+def remove_worker_time(worker_id: int, window_id: int) -> Response:
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        item = services.worker_of(_my_provider(), worker_id)
+        services.remove_worker_availability(item, window_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("Time removed.", "success")
+    return redirect(url_for("provider_onboarding.worker", worker_id=item.id))
 
 
 # Bulk import of listings: a provider for itself, an admin for any provider

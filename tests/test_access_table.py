@@ -21,6 +21,7 @@ from datetime import date, time, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
@@ -49,6 +50,7 @@ from marketplace.directory.models import (
     ProviderMemberRole,
     VerificationStatus,
     Worker,
+    WorkerAvailability,
 )
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -133,6 +135,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/provider/team"):                      (302, 403, 403, 200, 403, 403),
     ("POST", "/provider/team/staff"):               (302, 403, 403, 400, 403, 403),
     ("POST", "/provider/team/workers"):             (302, 403, 403, 400, 403, 403),
+    ("POST", "/provider/team/staff/<int:member_id>/remove"): (302, 403, 403, 302, 403, 403),
+    ("POST", "/provider/team/workers/<int:worker_id>/times/<int:window_id>/delete"): (302, 403, 403, 302, 403, 403),  # noqa: E501
     ("GET", "/provider/team/workers/<int:worker_id>"):   (302, 403, 403, 200, 403, 403),
     ("POST", "/provider/team/workers/<int:worker_id>"):  (302, 403, 403, 400, 403, 403),
     # Bulk import of listings: a provider into its own (the world's), an admin into any
@@ -390,6 +394,8 @@ def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> di
     listing.availability.append(rule)
     listing.exceptions.append(days_off)
     worker = Worker(provider_id=provider.id, name="Pat Worker", languages=[])
+    window = WorkerAvailability(weekday=1, start_time=time(9), end_time=time(13))
+    worker.availability.append(window)
     document = ProviderDocument(
         provider_id=provider.id,
         kind=DocumentKind.DBS,
@@ -406,8 +412,16 @@ def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> di
         "rule_id": rule.id,
         "exception_id": days_off.id,
         "worker_id": worker.id,
+        "window_id": window.id,
+        "member_id": owner_member_id(provider),
         "document_id": document.id,
     }
+
+
+def owner_member_id(provider: Provider) -> int:
+    return db.session.scalars(
+        select(ProviderMember.id).where(ProviderMember.provider_id == provider.id)
+    ).one()
 
 
 def _payments_world(tenant: Tenant, holder: User) -> dict[str, int]:

@@ -15,7 +15,10 @@ from marketplace.directory.models import (
     ProviderBankDetails,
     ProviderChecks,
     ProviderKind,
+    ProviderMember,
+    ProviderMemberRole,
     VerificationStatus,
+    Worker,
 )
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
@@ -210,3 +213,65 @@ def test_an_owner_adds_staff_and_a_worker_with_their_own_week(
     )
     page = client.get(worker.headers["Location"]).get_data(as_text=True)
     assert "Wednesday 08:00 to 14:00" in page
+
+
+def test_an_owner_removes_a_worker_time_and_a_member_but_never_the_last_owner(
+    client, make_user, make_provider, sign_in
+):
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    sign_in(owner)
+    client.post(
+        "/provider/team/staff",
+        data={"staff-full_name": "Kim Staff", "staff-email": "kim@ex.org", "staff-role": "staff"},
+    )
+    worker_url = client.post("/provider/team/workers", data={"worker-name": "Pat"}).location
+    for start, end in (("08:00", "12:00"), ("13:00", "17:00")):
+        client.post(worker_url, data={"weekday": "0", "start_time": start, "end_time": end})
+    db.session.refresh(provider)
+    worker = db.session.scalars(select(Worker).where(Worker.provider_id == provider.id)).one()
+    morning = worker.availability[0]
+
+    removed = client.post(f"{worker_url}/times/{morning.id}/delete")
+    assert removed.status_code == 302
+    db.session.expire_all()
+    assert [(w.start_time.hour, w.end_time.hour) for w in worker.availability] == [(13, 17)]
+    assert client.post(f"{worker_url}/times/{morning.id}/delete").status_code == 404
+
+    members = {m.user.email: m for m in provider.members}
+    kim, me = members["kim@ex.org"], members[owner.email]
+    assert client.post(f"/provider/team/staff/{kim.id}/remove").status_code == 302
+    refused = client.post(f"/provider/team/staff/{me.id}/remove", follow_redirects=True)
+    assert "You are the only owner" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    left = db.session.scalars(
+        select(ProviderMember).where(ProviderMember.provider_id == provider.id)
+    ).all()
+    assert [(m.user_id, m.role) for m in left] == [(owner.id, ProviderMemberRole.OWNER)]
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "provider.staff.removed")
+    )
+
+
+def test_staff_cannot_remove_people_and_another_providers_member_is_404(
+    client, make_user, make_provider, sign_in
+):
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    staff = make_user(Role.PROVIDER)
+    db.session.add(
+        ProviderMember(provider_id=provider.id, user_id=staff.id, role=ProviderMemberRole.STAFF)
+    )
+    other_owner = make_user(Role.PROVIDER)
+    other = make_provider(owner=other_owner)
+    db.session.commit()
+    [stranger] = db.session.scalars(
+        select(ProviderMember).where(ProviderMember.provider_id == other.id)
+    ).all()
+    [owner_member] = [m for m in provider.members if m.user_id == owner.id]
+
+    sign_in(staff)
+    assert client.post(f"/provider/team/staff/{owner_member.id}/remove").status_code == 403
+    client.post("/sign-out")
+    sign_in(owner)
+    assert client.post(f"/provider/team/staff/{stranger.id}/remove").status_code == 404

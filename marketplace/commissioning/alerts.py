@@ -83,6 +83,7 @@ from marketplace.payments.models import (
     RefusalReason,
     SpendRefusal,
 )
+from marketplace.payments.services import current_period_start
 
 UNSPENT_WEEKS = 8
 SPEND_RATE_WEEKS = 4
@@ -177,11 +178,11 @@ def next_allocation(pot: Pot, today: date) -> date | None:
     """The first scheduled allocation after `today`, or None when the schedule has none."""
     if not _scheduled(pot):
         return None
-    start, every = pot.allocation_starts_on, pot.allocation_every_days
-    if today < start:
-        upcoming = start
+    current = current_period_start(pot, today)
+    if current is None:
+        upcoming = pot.allocation_starts_on
     else:
-        upcoming = start + timedelta(days=((today - start).days // every + 1) * every)
+        upcoming = current + timedelta(days=pot.allocation_every_days)
     if pot.allocation_ends_on is not None and upcoming > pot.allocation_ends_on:
         return None
     return upcoming

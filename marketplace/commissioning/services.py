@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import Select, exists, func, or_, select
 
@@ -26,6 +26,7 @@ from marketplace.payments.models import (
     Pot,
     PotKind,
 )
+from marketplace.payments.services import current_period_start
 
 ACCOUNT_STATUSES = {"active": True, "suspended": False}
 
@@ -96,15 +97,6 @@ def holders_query(commissioner: User, chosen: HolderFilter) -> Select[tuple[User
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def current_period_start(pot: Pot, today: date) -> date | None:
-    """The first day of the allocation period `today` falls in; None before the schedule starts
-    or for a pot without a schedule."""
-    if pot.allocation_every_days <= 0 or today < pot.allocation_starts_on:
-        return None
-    periods = (today - pot.allocation_starts_on).days // pot.allocation_every_days
-    return pot.allocation_starts_on + timedelta(days=periods * pot.allocation_every_days)
 
 
 def overview(holders: Sequence[User], today: date | None = None) -> list[HolderRow]:

@@ -200,6 +200,15 @@ def periods_due(pot: Pot, today: date) -> list[date]:
     return starts
 
 
+def current_period_start(pot: Pot, today: date) -> date | None:
+    """The first day of the allocation period `today` falls in; None before the schedule starts
+    or for a pot without a schedule."""
+    if pot.allocation_every_days <= 0 or today < pot.allocation_starts_on:
+        return None
+    periods = (today - pot.allocation_starts_on).days // pot.allocation_every_days
+    return pot.allocation_starts_on + timedelta(days=periods * pot.allocation_every_days)
+
+
 def allocate_due(today: date) -> list[Allocation]:
     """Pay every scheduled period that has started and not been paid. Safe to run any number of
     times, even at once: a period is paid once (unique per pot and period, and by its key)."""

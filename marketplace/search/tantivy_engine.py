@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -36,6 +37,14 @@ from rapidfuzz.distance import Levenshtein
 from marketplace.directory.models import DeliveryMode, ProviderKind
 from marketplace.directory.taxonomy import terms as taxonomy_terms
 from marketplace.search import cells
+from marketplace.search.columns import (
+    Candidates,
+    Columns,
+    Floats,
+    miles_from,
+    origin_of,
+    without_collection,
+)
 from marketplace.search.documents import SCHEMA_VERSION, Document
 from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
@@ -62,7 +71,7 @@ TEXT_FIELDS = (
 )
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
-ALL_AT_ONCE = 1000  # a search by relevance first reads this many candidates: often all of them
+ALL_AT_ONCE = 50_000  # a search near a place reads this many candidates at once: most often all
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
 OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
 RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
@@ -70,7 +79,14 @@ REACH_PARTS = 4  # a travel radius's edge cells are about 1/4 of it
 EVERYWHERE = "any"  # the reach term of services that are not at home
 ONLINE_CELL = "online"  # the cell of online services, in every area searched
 AREA_CACHE = 512  # searched areas kept as built queries (place and radius)
+TEXT_CACHE = 4096  # texts kept as built queries (until the index changes)
+STORED_CACHE = 4096  # listings' stored fields kept after being shown (until the index changes)
 FAST_KEYWORDS = ("categories", "kind", "languages")
+# A box around the place narrows a search near it: south edge <= box_s, box_n <= north edge, and
+# so on. Located services hold their latitude and longitude in these; online ones (found from
+# everywhere) and those with no location (found from nowhere) hold values far outside the map.
+BOX_FIELDS = ("box_s", "box_n", "box_w", "box_e")
+FAR = 1e9
 MAX_EXPANSIONS = 8
 WRITER_HEAP = 64_000_000
 REBUILD_HEAP = 400_000_000
@@ -80,7 +96,6 @@ MODE_CODES = {mode.value: i for i, mode in enumerate(DeliveryMode)}
 LANGUAGE_BITS = {language: i for i, language in enumerate(LANGUAGES)}
 CATEGORY_NAMES, KIND_NAMES = list(CATEGORY_BITS), list(KIND_CODES)
 LANGUAGE_NAMES = list(LANGUAGE_BITS)
-RADIANS = math.pi / 180.0
 AT_HOME = MODE_CODES[DeliveryMode.AT_HOME.value]
 ONLINE = MODE_CODES[DeliveryMode.ONLINE.value]
 PRICE_RANGES = {
@@ -129,6 +144,8 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in ("category_mask", "kind_code", "language_mask", "mode_code"):
         builder.add_unsigned_field(name, fast=True)
+    for name in BOX_FIELDS:
+        builder.add_float_field(name, fast=True)
     return builder.build()
 
 
@@ -158,6 +175,7 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         "kind_code": KIND_CODES[doc["kind"]],
         "language_mask": _mask(doc["languages"], LANGUAGE_BITS),
         "mode_code": MODE_CODES[doc["delivery_mode"]],
+        **dict(zip(BOX_FIELDS, _box_values(doc), strict=True)),
     }
     if doc["delivery_mode"] == DeliveryMode.ONLINE.value:
         values["cells"], values["reach"] = [ONLINE_CELL], [EVERYWHERE]
@@ -165,6 +183,16 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         values["cells"] = cells.cell_names(doc["latitude"], doc["longitude"])
         values["reach"] = reach_terms(doc)
     return tantivy.Document.from_dict(values, schema)
+
+
+def _box_values(doc: Document) -> tuple[float, float, float, float]:
+    """The document's box fields: a located service's latitude and longitude, each twice; an
+    online service's values pass every box; an unlocated one's pass none."""
+    if doc["delivery_mode"] == DeliveryMode.ONLINE.value:
+        return FAR, -FAR, FAR, -FAR
+    if doc["latitude"] is None:
+        return -FAR, FAR, -FAR, FAR
+    return doc["latitude"], doc["latitude"], doc["longitude"], doc["longitude"]
 
 
 def reach_terms(doc: Document) -> list[str]:
@@ -211,6 +239,10 @@ class TantivyEngine:
         self._vocab_list: list[str] = []
         self._expansions: dict[str, frozenset[str]] = {}
         self._areas: dict[tuple[float, float, float | None], Area] = {}
+        self._columns: Columns | None = None
+        self._texts: dict[Any, tuple[tantivy.Query | None, frozenset[str]]] = {}
+        self._stored: dict[tuple[int, int], dict[str, Any]] = {}
+        self._columns_shape = (0, 0)
         self._pointer_seen: tuple[int, ...] = ()
         self._pointer_name: str | None = None
 
@@ -267,6 +299,7 @@ class TantivyEngine:
             mtime = meta.stat().st_mtime
             if live != self._live or self._index is None:
                 self._index = tantivy.Index.open(str(self.root / live))
+                self._index.config_reader("Manual")  # searchers change only on reload()
                 self._live, self._meta_mtime = live, mtime
                 self._forget_vocabulary()
             elif mtime != self._meta_mtime:
@@ -349,19 +382,15 @@ class TantivyEngine:
             parts = [text, *self._filters(query)]
             if query.place is None:
                 return self._search_everywhere(searcher, query, _all(parts), used)
-            area = self._area(query)
-            wide = self._scored(query, [*parts, *area.candidates])
+            wide = self._near(query, parts)
             start = (query.page - 1) * query.per_page
-            first: list[Any] = []
-            if query.sort == "relevance":
-                # One pass reads the best candidates with their scores; when that is all of
-                # them (most searches), Python checks, counts and ranks them with no more passes.
-                read = searcher.search(
-                    wide, limit=max(ALL_AT_ONCE, start + query.per_page + TIE_ROOM), count=True
-                )
-                first = list(read.hits)
-                if _count_of(read) <= len(first):
-                    return self._from_all(searcher, query, first, start, used)
+            # One pass reads every candidate with its score (all but the broadest searches);
+            # the checks, counts and order are then worked out over arrays (see columns.py).
+            with without_collection():
+                read = searcher.search(wide, limit=ALL_AT_ONCE, count=True)
+                if _count_of(read) <= ALL_AT_ONCE:
+                    return self._from_all(searcher, query, read.hits, start, used)
+            area = self._area(query)
             facets, total = self._facets(searcher, _all([*parts, *area.sure]))
             band = _filter(_all([*parts, area.band]))
             kept = [
@@ -373,7 +402,7 @@ class TantivyEngine:
             self._add_facets(searcher, facets, kept)
             need = min(start + query.per_page, total)
             if query.sort == "relevance":
-                rows = self._by_score(searcher, query, wide, need, first)
+                rows = self._by_score(searcher, query, wide, need)
             else:
                 rows = self._ranked(searcher, query, wide, need, total)
             hits = [self._hit(searcher, address, score, distance, used)
@@ -388,17 +417,33 @@ class TantivyEngine:
         start: int,
         used: set[str],
     ) -> SearchResults:
-        """Results by relevance from every candidate, read with its score: those within reach
-        are counted into the total and facets, then ranked best score first, then nearest."""
-        rows = self._survivors(searcher, query, found)
-        if not rows:
+        """Results from every candidate, read with its score: those within reach are counted
+        into the total and facets, then put in the order asked for."""
+        assert query.place is not None
+        table = self._table(searcher)
+        point = query.place.point
+        everyone = table.candidates(searcher, found)
+        ok, nearness = table.reach(everyone, point.latitude, point.longitude,
+                                   query.radius_miles, ONLINE, AT_HOME)  # fmt: skip
+        kept, nearness = everyone.take(ok), nearness[ok]
+        if not len(kept):
             return SearchResults(0, [], empty_facets())
-        facets = empty_facets()
-        self._add_facets(searcher, facets, [address for address, _, _ in rows])
-        rows.sort(key=_relevance_order)
-        hits = [self._hit(searcher, address, score, distance, used)
-                for address, score, distance in rows[start : start + query.per_page]]  # fmt: skip
-        return SearchResults(len(rows), hits, facets)
+        need = min(start + query.per_page, len(kept))
+        origin = origin_of(point.latitude, point.longitude)
+        hits = []
+        for i in _order(query.sort, kept, nearness, table, need)[start:need]:
+            distance, at = None, int(kept.positions[i])
+            if not math.isinf(nearness[i]):
+                distance = miles_from(origin, float(table.latitude[at]), float(table.longitude[at]))
+            hits.append(self._hit(searcher, kept.address(i), float(kept.scores[i]), distance, used))
+        return SearchResults(len(kept), hits, _counted(table, kept.positions))
+
+    def _table(self, searcher: tantivy.Searcher) -> Columns:
+        """The in-memory arrays of the live index (copied again whenever it changes)."""
+        shape = (int(searcher.num_docs), int(searcher.num_segments))
+        if self._columns is None or self._columns_shape != shape:
+            self._columns, self._columns_shape = Columns.load(searcher, AT_HOME), shape
+        return self._columns
 
     def _search_everywhere(
         self, searcher: tantivy.Searcher, query: SearchQuery, q: tantivy.Query, used: set[str]
@@ -420,18 +465,13 @@ class TantivyEngine:
         query: SearchQuery,
         wide: tantivy.Query,
         need: int,
-        first: list[Any],
     ) -> list[tuple[tantivy.DocAddress, float, float | None]]:
         """Best score first, then nearest: the best of the candidates, those of the band found
         out of reach left out, read until the score of the last one needed is beaten (so ties
-        are broken by distance) or there are no more. `first`: the best candidates already
-        read (all matches are more than it holds)."""
+        are broken by distance) or there are no more."""
         limit = need + TIE_ROOM
         while True:
-            if len(first) >= limit:
-                found = first[:limit]  # as a search with this limit would have read
-            else:
-                found = searcher.search(wide, limit=limit, count=False).hits
+            found = searcher.search(wide, limit=limit, count=False).hits
             rows = self._survivors(searcher, query, found)
             rows.sort(key=_relevance_order)
             if len(found) < limit or (
@@ -440,29 +480,23 @@ class TantivyEngine:
                 return rows[:need]
             limit *= 4
 
-    def _scored(self, query: SearchQuery, parts: list[tantivy.Query]) -> tantivy.Query:
-        """The parts, all required, plus the optional clauses by which nearness has always
-        added to the score (each alone, so tantivy reads them only for documents that match)."""
+    def _near(self, query: SearchQuery, parts: list[tantivy.Query]) -> tantivy.Query:
+        """The parts, all required, and the box around the place holding every point within
+        the radius (or, with no radius, anywhere): online services and located ones inside
+        it. Tantivy checks the box from fast fields only for documents the rest matches."""
         assert query.place is not None
-        online = self._term("flags", DeliveryMode.ONLINE.value)
-        located = self._term("flags", "located")
-        if query.radius_miles is not None:
-            point, miles = query.place.point, query.radius_miles
-            dlat = math.degrees(miles / EARTH_RADIUS_MILES)
-            dlon = dlat / max(math.cos(math.radians(point.latitude)), 0.01)
-            located = _all(
-                [
-                    located,
-                    self._float("latitude", point.latitude - dlat, point.latitude + dlat),
-                    self._float("longitude", point.longitude - dlon, point.longitude + dlon),
-                ]
-            )
-        required = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, q) for q in parts] + [(tantivy.Occur.Should, online)]
-        )
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, required), (tantivy.Occur.Should, located)]
-        )
+        if query.radius_miles is None:
+            box = [self._float("box_s", -FAR / 2, None)]
+        else:
+            point = query.place.point
+            dlat, dlon = outer_spread(point.latitude, query.radius_miles)
+            box = [
+                self._float("box_s", point.latitude - dlat, None),
+                self._float("box_n", None, point.latitude + dlat),
+                self._float("box_w", point.longitude - dlon, None),
+                self._float("box_e", None, point.longitude + dlon),
+            ]
+        return _all([*parts, *(_filter(q) for q in box)])
 
     def compiled(self, query: SearchQuery) -> tantivy.Query | None:
         """The query a search ranks with (for the bench): None when a word matches nothing."""
@@ -474,7 +508,7 @@ class TantivyEngine:
             parts = [text, *self._filters(query)]
             if query.place is None:
                 return _all(parts)
-            return self._scored(query, [*parts, *self._area(query).candidates])
+            return self._near(query, parts)
 
     def _ranked(
         self,
@@ -587,19 +621,14 @@ class TantivyEngine:
         lons = _values(searcher, "longitude", addresses)
         modes = _values(searcher, "mode_code", addresses)
         reaches = _values(searcher, "travel_radius_miles", addresses)
-        origin = query.place.point
-        lat0, lon0 = math.radians(origin.latitude), math.radians(origin.longitude)
-        cos0 = math.cos(lat0)
+        origin = origin_of(query.place.point.latitude, query.place.point.longitude)
         limit = query.radius_miles if query.radius_miles is not None else math.inf
-        sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
         checks: list[tuple[bool, float | None]] = []
         for lat, lon, mode, reach in zip(lats, lons, modes, reaches, strict=True):
             if mode == ONLINE:
                 checks.append((True, None))
                 continue
-            la, lo = lat * RADIANS, lon * RADIANS  # (exactly what math.radians computes)
-            h = sin((la - lat0) / 2) ** 2 + cos0 * cos(la) * sin((lo - lon0) / 2) ** 2
-            miles = 2 * EARTH_RADIUS_MILES * asin(sqrt(h))
+            miles = miles_from(origin, lat, lon)
             checks.append((miles <= limit and (mode != AT_HOME or miles <= reach), miles))
         return addresses, checks
 
@@ -674,7 +703,13 @@ class TantivyEngine:
         distance: float | None,
         used: set[str],
     ) -> Hit:
-        stored = searcher.doc(address).to_dict()
+        key = (address.segment_ord, address.doc)
+        stored = self._stored.get(key)
+        if stored is None:
+            stored = searcher.doc(address).to_dict()
+            if len(self._stored) >= STORED_CACHE:
+                self._stored.pop(next(iter(self._stored)))
+            self._stored[key] = stored
 
         def first(name: str) -> Any:
             return stored.get(name, [None])[0]
@@ -699,7 +734,19 @@ class TantivyEngine:
     # Building the query
 
     def _text_query(self, query: SearchQuery, used: set[str]) -> tantivy.Query | None:
-        """All words must match (in any field); None when a word matches nothing at all."""
+        """All words must match (in any field); None when a word matches nothing at all.
+        Built once for each text (until the index changes); `used` gets the terms queried."""
+        known = self._texts.get(query.text)
+        if known is None:
+            terms: set[str] = set()
+            known = (self._build_text_query(query, terms), frozenset(terms))
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.pop(next(iter(self._texts)))
+            self._texts[query.text] = known
+        used.update(known[1])
+        return known[0]
+
+    def _build_text_query(self, query: SearchQuery, used: set[str]) -> tantivy.Query | None:
         clauses = []
         for clause in query.clauses:
             alternatives = [self._alternative(a, used) for a in clause]
@@ -825,6 +872,8 @@ class TantivyEngine:
 
     def _forget_vocabulary(self) -> None:
         self._vocab, self._vocab_list, self._expansions = {}, [], {}
+        self._columns = None
+        self._texts, self._stored = {}, {}
 
     def _expand(self, word: str) -> frozenset[str]:
         """The word and the indexed words within its allowed edits, most frequent first."""
@@ -847,6 +896,42 @@ class TantivyEngine:
         if len(self._expansions) < 10_000:
             self._expansions[word] = result
         return result
+
+
+def _order(sort: str, kept: Candidates, nearness: Floats, table: Columns, need: int) -> list[int]:
+    """The first `need` of the candidates (indexes into `kept`) in the order asked for: by
+    relevance best score first, then nearest; by distance nearest first (online services last),
+    then best score; by price cheapest first, then best score, then nearest. Equal in all that,
+    in index order."""
+    scores = -kept.scores
+    keys: list[Any]
+    if sort == "distance":
+        keys = [nearness, scores]
+    elif sort == "price":
+        keys = [table.value("price_pence", kept.positions), scores, nearness]
+    else:
+        keys = [scores, nearness]
+    picked = np.arange(len(kept))
+    if len(kept) > 4 * need + 64:  # only those that can be among the first `need` are sorted
+        first = keys[0]
+        picked = np.flatnonzero(first <= np.partition(first, need - 1)[need - 1])
+    order = np.lexsort([kept.positions[picked], *(key[picked] for key in reversed(keys))])
+    return picked[order[:need]].tolist()
+
+
+def _counted(table: Columns, positions: Any) -> dict[str, dict[str, int]]:
+    """Facet counts of the documents at these positions."""
+    facets = empty_facets()
+    for name, field, known in (("category", "category_mask", CATEGORY_NAMES),
+                               ("language", "language_mask", LANGUAGE_NAMES)):  # fmt: skip
+        counts = table.counts_of_bits(field, positions, len(known))
+        facets[name] = {key: n for key, n in zip(known, counts, strict=True) if n}
+    kinds = table.counts_of("kind_code", positions, len(KIND_NAMES))
+    facets["kind"] = {key: n for key, n in zip(KIND_NAMES, kinds, strict=True) if n}
+    edges = [low for _, _, low, _ in PRICE_BANDS] + [PRICE_BANDS[-1][3]]
+    prices = table.counts_between("price_pence", positions, edges)
+    facets["price_band"] = {key: n for (key, *_), n in zip(PRICE_BANDS, prices, strict=True) if n}
+    return facets
 
 
 def _values(

@@ -2,9 +2,10 @@
 
 A search near a place reads all its candidates from tantivy in one pass, with their scores; the
 exact distance and reach checks, the facet counts and the ordering are then done here over arrays,
-not document by document. The arrays are tantivy's own fast fields, copied once each time the
-index changes (about 0.2 s and 7 MB for 100,000 listings) and indexed by a document's position:
-its place in index order.
+not document by document. The arrays hold tantivy's own fast fields, copied once each time the
+index changes (about 0.2 s and 6 MB for 100,000 listings): one row of 64 bytes for each listing,
+found by its listing id, holding all a search needs of it, so that gathering the candidates' rows
+touches memory once for each.
 
 Distances are those of `geo.miles_between`. The arrays work them out to within a few units in
 the last place; a document that close to a limit (the search radius or its own travel radius)
@@ -37,6 +38,25 @@ FIELDS = (
     "kind_code",
     "price_pence",
 )
+# A listing's row: latitude and longitude in radians, the cosine of the latitude, the nearness
+# (below) its travel radius reaches when it is at home (else infinite), its price, category and
+# language masks, kind and delivery mode codes, and its place in index order (for ties).
+ROW = np.dtype(
+    [
+        ("lat", "f8"),
+        ("lon", "f8"),
+        ("cos", "f8"),
+        ("reach", "f8"),
+        ("price", "i8"),
+        ("category", "u8"),
+        ("language", "u8"),
+        ("order", "u4"),
+        ("kind", "u1"),
+        ("mode", "u1"),
+    ],
+    align=True,
+)
+SPARSE = 4  # rows are found through a map when listing ids run beyond 4 × the listings
 NEAR_EDGE = 1e-7  # relative: a nearness this close to a limit is worked out again in Python
 RADIANS = math.pi / 180.0
 
@@ -44,13 +64,19 @@ _BITS_OF_BYTE = (np.arange(256)[:, None] >> np.arange(8) & 1).astype(np.int64)  
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
+Rows = npt.NDArray[np.void]
+Origin = tuple[float, float, float]
 
 
-def miles_from(origin: tuple[float, float, float], latitude: float, longitude: float) -> float:
+def miles_from(origin: Origin, latitude: float, longitude: float) -> float:
     """Miles from a place, given as (latitude and longitude in radians, cosine of latitude), to
     a point in degrees: `geo.miles_between`, step by step as it always has been done here."""
+    return miles_from_radians(origin, latitude * RADIANS, longitude * RADIANS)
+
+
+def miles_from_radians(origin: Origin, la: float, lo: float) -> float:
+    """As miles_from, to a point in radians (a degree times RADIANS: exactly math.radians)."""
     lat0, lon0, cos0 = origin
-    la, lo = latitude * RADIANS, longitude * RADIANS  # (exactly what math.radians computes)
     h = math.sin((la - lat0) / 2) ** 2 + cos0 * math.cos(la) * math.sin((lo - lon0) / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(h))
 
@@ -61,7 +87,7 @@ def nearness_of(miles: npt.NDArray[Any]) -> Floats:
     return np.sin(angle) ** 2
 
 
-def origin_of(latitude: float, longitude: float) -> tuple[float, float, float]:
+def origin_of(latitude: float, longitude: float) -> Origin:
     lat0 = math.radians(latitude)
     return lat0, math.radians(longitude), math.cos(lat0)
 
@@ -83,16 +109,38 @@ def without_collection() -> Iterator[None]:
 @dataclass(frozen=True)
 class Candidates:
     """Documents read from one search: `found` as tantivy gave them, (score, address) in the
-    order read, and for those still in hand their index in `found`, score and position in the
-    arrays (positions follow segment, then number in the segment: index order)."""
+    order read, and for those still in hand their index in `found`, score, row number and a
+    copy of their row (held as 8 words a row, which numpy copies far faster than records)."""
 
     found: Sequence[Any]
     index: Ints
     scores: Floats
-    positions: Ints
+    keys: Ints
+    words: npt.NDArray[np.uint64]
 
-    def take(self, keep: Flags) -> Candidates:
-        return Candidates(self.found, self.index[keep], self.scores[keep], self.positions[keep])
+    @property
+    def rows(self) -> Rows:
+        return self.words.view(ROW).reshape(-1)
+
+    def take(self, picked: Ints) -> Candidates:
+        """Those at these indexes (numpy's take is far quicker than a mask on rows)."""
+        return Candidates(
+            self.found,
+            np.take(self.index, picked),
+            np.take(self.scores, picked),
+            np.take(self.keys, picked),
+            np.take(self.words, picked, axis=0),
+        )
+
+    def join(self, other: Candidates) -> Candidates:
+        """These and the other's, in that order."""
+        return Candidates(
+            [*self.found, *other.found],
+            np.concatenate([self.index, other.index + len(self.found)]),
+            np.concatenate([self.scores, other.scores]),
+            np.concatenate([self.keys, other.keys]),
+            np.concatenate([self.words, other.words]),
+        )
 
     def address(self, i: int) -> Any:
         return self.found[int(self.index[i])][1]
@@ -102,54 +150,89 @@ class Candidates:
 
 
 class Columns:
-    """Every live document's values of FIELDS, by position (see the module's docstring), and
-    what the distance check needs worked out ahead: latitude and longitude in radians, the
-    cosine of the latitude, and for a service at home the nearness (below) its travel radius
-    reaches. A document is found by its listing id (tantivy gives that from a fast field far
-    faster than a document's own number): `where` maps every listing id up to the highest
-    indexed to a position (4 bytes each).
+    """A row (ROW) for every live listing, at its listing id (or, when ids are sparse, where
+    `by_id` says), and each one's travel radius in miles for the exact check.
 
     Nearness is the haversine of the angle between two points, h in `miles_from`: it grows
     with distance, so comparing and ordering by it is comparing and ordering by miles."""
 
-    def __init__(self, ids: Ints, values: dict[str, npt.NDArray[Any]], at_home: int) -> None:
-        self.where = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.int32)
-        self.where[ids] = np.arange(len(ids), dtype=np.int32)
-        self.values = values
-        self.latitude = values["latitude"]
-        self.longitude = values["longitude"]
-        self.mode = values["mode_code"]
-        self.travel = values["travel_radius_miles"]
-        self.lat = self.latitude * RADIANS
-        self.lon = self.longitude * RADIANS
-        self.cos_lat = np.cos(self.lat)
-        self.travel_nearness = np.where(self.mode == at_home, nearness_of(self.travel), math.inf)
+    def __init__(
+        self, ids: Ints, values: dict[str, npt.NDArray[Any]], at_home: int, online: int
+    ) -> None:
+        count = len(ids)
+        top = int(ids.max()) + 1 if count else 0
+        self.by_id: Ints | None = None
+        at = ids
+        if top > SPARSE * count + 1024:
+            at = np.arange(count, dtype=np.int64)
+            self.by_id = np.zeros(top, dtype=np.int64)
+            self.by_id[ids] = at
+        rows = np.zeros(len(at) if self.by_id is not None else top, dtype=ROW)
+        lat = values["latitude"] * RADIANS
+        mode = values["mode_code"]
+        rows["lat"][at] = lat
+        rows["lon"][at] = values["longitude"] * RADIANS
+        rows["cos"][at] = np.cos(lat)
+        travel = values["travel_radius_miles"]
+        rows["reach"][at] = np.where(mode == at_home, nearness_of(travel), math.inf)
+        rows["price"][at] = values["price_pence"]
+        rows["category"][at] = values["category_mask"]
+        rows["language"][at] = values["language_mask"]
+        rows["order"][at] = np.arange(count)
+        rows["kind"][at] = values["kind_code"]
+        rows["mode"][at] = mode
+        self.rows = rows
+        self.words = rows.view(np.uint64).reshape(len(rows), ROW.itemsize // 8)
+        self.travel = np.zeros(len(rows))
+        self.travel[at] = travel
+        self.home_travel = np.sort(travel[mode == at_home])
+        self.online_count = int(np.count_nonzero(mode == online))
+        self._out_of_reach: dict[float | None, bool] = {}
+
+    def mostly_out_of_reach(self, radius: float | None) -> bool:
+        """Whether most services at home within `radius` miles of a place (None: any distance)
+        would not travel as far as the place, listings being spread evenly: the share of a
+        circle of radius R beyond a travel radius t is 1 - (t / R)², for t below R."""
+        known = self._out_of_reach.get(radius)
+        if known is None:
+            travel = self.home_travel
+            if not len(travel):
+                known = False
+            elif radius is None:
+                known = True
+            else:
+                inside = np.minimum(travel, radius) / radius
+                known = bool(np.mean(1 - inside**2) > 0.5)
+            self._out_of_reach[radius] = known
+        return known
 
     @classmethod
-    def load(cls, searcher: tantivy.Searcher, at_home: int) -> Columns:
+    def load(cls, searcher: tantivy.Searcher, at_home: int, online: int) -> Columns:
         """Copy the fast fields of every live document, in index order."""
         total = int(searcher.num_docs)
         if total == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, {name: empty for name in FIELDS}, at_home)
+            return cls(empty, {name: empty for name in FIELDS}, at_home, online)
         everything = searcher.search(tantivy.Query.all_query(), limit=total, count=False).hits
         addresses = [address for _, address in everything]  # (all score 1: index order)
         ids = np.array(searcher.fast_field_values(ID, addresses), dtype=np.int64)
         values = {name: np.array(searcher.fast_field_values(name, addresses)) for name in FIELDS}
-        return cls(ids, values, at_home)
+        return cls(ids, values, at_home, online)
 
     def candidates(self, searcher: tantivy.Searcher, found: Sequence[Any]) -> Candidates:
-        """Where each (score, address) read from tantivy is held."""
+        """Each (score, address) read from tantivy with a copy of its row."""
         scores = np.array([score for score, _ in found], dtype=np.float64)
         ids = searcher.fast_field_values(ID, [address for _, address in found])
-        positions = self.where[np.array(ids, dtype=np.int64)].astype(np.int64)
-        return Candidates(found, np.arange(len(found)), scores, positions)
+        keys = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        if self.by_id is not None:
+            keys = self.by_id[keys]
+        words = np.take(self.words, keys, axis=0)
+        return Candidates(found, np.arange(len(found)), scores, keys, words)
 
     def reach(
         self,
         found: Candidates,
-        latitude: float,
-        longitude: float,
+        origin: Origin,
         radius: float | None,
         online: int,
         at_home: int,
@@ -157,43 +240,48 @@ class Columns:
         """Which candidates are within reach of the place (online; otherwise within the radius
         and, at home, within their own travel radius) and their nearness to it (infinite for
         online services)."""
-        at = found.positions
-        lat0, lon0, cos0 = origin_of(latitude, longitude)
+        rows = found.rows
+        lat0, lon0, cos0 = origin
         near = (
-            np.sin((self.lat[at] - lat0) / 2) ** 2
-            + cos0 * self.cos_lat[at] * np.sin((self.lon[at] - lon0) / 2) ** 2
+            np.sin((rows["lat"] - lat0) / 2) ** 2
+            + cos0 * rows["cos"] * np.sin((rows["lon"] - lon0) / 2) ** 2
         )
         limit = math.inf if radius is None else radius
-        reach = np.minimum(self.travel_nearness[at], float(nearness_of(np.array(limit))))
-        is_online = self.mode[at] == online
+        reach = np.minimum(rows["reach"], float(nearness_of(np.array(limit))))
+        is_online = rows["mode"] == online
         ok = is_online | (near <= reach)
         close = np.abs(near - reach) <= NEAR_EDGE * reach
-        origin = (lat0, lon0, cos0)
         for i in np.flatnonzero(close & ~is_online).tolist():
-            p = int(at[i])
-            miles = miles_from(origin, float(self.latitude[p]), float(self.longitude[p]))
-            ok[i] = miles <= limit and (self.mode[p] != at_home or miles <= self.travel[p])
+            row = rows[i]
+            miles = miles_from_radians(origin, float(row["lat"]), float(row["lon"]))
+            far = self.travel[found.keys[i]]
+            ok[i] = miles <= limit and (int(row["mode"]) != at_home or miles <= far)
         return ok, np.where(is_online, math.inf, near)
 
-    def counts_of_bits(self, name: str, positions: Ints, bits: int) -> list[int]:
-        """How many of the documents have each of the first `bits` bits set in a mask field:
-        each byte of the masks counted by value, then each value's bits added up."""
-        masks = self.values[name][positions].astype("<u8")
-        as_bytes = masks.view(np.uint8).reshape(-1, 8)
-        counts = np.zeros(64, dtype=np.int64)
-        for byte in range((bits + 7) // 8):
-            by_value = np.bincount(as_bytes[:, byte], minlength=256)
-            counts[8 * byte : 8 * byte + 8] = by_value @ _BITS_OF_BYTE
-        return counts[:bits].tolist()
 
-    def counts_of(self, name: str, positions: Ints, size: int) -> list[int]:
-        """How many of the documents have each code 0 … size - 1 in a field."""
-        return np.bincount(self.values[name][positions], minlength=size).tolist()
+def miles_of(found: Candidates, i: int, origin: Origin) -> float:
+    """The distance in miles of candidate i (worked out as `miles_from` does)."""
+    row = found.rows[i]
+    return miles_from_radians(origin, float(row["lat"]), float(row["lon"]))
 
-    def counts_between(self, name: str, positions: Ints, edges: Sequence[int]) -> list[int]:
-        """How many of the documents have a value in each band [edges[i], edges[i + 1])."""
-        bands = np.searchsorted(np.array(edges[1:-1]), self.values[name][positions], "right")
-        return np.bincount(bands, minlength=len(edges) - 1).tolist()
 
-    def value(self, name: str, positions: Ints) -> npt.NDArray[Any]:
-        return self.values[name][positions]
+def counts_of_bits(masks: npt.NDArray[Any], bits: int) -> list[int]:
+    """How many of the masks have each of their first `bits` bits set: each byte of the masks
+    counted by value, then each value's bits added up."""
+    as_bytes = np.ascontiguousarray(masks, dtype="<u8").view(np.uint8).reshape(-1, 8)
+    counts = np.zeros(64, dtype=np.int64)
+    for byte in range((bits + 7) // 8):
+        by_value = np.bincount(as_bytes[:, byte], minlength=256)
+        counts[8 * byte : 8 * byte + 8] = by_value @ _BITS_OF_BYTE
+    return counts[:bits].tolist()
+
+
+def counts_of(codes: npt.NDArray[Any], size: int) -> list[int]:
+    """How many of the codes are each of 0 … size - 1."""
+    return np.bincount(codes, minlength=size)[:size].tolist()
+
+
+def counts_between(values: npt.NDArray[Any], edges: Sequence[int]) -> list[int]:
+    """How many of the values fall in each band [edges[i], edges[i + 1])."""
+    bands = np.searchsorted(np.array(edges[1:-1]), values, "right")
+    return np.bincount(bands, minlength=len(edges) - 1).tolist()

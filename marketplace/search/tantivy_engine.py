@@ -41,7 +41,11 @@ from marketplace.search.columns import (
     Candidates,
     Columns,
     Floats,
+    counts_between,
+    counts_of,
+    counts_of_bits,
     miles_from,
+    miles_of,
     origin_of,
     without_collection,
 )
@@ -71,7 +75,9 @@ TEXT_FIELDS = (
 )
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
-ALL_AT_ONCE = 50_000  # a search near a place reads this many candidates at once: most often all
+ALL_AT_ONCE = 8_000  # a search near a place reads this many candidates at once: most often all
+ALL_AT_ONCE_LOCATED = 50_000  # beyond that, the located ones apart (the online ones counted)
+APART_FROM = 5_000  # online services likely matched from which they are counted apart at once
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
 OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
 RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
@@ -242,6 +248,8 @@ class TantivyEngine:
         self._columns: Columns | None = None
         self._texts: dict[Any, tuple[tantivy.Query | None, frozenset[str]]] = {}
         self._stored: dict[tuple[int, int], dict[str, Any]] = {}
+        self._places: dict[Any, tuple[list[tantivy.Query], list[tantivy.Query]]] = {}
+        self._breadths: dict[str, float] = {}
         self._columns_shape = (0, 0)
         self._pointer_seen: tuple[int, ...] = ()
         self._pointer_name: str | None = None
@@ -382,14 +390,21 @@ class TantivyEngine:
             parts = [text, *self._filters(query)]
             if query.place is None:
                 return self._search_everywhere(searcher, query, _all(parts), used)
-            wide = self._near(query, parts)
+            wide = self._near(query, parts, self._table(searcher))
             start = (query.page - 1) * query.per_page
             # One pass reads every candidate with its score (all but the broadest searches);
             # the checks, counts and order are then worked out over arrays (see columns.py).
             with without_collection():
-                read = searcher.search(wide, limit=ALL_AT_ONCE, count=True)
-                if _count_of(read) <= ALL_AT_ONCE:
-                    return self._from_all(searcher, query, read.hits, start, used)
+                # Online services are found from everywhere, so a broad text can match
+                # thousands of them: those are counted by tantivy and only the few that could
+                # be on the page read (see _apart). Otherwise one read is quickest.
+                if self._likely_online(searcher, query) < APART_FROM:
+                    read = searcher.search(wide, limit=ALL_AT_ONCE, count=True)
+                    if _count_of(read) <= ALL_AT_ONCE:
+                        return self._from_all(searcher, query, read.hits, start, used)
+                apart = self._apart(searcher, query, parts, start, used)
+                if apart is not None:
+                    return apart
             area = self._area(query)
             facets, total = self._facets(searcher, _all([*parts, *area.sure]))
             band = _filter(_all([*parts, area.band]))
@@ -419,30 +434,143 @@ class TantivyEngine:
     ) -> SearchResults:
         """Results from every candidate, read with its score: those within reach are counted
         into the total and facets, then put in the order asked for."""
-        assert query.place is not None
+        kept, nearness = self._within_reach(searcher, query, found)
+        return self._page(searcher, query, kept, nearness, _counted(kept.rows), start, used)
+
+    def _apart(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        parts: list[tantivy.Query],
+        start: int,
+        used: set[str],
+    ) -> SearchResults | None:
+        """A broad search, with more candidates than are read at once: the located ones are
+        read whole as in _from_all, and the online ones (found from everywhere, so often
+        most of them) are counted by tantivy, with only those that could be on the page
+        read. None when even the located ones are too many to read at once."""
         table = self._table(searcher)
+        near = self._near(query, parts, table, located=True)
+        read = searcher.search(near, limit=ALL_AT_ONCE_LOCATED, count=True)
+        if _count_of(read) > ALL_AT_ONCE_LOCATED:
+            return None
+        kept, nearness = self._within_reach(searcher, query, read.hits)
+        online = _all([*parts, _filter(self._term("flags", DeliveryMode.ONLINE.value))])
+        online_facets, online_total = self._facets(searcher, online)
+        total = len(kept) + online_total
+        need = min(start + query.per_page, total)
+        extra = table.candidates(searcher, self._online_first(searcher, query, online, need))
+        facets = _added(_counted(kept.rows), online_facets)
+        nearness = np.concatenate([nearness, np.full(len(extra), math.inf)])
+        return self._page(searcher, query, kept.join(extra), nearness, facets, start, used,
+                          total)  # fmt: skip
+
+    def _likely_online(self, searcher: tantivy.Searcher, query: SearchQuery) -> float:
+        """About how many online services the text and filters match: an estimate from the
+        number of listings holding each term, taking words and the category and kind filters
+        as independent (on the bench's queries, within a factor of 3 either way)."""
+        everyone = max(int(searcher.num_docs), 1)
+        share = self._breadths.get(query.text)
+        if share is None:
+            share = self._text_share(searcher, query, everyone)
+            if len(self._breadths) >= TEXT_CACHE:
+                self._breadths.pop(next(iter(self._breadths)))
+            self._breadths[query.text] = share
+        for name, values in (("categories", query.categories), ("kind", query.kinds)):
+            if values:
+                held = sum(searcher.doc_freq(name, value) for value in values)
+                share *= min(1.0, held / everyone)
+        return share * self._table(searcher).online_count
+
+    def _text_share(self, searcher: tantivy.Searcher, query: SearchQuery, everyone: int) -> float:
+        """About what share of listings the text matches: a word, the share of the field
+        where its spellings are most often found; an alternative, the product of its words'
+        shares; a clause, the sum of its alternatives'; the text, the product of its
+        clauses'."""
+        vocabulary = self._vocabulary()
+        share = 1.0
+        for clause in query.clauses:
+            either = 0.0
+            for alternative in clause:
+                each = 1.0
+                for word in alternative:
+                    spellings = self._expand(word)
+                    most = max(
+                        sum(searcher.doc_freq(name, term) for term in spellings
+                            if term in vocabulary.get(name, ()))
+                        for name, _ in TEXT_FIELDS
+                    )  # fmt: skip
+                    each *= min(1.0, most / everyone)
+                either += each
+            share *= min(1.0, either)
+        return share
+
+    def _online_first(
+        self, searcher: tantivy.Searcher, query: SearchQuery, online: tantivy.Query, need: int
+    ) -> list[Any]:
+        """The online candidates (score, address) that could be among the first `need` in
+        the order asked for: by price every one as cheap as the need-th cheapest, otherwise
+        the `need` best (online services have no distance, so among themselves they go by
+        score, then index order, as tantivy gives them)."""
+        if need <= 0:
+            return []
+        if query.sort != "price":
+            return list(searcher.search(online, limit=need, count=False).hits)
+        cheapest = searcher.search(
+            online, limit=need, count=False, order_by_field="price_pence", order=tantivy.Order.Asc
+        ).hits
+        if not cheapest:
+            return []
+        top = tantivy.Query.range_query(
+            self.schema, "price_pence", tantivy.FieldType.Integer, None, int(cheapest[-1][0])
+        )
+        return _everything(searcher, _all([online, _filter(top)]), len(cheapest))
+
+    def _within_reach(
+        self, searcher: tantivy.Searcher, query: SearchQuery, found: list[Any]
+    ) -> tuple[Candidates, Floats]:
+        """The candidates within reach of the place, and their nearness to it."""
+        assert query.place is not None
         point = query.place.point
-        everyone = table.candidates(searcher, found)
-        ok, nearness = table.reach(everyone, point.latitude, point.longitude,
-                                   query.radius_miles, ONLINE, AT_HOME)  # fmt: skip
-        kept, nearness = everyone.take(ok), nearness[ok]
-        if not len(kept):
-            return SearchResults(0, [], empty_facets())
-        need = min(start + query.per_page, len(kept))
+        everyone = self._table(searcher).candidates(searcher, found)
         origin = origin_of(point.latitude, point.longitude)
+        ok, nearness = self._table(searcher).reach(
+            everyone, origin, query.radius_miles, ONLINE, AT_HOME
+        )
+        picked = np.flatnonzero(ok)
+        return everyone.take(picked), np.take(nearness, picked)
+
+    def _page(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        kept: Candidates,
+        nearness: Floats,
+        facets: dict[str, dict[str, int]],
+        start: int,
+        used: set[str],
+        total: int | None = None,
+    ) -> SearchResults:
+        """The page of results from `kept` (all the results, or all that could be on the
+        page when `total` says how many there are)."""
+        assert query.place is not None
+        total = len(kept) if total is None else total
+        if not total:
+            return SearchResults(0, [], empty_facets())
+        point = query.place.point
+        origin = origin_of(point.latitude, point.longitude)
+        need = min(start + query.per_page, len(kept))
         hits = []
-        for i in _order(query.sort, kept, nearness, table, need)[start:need]:
-            distance, at = None, int(kept.positions[i])
-            if not math.isinf(nearness[i]):
-                distance = miles_from(origin, float(table.latitude[at]), float(table.longitude[at]))
+        for i in _order(query.sort, kept, nearness, need)[start:need]:
+            distance = None if math.isinf(nearness[i]) else miles_of(kept, i, origin)
             hits.append(self._hit(searcher, kept.address(i), float(kept.scores[i]), distance, used))
-        return SearchResults(len(kept), hits, _counted(table, kept.positions))
+        return SearchResults(total, hits, facets)
 
     def _table(self, searcher: tantivy.Searcher) -> Columns:
         """The in-memory arrays of the live index (copied again whenever it changes)."""
         shape = (int(searcher.num_docs), int(searcher.num_segments))
         if self._columns is None or self._columns_shape != shape:
-            self._columns, self._columns_shape = Columns.load(searcher, AT_HOME), shape
+            self._columns, self._columns_shape = Columns.load(searcher, AT_HOME, ONLINE), shape
         return self._columns
 
     def _search_everywhere(
@@ -480,35 +608,72 @@ class TantivyEngine:
                 return rows[:need]
             limit *= 4
 
-    def _near(self, query: SearchQuery, parts: list[tantivy.Query]) -> tantivy.Query:
+    def _near(
+        self, query: SearchQuery, parts: list[tantivy.Query], table: Columns, located: bool = False
+    ) -> tantivy.Query:
         """The parts, all required, and the box around the place holding every point within
         the radius (or, with no radius, anywhere): online services and located ones inside
-        it. Tantivy checks the box from fast fields only for documents the rest matches."""
+        it. Tantivy checks the box from fast fields only for documents the rest matches.
+        When most services at home within the radius would not travel as far as the place
+        (a wide circle), those whose travel cover does not hold the place are left out too,
+        by the reach terms (see reach_terms): fewer candidates to read for a little more work
+        in tantivy."""
         assert query.place is not None
-        if query.radius_miles is None:
+        point = query.place.point
+        key = (point.latitude, point.longitude, query.radius_miles, located)
+        near = self._places.get(key)
+        if near is None:
+            near = self._place_filters(point, query.radius_miles, table, located)
+            if len(self._places) >= AREA_CACHE:
+                self._places.pop(next(iter(self._places)))
+            self._places[key] = near
+        required, excluded = near
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, q) for q in [*parts, *required]]
+            + [(tantivy.Occur.MustNot, q) for q in excluded]
+        )
+
+    def _place_filters(
+        self, point: Point, miles: float | None, table: Columns, located: bool
+    ) -> tuple[list[tantivy.Query], list[tantivy.Query]]:
+        """The filters of `_near` for a place and radius: required and excluded. `located`:
+        leave out online services (their box_n is below every place's)."""
+        floor = -FAR / 2 if located else None
+        if miles is None:
             box = [self._float("box_s", -FAR / 2, None)]
+            if located:
+                box.append(self._float("box_n", floor, None))
         else:
-            point = query.place.point
-            dlat, dlon = outer_spread(point.latitude, query.radius_miles)
+            dlat, dlon = outer_spread(point.latitude, miles)
             box = [
                 self._float("box_s", point.latitude - dlat, None),
-                self._float("box_n", None, point.latitude + dlat),
+                self._float("box_n", floor, point.latitude + dlat),
                 self._float("box_w", point.longitude - dlon, None),
                 self._float("box_e", None, point.longitude + dlon),
             ]
-        return _all([*parts, *(_filter(q) for q in box)])
+        if not table.mostly_out_of_reach(miles):
+            return [_filter(q) for q in box], []
+        here = cells.cell_names(point.latitude, point.longitude)
+        reaching = self._terms("reach", [f"{kind}:{name}" for kind in "sm" for name in here])
+        at_home = tantivy.Query.range_query(
+            self.schema, "mode_code", tantivy.FieldType.Unsigned, AT_HOME, AT_HOME
+        )
+        beyond = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, at_home), (tantivy.Occur.MustNot, reaching)]
+        )
+        return [_filter(q) for q in box], [beyond]
 
     def compiled(self, query: SearchQuery) -> tantivy.Query | None:
         """The query a search ranks with (for the bench): None when a word matches nothing."""
         with self._lock:
-            self._current()
+            searcher = self._current().searcher()
             text = self._text_query(query, set())
             if text is None:
                 return None
             parts = [text, *self._filters(query)]
             if query.place is None:
                 return _all(parts)
-            return self._near(query, parts)
+            return self._near(query, parts, self._table(searcher))
 
     def _ranked(
         self,
@@ -873,7 +1038,7 @@ class TantivyEngine:
     def _forget_vocabulary(self) -> None:
         self._vocab, self._vocab_list, self._expansions = {}, [], {}
         self._columns = None
-        self._texts, self._stored = {}, {}
+        self._texts, self._stored, self._places, self._breadths = {}, {}, {}, {}
 
     def _expand(self, word: str) -> frozenset[str]:
         """The word and the indexed words within its allowed edits, most frequent first."""
@@ -898,7 +1063,7 @@ class TantivyEngine:
         return result
 
 
-def _order(sort: str, kept: Candidates, nearness: Floats, table: Columns, need: int) -> list[int]:
+def _order(sort: str, kept: Candidates, nearness: Floats, need: int) -> list[int]:
     """The first `need` of the candidates (indexes into `kept`) in the order asked for: by
     relevance best score first, then nearest; by distance nearest first (online services last),
     then best score; by price cheapest first, then best score, then nearest. Equal in all that,
@@ -908,28 +1073,38 @@ def _order(sort: str, kept: Candidates, nearness: Floats, table: Columns, need: 
     if sort == "distance":
         keys = [nearness, scores]
     elif sort == "price":
-        keys = [table.value("price_pence", kept.positions), scores, nearness]
+        keys = [kept.rows["price"], scores, nearness]
     else:
         keys = [scores, nearness]
     picked = np.arange(len(kept))
     if len(kept) > 4 * need + 64:  # only those that can be among the first `need` are sorted
         first = keys[0]
         picked = np.flatnonzero(first <= np.partition(first, need - 1)[need - 1])
-    order = np.lexsort([kept.positions[picked], *(key[picked] for key in reversed(keys))])
+    order = np.lexsort([kept.rows["order"][picked], *(key[picked] for key in reversed(keys))])
     return picked[order[:need]].tolist()
 
 
-def _counted(table: Columns, positions: Any) -> dict[str, dict[str, int]]:
-    """Facet counts of the documents at these positions."""
+def _added(*counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facet counts added up."""
+    total = empty_facets()
+    for facets in counts:
+        for name, values in facets.items():
+            for key, n in values.items():
+                total[name][key] = total[name].get(key, 0) + n
+    return total
+
+
+def _counted(rows: Any) -> dict[str, dict[str, int]]:
+    """Facet counts of the listings of these rows."""
     facets = empty_facets()
-    for name, field, known in (("category", "category_mask", CATEGORY_NAMES),
-                               ("language", "language_mask", LANGUAGE_NAMES)):  # fmt: skip
-        counts = table.counts_of_bits(field, positions, len(known))
+    for name, field, known in (("category", "category", CATEGORY_NAMES),
+                               ("language", "language", LANGUAGE_NAMES)):  # fmt: skip
+        counts = counts_of_bits(rows[field], len(known))
         facets[name] = {key: n for key, n in zip(known, counts, strict=True) if n}
-    kinds = table.counts_of("kind_code", positions, len(KIND_NAMES))
+    kinds = counts_of(rows["kind"], len(KIND_NAMES))
     facets["kind"] = {key: n for key, n in zip(KIND_NAMES, kinds, strict=True) if n}
     edges = [low for _, _, low, _ in PRICE_BANDS] + [PRICE_BANDS[-1][3]]
-    prices = table.counts_between("price_pence", positions, edges)
+    prices = counts_between(rows["price"], edges)
     facets["price_band"] = {key: n for (key, *_), n in zip(PRICE_BANDS, prices, strict=True) if n}
     return facets
 

@@ -1,12 +1,13 @@
-"""The tantivy engine answers a search by relevance either from one read of every candidate or,
-when there are more candidates than it reads at once, in passes (facets, the edge band, the
-page): both give the same total, facets and page."""
+"""The tantivy engine answers a search near a place from one read of every candidate; when there
+are more candidates than it reads at once, from one read of the located ones with the online ones
+counted by tantivy; and when even those are too many, in passes (facets, the edge band, the
+page). All three give the same total, facets and page, in every order."""
 
 import random
 
 import pytest
 
-from marketplace.search import tantivy_engine
+from marketplace.search import columns, tantivy_engine
 from marketplace.search.geo import Place, Point
 from marketplace.search.query import SearchQuery
 from marketplace.search.tantivy_engine import TantivyEngine
@@ -38,15 +39,38 @@ def documents(n: int) -> list[dict]:
 
 @pytest.mark.parametrize("radius", [3.0, 6.0, None])
 @pytest.mark.parametrize("page", [1, 2])
-def test_one_read_and_passes_give_the_same_results(tmp_path, monkeypatch, radius, page):
+@pytest.mark.parametrize("sort", ["relevance", "distance", "price"])
+@pytest.mark.parametrize("located_at_once", [10_000, 1], ids=["online-apart", "in-passes"])
+def test_one_read_and_the_broad_ways_give_the_same_results(
+    tmp_path, monkeypatch, radius, page, sort, located_at_once
+):
     engine = TantivyEngine(tmp_path / "index")
     engine.rebuild(documents(400), lambda _: None)
     place = Place(outcode="OL1", postcode=None, point=CENTRE, exact=False)
-    query = SearchQuery(text="care", place=place, radius_miles=radius, page=page)
+    query = SearchQuery(text="care", place=place, radius_miles=radius, page=page, sort=sort)
     at_once = engine.search(query)
     monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", 1)
+    monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE_LOCATED", located_at_once)
     monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
-    in_passes = engine.search(query)
+    broad = engine.search(query)
     assert at_once.total > 2 * query.per_page
-    assert (in_passes.total, in_passes.facets, in_passes.hits) == (
-        at_once.total, at_once.facets, at_once.hits)  # fmt: skip
+    assert (broad.total, broad.facets, broad.hits) == (at_once.total, at_once.facets, at_once.hits)
+
+
+@pytest.mark.parametrize("radius", [3.0, 6.0, 20.0, None])
+def test_leaving_out_services_that_do_not_travel_so_far_changes_nothing(
+    tmp_path, monkeypatch, radius
+):
+    """On wide circles the engine leaves out, in tantivy, services at home whose travel cover
+    does not hold the place; the results are those of checking every one exactly."""
+    engine = TantivyEngine(tmp_path / "index")
+    engine.rebuild(documents(400), lambda _: None)
+    place = Place(outcode="OL1", postcode=None, point=CENTRE, exact=False)
+    query = SearchQuery(text="care", place=place, radius_miles=radius, sort="distance")
+    results = {}
+    for left_out in (True, False):
+        engine._forget_vocabulary()
+        monkeypatch.setattr(columns.Columns, "mostly_out_of_reach", lambda self, r, x=left_out: x)
+        results[left_out] = engine.search(query)
+    assert results[True] == results[False]
+    assert results[True].total > 0

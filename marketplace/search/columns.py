@@ -48,17 +48,19 @@ ROW = np.dtype(
         ("cos", "f8"),
         ("reach", "f8"),
         ("price", "i8"),
-        ("category", "u8"),
-        ("language", "u8"),
+        ("category", "<u8"),  # (little-endian: facet_counts reads their bytes)
+        ("language", "<u8"),
         ("order", "u4"),
         ("kind", "u1"),
         ("mode", "u1"),
     ],
     align=True,
 )
+_OFFSETS = {name: ROW.fields[name][1] for name in ROW.names or ()}  # type: ignore[index]
 SPARSE = 4  # rows are found through a map when listing ids run beyond 4 × the listings
 NEAR_EDGE = 1e-7  # relative: a nearness this close to a limit is worked out again in Python
 RADIANS = math.pi / 180.0
+HALF = math.pi / 2
 
 _BITS_OF_BYTE = (np.arange(256)[:, None] >> np.arange(8) & 1).astype(np.int64)  # 256 × 8
 Floats = npt.NDArray[np.float64]
@@ -83,7 +85,7 @@ def miles_from_radians(origin: Origin, la: float, lo: float) -> float:
 
 def nearness_of(miles: npt.NDArray[Any]) -> Floats:
     """The nearness (see Columns) of a distance in miles; 1 for half the earth and beyond."""
-    angle = np.minimum(np.asarray(miles, dtype=np.float64) / (2 * EARTH_RADIUS_MILES), math.pi / 2)
+    angle = np.minimum(np.asarray(miles, dtype=np.float64) / (2 * EARTH_RADIUS_MILES), HALF)
     return np.sin(angle) ** 2
 
 
@@ -247,7 +249,9 @@ class Columns:
             + cos0 * rows["cos"] * np.sin((rows["lon"] - lon0) / 2) ** 2
         )
         limit = math.inf if radius is None else radius
-        reach = np.minimum(rows["reach"], float(nearness_of(np.array(limit))))
+        reach = np.minimum(
+            rows["reach"], math.sin(min(limit / (2 * EARTH_RADIUS_MILES), HALF)) ** 2
+        )
         is_online = rows["mode"] == online
         ok = is_online | (near <= reach)
         close = np.abs(near - reach) <= NEAR_EDGE * reach
@@ -265,23 +269,29 @@ def miles_of(found: Candidates, i: int, origin: Origin) -> float:
     return miles_from_radians(origin, float(row["lat"]), float(row["lon"]))
 
 
-def counts_of_bits(masks: npt.NDArray[Any], bits: int) -> list[int]:
-    """How many of the masks have each of their first `bits` bits set: each byte of the masks
-    counted by value, then each value's bits added up."""
-    as_bytes = np.ascontiguousarray(masks, dtype="<u8").view(np.uint8).reshape(-1, 8)
-    counts = np.zeros(64, dtype=np.int64)
-    for byte in range((bits + 7) // 8):
-        by_value = np.bincount(as_bytes[:, byte], minlength=256)
-        counts[8 * byte : 8 * byte + 8] = by_value @ _BITS_OF_BYTE
-    return counts[:bits].tolist()
-
-
-def counts_of(codes: npt.NDArray[Any], size: int) -> list[int]:
-    """How many of the codes are each of 0 … size - 1."""
-    return np.bincount(codes, minlength=size)[:size].tolist()
-
-
-def counts_between(values: npt.NDArray[Any], edges: Sequence[int]) -> list[int]:
-    """How many of the values fall in each band [edges[i], edges[i + 1])."""
-    bands = np.searchsorted(np.array(edges[1:-1]), values, "right")
-    return np.bincount(bands, minlength=len(edges) - 1).tolist()
+def facet_counts(
+    found: Candidates, category_bits: int, language_bits: int, kinds: int, edges: Sequence[int]
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """For the candidates: how many have each category bit set, each language bit, each kind
+    code, and a price in each band [edges[i], edges[i + 1]). One count of byte values does
+    it: the bytes of the two masks, the kind's byte and the price band, each counted in its
+    own 256 places; a mask's bit counts are then its bytes' counts times each byte value's
+    bits."""
+    masks = [("category", (category_bits + 7) // 8), ("language", (language_bits + 7) // 8)]
+    offsets = [_OFFSETS[name] + i for name, size in masks for i in range(size)]
+    offsets.append(_OFFSETS["kind"])
+    rows = found.rows
+    bands = np.searchsorted(np.array(edges[1:-1]), rows["price"], "right")
+    table = np.empty((len(found), len(offsets) + 1), dtype=np.intp)
+    table[:, :-1] = found.words.view(np.uint8)[:, offsets]
+    table[:, -1] = bands
+    table += np.arange(len(offsets) + 1) * 256
+    counts = np.bincount(table.ravel(), minlength=table.shape[1] * 256).reshape(-1, 256)
+    first = masks[0][1]
+    bits = counts[: first + masks[1][1]] @ _BITS_OF_BYTE
+    return (
+        bits[:first].ravel()[:category_bits].tolist(),
+        bits[first:].ravel()[:language_bits].tolist(),
+        counts[-2, :kinds].tolist(),
+        counts[-1, : len(edges) - 1].tolist(),
+    )

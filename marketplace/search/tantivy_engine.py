@@ -5,14 +5,21 @@ replaces CURRENT in one rename, so searches never see an empty index. Typos are 
 against the index's own term dictionary (one edit for 4–7 letters, two beyond) and the
 expansions queried as term queries, so BM25 still ranks.
 
-Geography is in the index as terms (see cells.py): each located document names its grid cell at
-every level, and an at-home service names the cells its travel radius certainly covers ("s:…")
-and those it may cover ("m:…"; venues name "any"). A search with a radius becomes term queries:
-the cells certainly inside the circle and the searcher's own cells in the travel covers give the
-documents certainly within reach; a thin band (cells on the circle's edge, or the searcher on
-the edge of a travel cover) is checked exactly in Python. Tantivy counts and aggregates the
-facets over all candidates; documents of the band found out of reach are taken off the count and
-the facets, and skipped when ranking.
+A search near a place (the usual search) reads, in one pass, every candidate with its score:
+the text and filters, and a box around the place held in fast fields (box_s … box_e) that
+tantivy checks only for documents the rest matches. The exact distance and at-home reach
+checks, the facet counts and the order are then worked out over in-memory arrays of the fast
+fields (columns.py). On a wide circle, at-home services whose travel cover misses the place
+are left out by their reach terms. When the text is broad, online services (found from
+everywhere) are counted and faceted by tantivy and only those that could be on the page read.
+
+Geography is also in the index as terms (see cells.py): each located document names its grid
+cell at every level, and an at-home service names the cells its travel radius certainly covers
+("s:…") and those it may cover ("m:…"; venues name "any"). A search too broad to read its
+located candidates at once (a radius of a hundred miles or more) uses them: the cells certainly
+inside the circle and the place's own cells in the travel covers give the documents certainly
+within reach, counted and aggregated by tantivy; a thin band (cells on the circle's edge, or the
+place on the edge of a travel cover) is checked exactly in Python.
 """
 
 from __future__ import annotations
@@ -41,9 +48,7 @@ from marketplace.search.columns import (
     Candidates,
     Columns,
     Floats,
-    counts_between,
-    counts_of,
-    counts_of_bits,
+    facet_counts,
     miles_from,
     miles_of,
     origin_of,
@@ -376,8 +381,9 @@ class TantivyEngine:
 
     # Searching
     #
-    # Tantivy narrows, ranks, counts and aggregates; Python only checks exact distance and reach
-    # on the documents it must: those of the band (see _area), plus the hits of the page.
+    # Tantivy narrows and ranks; the candidates' exact reach, facets and order are worked out
+    # over arrays (_from_all), or, for the broadest searches, tantivy counts and aggregates
+    # what it can (_apart, then the passes below it).
 
     def search(self, query: SearchQuery) -> SearchResults:
         with self._lock:
@@ -435,7 +441,7 @@ class TantivyEngine:
         """Results from every candidate, read with its score: those within reach are counted
         into the total and facets, then put in the order asked for."""
         kept, nearness = self._within_reach(searcher, query, found)
-        return self._page(searcher, query, kept, nearness, _counted(kept.rows), start, used)
+        return self._page(searcher, query, kept, nearness, _counted(kept), start, used)
 
     def _apart(
         self,
@@ -460,7 +466,7 @@ class TantivyEngine:
         total = len(kept) + online_total
         need = min(start + query.per_page, total)
         extra = table.candidates(searcher, self._online_first(searcher, query, online, need))
-        facets = _added(_counted(kept.rows), online_facets)
+        facets = _added(_counted(kept), online_facets)
         nearness = np.concatenate([nearness, np.full(len(extra), math.inf)])
         return self._page(searcher, query, kept.join(extra), nearness, facets, start, used,
                           total)  # fmt: skip
@@ -1094,18 +1100,18 @@ def _added(*counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return total
 
 
-def _counted(rows: Any) -> dict[str, dict[str, int]]:
-    """Facet counts of the listings of these rows."""
-    facets = empty_facets()
-    for name, field, known in (("category", "category", CATEGORY_NAMES),
-                               ("language", "language", LANGUAGE_NAMES)):  # fmt: skip
-        counts = counts_of_bits(rows[field], len(known))
-        facets[name] = {key: n for key, n in zip(known, counts, strict=True) if n}
-    kinds = counts_of(rows["kind"], len(KIND_NAMES))
-    facets["kind"] = {key: n for key, n in zip(KIND_NAMES, kinds, strict=True) if n}
+def _counted(found: Candidates) -> dict[str, dict[str, int]]:
+    """Facet counts of the candidates."""
     edges = [low for _, _, low, _ in PRICE_BANDS] + [PRICE_BANDS[-1][3]]
-    prices = counts_between(rows["price"], edges)
-    facets["price_band"] = {key: n for (key, *_), n in zip(PRICE_BANDS, prices, strict=True) if n}
+    counts = facet_counts(found, len(CATEGORY_NAMES), len(LANGUAGE_NAMES), len(KIND_NAMES), edges)
+    facets = empty_facets()
+    for name, known, found_counts in zip(
+        ("category", "language", "kind", "price_band"),
+        (CATEGORY_NAMES, LANGUAGE_NAMES, KIND_NAMES, [key for key, *_ in PRICE_BANDS]),
+        counts,
+        strict=True,
+    ):
+        facets[name] = {key: n for key, n in zip(known, found_counts, strict=True) if n}
     return facets
 
 

@@ -7,7 +7,9 @@ Prints figures; asserts nothing. Listings are placed around the 150 outcode cent
 M, OL, SK, BL, WN, WA, PR and BB areas. Documents are generated one at a time as the index asks
 for them, as `flask search reindex` reads them from the database in chunks (the database is not
 involved here); the page runs against a temporary SQLite database for its search events. "Raw
-tantivy" is one search (top 20, with the count) for the query the engine ranks with.
+tantivy" is one search (top 20, with the count) of the query the engine reads (the text, the
+filters and the box around the place: `TantivyEngine.compiled`), timed just after the engine's
+search of it.
 """
 
 from __future__ import annotations

@@ -670,7 +670,9 @@ class TantivyEngine:
         return [_filter(q) for q in box], [beyond]
 
     def compiled(self, query: SearchQuery) -> tantivy.Query | None:
-        """The query a search ranks with (for the bench): None when a word matches nothing."""
+        """The query a search near a place reads (text, filters and the box around the place),
+        or with no place the one it ranks with (for the bench): None when a word matches
+        nothing."""
         with self._lock:
             searcher = self._current().searcher()
             text = self._text_query(query, set())

@@ -1,7 +1,7 @@
 """Search bench: N listings from the real CQC vocabulary and places, indexed with tantivy, then
 realistic queries through the engine, raw tantivy and the full /search page.
 
-    PYTHONPATH=. /tmp/venv/bin/python bench/search.py [N] [QUERIES]     (defaults 100000, 500)
+    PYTHONPATH=. .venv/bin/python bench/search.py [N] [QUERIES]     (defaults 100000, 500)
 
 Prints figures; asserts nothing. Listings are placed around the 150 outcode centroids of the
 M, OL, SK, BL, WN, WA, PR and BB areas. Documents are generated one at a time as the index asks
@@ -149,6 +149,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"engine alone ({count} queries): {percentiles(own)}")
     print(f"raw tantivy, same compiled queries, top 20: {percentiles(raw)}")
+    print(f"engine / raw at the median: {statistics.median(own) / statistics.median(raw):.1f}x")
     print(f"full /search page: {percentiles(page)}")
     print(f"peak RSS: {rss:.0f} MB")
     print(f"machine: {__import__('os').cpu_count()} CPUs")

@@ -3,7 +3,8 @@
 Routes (GET, open to anyone, `Access-Control-Allow-Origin: *` on every answer, errors included):
 `/`, `/services`, `/services/{id}`, `/service_at_locations`, `/service_at_locations/{id}`,
 `/organizations`, `/organizations/{id}`, `/taxonomies`, `/taxonomies/{id}`, `/taxonomy_terms`,
-`/taxonomy_terms/{id}`. Lists are ORUK pages (`page`, `per_page`).
+`/taxonomy_terms/{id}`. Lists are ORUK pages (`page`, `per_page`). Any other method is a JSON
+405: the feed is read-only.
 
 Filters: `text` (or ORUK's `search`), `taxonomy_term_id`, `taxonomy_id`, `organization_id`,
 `modified_after`, `day`, `start_time`, `end_time` on services and service_at_locations;
@@ -24,7 +25,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.api import params, serializers, services
 from marketplace.errors import DomainError, NotFound
-from marketplace.extensions import db
+from marketplace.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/openreferral")
 
@@ -193,3 +194,16 @@ def taxonomy_term_detail(taxonomy_term_id: str) -> Response:
 def unknown(path: str) -> tuple[Response, int]:
     """Anything else under /openreferral/ is a JSON 404 (with CORS), not an HTML page."""
     return _error(404, "There is no such Open Referral UK endpoint here")
+
+
+WRITES = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/", methods=WRITES, endpoint="read_only_root")
+@bp.route("/<path:path>", methods=WRITES)
+@csrf.exempt  # (nothing here changes anything: every such request is refused)
+def read_only(path: str = "") -> tuple[Response, int]:
+    """The feed is read-only: any other method is a JSON 405 (with CORS), not an HTML page."""
+    response, status = _error(405, "This Open Referral UK feed is read-only: use GET")
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    return response, status

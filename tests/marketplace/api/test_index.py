@@ -39,3 +39,18 @@ def test_schema_check_would_catch_a_missing_field():
     if schema is None:
         pytest.skip("the ORUK validator schemas are not on this machine")
     assert list(Draft7Validator(schema).iter_errors({"version": "HSDS-UK-3.0"}))
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/openreferral/", "/openreferral/services", "/openreferral/x/y"])
+def test_the_feed_is_read_only_and_says_so_in_json(tmp_path, method, path):
+    """With CSRF protection on, as in service: a write is a JSON 405 with CORS, not a page."""
+    from tests.conftest import make_app
+
+    app = make_app(str(tmp_path), WTF_CSRF_ENABLED=True)
+    response = app.test_client().open(path, method=method, json={"name": "x"})
+    assert response.status_code == 405
+    assert response.mimetype == "application/json"
+    assert "read-only" in response.json["error"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"

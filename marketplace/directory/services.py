@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, event, or_, select
+from sqlalchemy.orm import Session
 
 from marketplace.accounts.models import Tenant, User
 from marketplace.directory.models import (
     AvailabilityException,
+    AvailabilityRule,
     Listing,
     ListingStatus,
     Provider,
@@ -22,6 +24,7 @@ from marketplace.directory.models import (
 )
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.models_base import utcnow
 
 HIDDEN_PROVIDER_STATUSES = frozenset({VerificationStatus.SUSPENDED, VerificationStatus.REJECTED})
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -182,3 +185,21 @@ def cancellation_terms(listing: Listing) -> str:
         f"Cancel at least {notice} before the start without charge. "
         f"If you cancel later, you pay {charge}."
     )
+
+
+def keep_listings_dated() -> None:
+    """Register (once) the hook by which a change to a listing's weekly times or days off moves
+    the listing's updated_at: they are part of the listing (the Open Referral UK feed's
+    `last_modified` and `modified_after` read it)."""
+    if not event.contains(Session, "before_flush", _date_listings):
+        event.listen(Session, "before_flush", _date_listings)
+
+
+def _date_listings(session: Session, _context: object, _instances: object) -> None:
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if not isinstance(obj, AvailabilityRule | AvailabilityException):
+                continue
+            listing = obj.listing or session.get(Listing, obj.listing_id)
+            if listing is not None and listing not in session.deleted:
+                listing.updated_at = utcnow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from marketplace.clock import london_today
@@ -10,6 +11,11 @@ from marketplace.directory import services
 from marketplace.errors import NotFound
 
 bp = Blueprint("directory", __name__)
+
+
+@bp.record_once
+def _keep_listings_dated(_state: BlueprintSetupState) -> None:
+    services.keep_listings_dated()
 
 
 @bp.get("/listings/<int:listing_id>")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
 
 from marketplace.api import ids
-from marketplace.directory.models import AvailabilityRule, Category, Listing, Provider
+from marketplace.directory.models import (
+    AvailabilityException,
+    AvailabilityRule,
+    Category,
+    Listing,
+    Provider,
+)
 from marketplace.directory.taxonomy import TAXONOMY_ID
 from marketplace.extensions import db
 
@@ -193,6 +199,43 @@ def test_modified_after(mixed: dict[str, Listing], api: Callable[..., Any]) -> N
     ]
     detail = api(f"/services/{ids.row_uuid('service', mixed['homecare'].id)}")
     assert detail["last_modified"] == "2025-04-01T00:00:00.000Z"
+
+
+def test_a_change_of_times_or_days_off_is_a_change_to_the_service(
+    mixed: dict[str, Listing], api: Callable[..., Any]
+) -> None:
+    old = datetime(2025, 1, 1, 12, tzinfo=UTC)
+    for listing in mixed.values():
+        listing.updated_at = old
+        listing.provider.updated_at = old
+    db.session.commit()
+    assert api("/services", modified_after="2025-02-01")["total_items"] == 0
+
+    physio = mixed["physio"]
+    physio.availability.append(AvailabilityRule(weekday=2, start_time=time(9), end_time=time(12)))
+    db.session.commit()
+    assert _names(api("/services", modified_after="2025-02-01")) == ["Physio at home"]
+
+    for listing in mixed.values():
+        listing.updated_at = old
+    db.session.commit()
+    physio.availability[0].end_time = time(13)
+    db.session.commit()
+    assert _names(api("/services", modified_after="2025-02-01")) == ["Physio at home"]
+
+    for listing in mixed.values():
+        listing.updated_at = old
+    db.session.commit()
+    db.session.delete(physio.availability[0])
+    db.session.add(
+        AvailabilityException(
+            listing_id=mixed["homecare"].id, starts_on=date(2025, 8, 1), ends_on=date(2025, 8, 2)
+        )
+    )
+    db.session.commit()
+    assert sorted(_names(api("/services", modified_after="2025-02-01"))) == sorted(
+        ["Physio at home", mixed["homecare"].title]
+    )
 
 
 def test_day_and_times(mixed: dict[str, Listing], api: Callable[..., Any]) -> None:

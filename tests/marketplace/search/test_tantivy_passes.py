@@ -106,3 +106,33 @@ def test_several_segments_and_sparse_listing_ids_give_the_same_results(tmp_path,
     assert (in_passes.total, in_passes.facets, in_passes.hits) == (
         at_once.total, at_once.facets, at_once.hits)  # fmt: skip
     assert {h.listing_id for h in at_once.hits} <= {d["listing_id"] for d in docs}
+
+
+@pytest.mark.parametrize("sort", ["relevance", "distance", "price"])
+def test_online_services_merge_into_the_page_in_order(tmp_path, monkeypatch, sort):
+    """Where online services belong on the page (cheapest here, best scored here, or after
+    every located one by distance) they are, however the search was answered."""
+    engine = TantivyEngine(tmp_path / "index")
+    docs = documents(300)
+    for doc in docs[:30]:
+        doc.update(delivery_mode="online", price_pence=500, title="Home care home care online",
+                   travel_radius_miles=None)  # fmt: skip
+    engine.rebuild(docs, lambda _: None)
+    place = Place(outcode="OL1", postcode=None, point=CENTRE, exact=False)
+    query = SearchQuery(text="home care", place=place, radius_miles=6.0, sort=sort)
+    at_once = engine.search(query)
+    online = [hit.distance_miles is None for hit in at_once.hits]
+    if sort == "distance":
+        assert online == sorted(online) and not online[0]
+    elif sort == "price":
+        assert all(online)
+    else:
+        scores = [hit.score for hit in at_once.hits]
+        assert any(online) and scores == sorted(scores, reverse=True)
+    assert at_once.facets["price_band"]["under-15"] >= 30
+    monkeypatch.setattr(tantivy_engine, "APART_FROM", 0)
+    assert engine.search(query) == at_once
+    monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", 1)
+    monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE_LOCATED", 1)
+    monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
+    assert engine.search(query) == at_once

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -82,6 +82,26 @@ def occurrence_price(unit_price_pence: int, unit: PriceUnit, minutes: int) -> in
     return int((Decimal(unit_price_pence) * minutes / 60).to_integral_value(ROUND_HALF_UP))
 
 
+def block_unit_price(listing: Listing, shifts: list[schedule.Shift]) -> int:
+    """The unit price for a booking of these shifts (its whole length): the listing's price,
+    or less when the booking holds whole blocks ("10 for the price of 8"). Units are hours
+    for an hourly price, otherwise sessions; every whole block is charged as its paid units
+    and the rest at the full price, spread evenly over the units and rounded down to a
+    penny, so the holder never pays more than the block price."""
+    price, quantity, paid = listing.price_pence, listing.block_quantity, listing.block_pays_for
+    if not quantity or not paid or not shifts:
+        return price
+    if listing.price_unit == PriceUnit.HOUR:
+        units = Decimal(sum(shift.minutes for shift in shifts)) / 60
+    else:
+        units = Decimal(len(shifts))
+    blocks = int(units // quantity)
+    if not blocks:
+        return price
+    charged = units - blocks * quantity + blocks * paid
+    return int((Decimal(price) * charged / units).to_integral_value(ROUND_FLOOR))
+
+
 def hourly_rate(unit_price_pence: int, unit: PriceUnit) -> int | None:
     return unit_price_pence if unit == PriceUnit.HOUR else None
 
@@ -121,6 +141,7 @@ class Quote:
     first_period_pence: int
     per_week_pence: int
     warnings: list[str] = field(default_factory=list)
+    block: str = ""  # how a block price was applied, for the holder to read
 
 
 def _category_for(listing: Listing, pot: Pot) -> Category:
@@ -173,7 +194,7 @@ def quote(holder: User, listing: Listing, pot: Pot, request: Request, today: dat
     """The price and the warnings a holder should read before sending a request."""
     _check_request(request, today)
     category = _category_for(listing, pot)
-    unit, price = listing.price_unit, listing.price_pence
+    unit, price = listing.price_unit, block_price_for(listing, request)
     first = planned_shifts(listing, request, today + timedelta(days=HOLD_AHEAD_DAYS - 1))
     first_pence = sum(occurrence_price(price, unit, s.minutes) for s in first)
     week = (
@@ -194,16 +215,35 @@ def quote(holder: User, listing: Listing, pot: Pot, request: Request, today: dat
             f"{format_pence(price)} an hour is above the {format_pence(cap)} an hour your budget "
             "allows for personal assistants."
         )
-    runs_out = projected_run_out(pot, listing, request, today)
+    runs_out = projected_run_out(pot, listing, request, today, price)
     if runs_out is not None:
         warnings.append(
             f"At this price your budget would run out around {runs_out:%-d %B %Y}, before the "
             "rota ends. You can still ask; talk to your council or NHS contact about your plan."
         )
-    return Quote(price, unit, category, first_pence, per_week, warnings)
+    block = ""
+    if price < listing.price_pence:
+        block = (
+            f"Block price: {listing.block_quantity} for the price of {listing.block_pays_for}, "
+            f"so {format_pence(price)} {unit.label} instead of "
+            f"{format_pence(listing.price_pence)}, for every session of this booking."
+        )
+    return Quote(price, unit, category, first_pence, per_week, warnings, block)
 
 
-def projected_run_out(pot: Pot, listing: Listing, request: Request, today: date) -> date | None:
+def block_price_for(listing: Listing, request: Request) -> int:
+    """The unit price of a request: a block price needs its whole length known (a one-off, or
+    a rota with an end date); an ongoing rota pays the listing's price."""
+    if request.kind == BookingKind.ROTA and request.ends_on is None:
+        return listing.price_pence
+    last = request.ends_on if request.kind == BookingKind.ROTA else request.day
+    assert last is not None
+    return block_unit_price(listing, planned_shifts(listing, request, last))
+
+
+def projected_run_out(
+    pot: Pot, listing: Listing, request: Request, today: date, unit_price_pence: int
+) -> date | None:
     """The first day this request's costs would pass what the pot has now plus its scheduled
     allocations (ongoing rotas are projected twelve weeks). None when it can pay throughout."""
     horizon = request.ends_on or (today + timedelta(weeks=12))
@@ -218,7 +258,7 @@ def projected_run_out(pot: Pot, listing: Listing, request: Request, today: date)
         day = shift.starts_at.astimezone(schedule.LONDON).date()
         funds += sum(amount for start, amount in list(incoming.items()) if start <= day)
         incoming = {start: amount for start, amount in incoming.items() if start > day}
-        spent += occurrence_price(listing.price_pence, listing.price_unit, shift.minutes)
+        spent += occurrence_price(unit_price_pence, listing.price_unit, shift.minutes)
         if spent > funds:
             return day
     return None
@@ -247,7 +287,7 @@ def request_booking(
         category_id=found.category.id,
         kind=request.kind,
         state=BookingState.REQUESTED,
-        unit_price_pence=listing.price_pence,
+        unit_price_pence=found.unit_price_pence,
         price_unit=listing.price_unit,
         note=request.note.strip()[:2000],
         rota_starts_on=request.starts_on if request.kind == BookingKind.ROTA else request.day,

@@ -416,3 +416,42 @@ def test_an_agency_books_each_named_worker_once_at_a_time(world):
     db.session.rollback()
     assert {o.worker_id for b in (first, second) for o in b.occurrences} == {ann.id, bea.id}
     assert_ledger_whole()
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [
+        (9, 1500),  # under a block: the full price
+        (10, 1200),  # one block of 10 hours for the price of 8
+        (12, 1250),  # a block and 2 hours: 10 hours' price for 12, £12.50 each
+        (20, 1200),
+    ],
+)
+def test_a_block_price_for_a_booking_of_known_length(world, hours, expected):
+    w = world
+    w.listing.block_quantity, w.listing.block_pays_for = 10, 8
+    request = services.Request(
+        BookingKind.ONE_OFF, day=TUESDAY, start=time(0, 0), duration_minutes=hours * 60
+    )
+    found = services.quote(w.holder, w.listing, w.pot, request, TODAY)
+    assert found.unit_price_pence == expected
+    assert found.first_period_pence == expected * hours
+    assert ("Block price: 10 for the price of 8" in found.block) == (expected < 1500)
+    assert found.first_period_pence <= 1500 * (hours - 2 * (hours // 10))
+
+
+def test_a_rota_with_an_end_pays_the_block_price_and_an_ongoing_one_does_not(world):
+    w = world
+    w.listing.block_quantity, w.listing.block_pays_for = 10, 8
+    db.session.commit()
+    # Mondays 3 hours and Thursdays 2 hours for four weeks: 20 hours, two blocks.
+    ending = weekly_rota(ends_on=TODAY + timedelta(days=27))
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, ending, TODAY)
+    assert booking.unit_price_pence == 1200
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    assert sum(o.price_pence for o in booking.occurrences) == 20 * 1200
+    assert balances(w).held_pence == 20 * 1200
+    ongoing = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)
+    assert ongoing.unit_price_pence == 1500
+    assert_ledger_whole()

@@ -54,6 +54,19 @@ def test_a_holder_checks_the_price_then_sends_a_request(app, world):
     assert db.session.query(OutboundEmail).filter_by(template="booking_requested").count() == 1
 
 
+def test_the_check_page_says_when_a_block_price_applies(app, world):
+    w = world
+    w.listing.block_quantity, w.listing.block_pays_for = 2, 1
+    db.session.commit()
+    client = as_user(app, w.holder)
+    check = client.post(f"/bookings/new/{w.listing.id}", data=form_for(w))
+    assert "Block price: 2 for the price of 1" in check.text
+    assert "£7.50 per hour" in check.text and "£15.00" in check.text  # 2 hours for the price of 1
+    sent = client.post(f"/bookings/new/{w.listing.id}", data={**form_for(w), "confirm": "yes"})
+    assert sent.status_code == 302
+    assert db.session.query(Booking).one().unit_price_pence == 750
+
+
 def test_a_bad_request_shows_messages_and_saves_nothing(app, world):
     w = world
     client = as_user(app, w.holder)

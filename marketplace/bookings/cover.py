@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.bookings import schedule
 from marketplace.bookings.models import Booking, Occurrence, OccurrenceState
-from marketplace.bookings.services import clashes
+from marketplace.bookings.services import free_for
 from marketplace.directory.models import Listing
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -38,7 +38,7 @@ def _cancelled_shifts(booking: Booking) -> list[schedule.Shift]:
 def options(booking: Booking, limit: int = 5) -> Cover:
     """Alternatives for a booking its provider cancelled: the same kind of support, within reach
     of where the cancelled service was, open on the first cancelled session's day and time, and
-    not already booked at any cancelled time."""
+    not already booked at any cancelled time (for an agency: with a named worker who is not)."""
     shifts = _cancelled_shifts(booking)
     listing = booking.listing
     try:
@@ -64,7 +64,7 @@ def options(booking: Booking, limit: int = 5) -> Cover:
         if hit.provider_id == booking.provider_id:
             continue
         other = db.session.get(Listing, hit.listing_id)
-        if other is None or (shifts and clashes(other.provider_id, shifts, booking.id)):
+        if other is None or (shifts and not free_for(other.provider_id, shifts, booking.id)):
             continue
         hits.append(hit)
         if len(hits) == limit:

@@ -374,6 +374,15 @@ def clashes(
     ]
 
 
+def free_for(provider_id: int, shifts: list[schedule.Shift], booking_id: int) -> bool:
+    """Whether a provider could take all these shifts as far as our bookings show: one working
+    alone is free of accepted sessions at those times; an agency has a named worker who is."""
+    workers = workers_of(provider_id)
+    if not workers:
+        return not clashes(provider_id, shifts, booking_id)
+    return any(not clashes(provider_id, shifts, booking_id, worker.id) for worker in workers)
+
+
 def workers_of(provider_id: int) -> list[Worker]:
     return list(
         db.session.scalars(

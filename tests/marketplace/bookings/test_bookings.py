@@ -455,3 +455,31 @@ def test_a_rota_with_an_end_pays_the_block_price_and_an_ongoing_one_does_not(wor
     ongoing = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)
     assert ongoing.unit_price_pence == 1500
     assert_ledger_whole()
+
+
+def test_an_agency_is_free_to_cover_while_one_named_worker_is(world):
+    """Cover is offered from an agency only when one of its workers is free at every time."""
+    from marketplace.bookings import schedule
+    from marketplace.directory.models import Worker
+
+    w = world
+    shifts = [schedule.one_shift(TUESDAY, NINE, 240)]
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)  # the provider works alone: now busy
+    db.session.commit()
+    assert not services.free_for(w.provider.id, shifts, booking_id=0)
+    assert services.free_for(w.provider.id, shifts, booking_id=booking.id)  # its own sessions
+
+    agency = w.provider
+    ann = Worker(provider_id=agency.id, name="Ann", languages=[])
+    bea = Worker(provider_id=agency.id, name="Bea", languages=[])
+    db.session.add_all([ann, bea])
+    db.session.commit()
+    assert services.free_for(agency.id, shifts, booking_id=0)  # the old session named nobody
+    for worker in (ann, bea):
+        taken = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+        services.accept(w.provider_user, taken, TODAY, worker_id=worker.id)
+        db.session.commit()
+        assert services.free_for(agency.id, shifts, booking_id=0) == (worker is ann)
+    later = [schedule.one_shift(TUESDAY + timedelta(days=7), NINE, 240)]
+    assert services.free_for(agency.id, later, booking_id=0)

@@ -21,6 +21,7 @@ from marketplace.accounts.services import (
     find_user_by_email,
     normalise_email,
 )
+from marketplace.bookings import services as bookings
 from marketplace.directory import cqc
 from marketplace.directory.models import (
     DocumentKind,
@@ -39,6 +40,7 @@ from marketplace.directory.models import (
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
+from marketplace.models_base import utcnow
 from marketplace.search.geo import PostcodeError, normalise
 from provider_onboarding.verification import Decision, Move, apply_move
 
@@ -481,18 +483,33 @@ def add_worker(provider: Provider, actor: User, *, name: str) -> Worker:
 
 
 def worker_of(provider: Provider, worker_id: int) -> Worker:
+    """One of the provider's workers who has not left (NotFound otherwise)."""
     worker = db.session.get(Worker, worker_id)
-    if worker is None or worker.provider_id != provider.id:
+    if worker is None or worker.provider_id != provider.id or worker.left_at is not None:
         raise NotFound("Worker not found")
     return worker
 
 
 def workers_of(provider: Provider) -> list[Worker]:
-    return list(
-        db.session.scalars(
-            select(Worker).where(Worker.provider_id == provider.id).order_by(Worker.name)
+    return bookings.workers_of(provider.id)
+
+
+def remove_worker(provider: Provider, actor: User, worker_id: int, today: date) -> Worker:
+    """A worker leaves: kept for the bookings that name them, offered for nothing new.
+    Raises NotFound when not this provider's, and DomainError while accepted bookings that
+    name them still run (they are moved to another worker or cancelled first)."""
+    worker = worker_of(provider, worker_id)
+    running = bookings.bookings_ahead(worker.id, today)
+    if running:
+        them = "it" if running == 1 else "them"
+        raise DomainError(
+            f"{worker.name} still has {running} booking{'s' if running != 1 else ''} to do: "
+            f"cancel {them} first (the people booked are then shown cover)."
         )
-    )
+    worker.left_at = utcnow()
+    db.session.flush()
+    audit.record("provider.worker.removed", "provider", provider.id, actor_id=actor.id)
+    return worker
 
 
 def add_worker_availability(worker: Worker, weekday: int, start: time, end: time) -> None:

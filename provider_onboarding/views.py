@@ -661,6 +661,25 @@ def worker(worker_id: int) -> str | Response | tuple[str, int]:
     ), status
 
 
+@bp.post("/team/workers/<int:worker_id>/remove")
+@roles_required(Role.PROVIDER)
+def remove_worker(worker_id: int) -> Response:
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    provider = _my_provider()
+    try:
+        worker = services.remove_worker(provider, current_user, worker_id, _today())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("provider_onboarding.worker", worker_id=worker_id))
+    db.session.commit()
+    flash(f"{worker.name} has been removed from your workers.", "success")
+    return redirect(url_for("provider_onboarding.team"))
+
+
 @bp.post("/team/workers/<int:worker_id>/times/<int:window_id>/delete")
 @roles_required(Role.PROVIDER)
 def remove_worker_time(worker_id: int, window_id: int) -> Response:

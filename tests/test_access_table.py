@@ -137,6 +137,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/provider/team/workers"):             (302, 403, 403, 400, 403, 403),
     ("POST", "/provider/team/staff/<int:member_id>/remove"): (302, 403, 403, 302, 403, 403),
     ("POST", "/provider/team/workers/<int:worker_id>/times/<int:window_id>/delete"): (302, 403, 403, 302, 403, 403),  # noqa: E501
+    ("POST", "/provider/team/workers/<int:worker_id>/remove"): (302, 403, 403, 302, 403, 403),
     ("GET", "/provider/team/workers/<int:worker_id>"):   (302, 403, 403, 200, 403, 403),
     ("POST", "/provider/team/workers/<int:worker_id>"):  (302, 403, 403, 400, 403, 403),
     # Bulk import of listings: a provider into its own (the world's), an admin into any

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
@@ -384,10 +384,27 @@ def free_for(provider_id: int, shifts: list[schedule.Shift], booking_id: int) ->
 
 
 def workers_of(provider_id: int) -> list[Worker]:
+    """A provider's named workers who have not left."""
     return list(
         db.session.scalars(
-            select(Worker).where(Worker.provider_id == provider_id).order_by(Worker.name)
+            select(Worker)
+            .where(Worker.provider_id == provider_id, Worker.left_at.is_(None))
+            .order_by(Worker.name)
         )
+    )
+
+
+def bookings_ahead(worker_id: int, today: date) -> int:
+    """How many accepted bookings name this worker and still run today or later."""
+    return int(
+        db.session.scalar(
+            select(func.count(Booking.id)).where(
+                Booking.worker_id == worker_id,
+                Booking.state == BookingState.ACCEPTED,
+                or_(Booking.rota_ends_on.is_(None), Booking.rota_ends_on >= today),
+            )
+        )
+        or 0
     )
 
 

@@ -434,7 +434,9 @@ class VerificationDecision(db.Model):  # type: ignore[name-defined]
 
 
 class Worker(db.Model):  # type: ignore[name-defined]
-    """A named care worker of an agency, whose weekly availability is kept one by one."""
+    """A named care worker of an agency, whose weekly availability is kept one by one. One who
+    has left keeps their row (past bookings name them) with `left_at` set, and is offered for
+    nothing new."""
 
     __tablename__ = "provider_workers"
 
@@ -447,6 +449,7 @@ class Worker(db.Model):  # type: ignore[name-defined]
         db.Enum(WorkerGender, native_enum=False, length=12)
     )
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     availability: Mapped[list[WorkerAvailability]] = relationship(
         back_populates="worker",

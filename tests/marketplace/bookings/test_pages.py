@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from marketplace.accounts.models import ConsentMethod, Representation, Role
 from marketplace.bookings import services
 from marketplace.bookings.models import Booking, BookingState, OccurrenceState
@@ -203,3 +205,41 @@ def test_when_a_provider_cancels_the_holder_is_offered_cover_bookable_in_one_ste
     assert "Evening and morning PA" in page.text and w.listing.title in page.text
     prefilled = holder.get(f"/bookings/new/{other.id}?from={booking.id}")
     assert 'value="09:00"' in prefilled.text and f'value="{NEXT_TUESDAY.day}"' in prefilled.text
+
+
+def test_a_worker_leaves_once_their_bookings_are_done_and_is_offered_for_nothing_new(app, world):
+    from marketplace.audit import AuditEvent
+    from marketplace.directory.models import Worker
+    from marketplace.errors import DomainError
+
+    w = world
+    ann = Worker(provider_id=w.provider.id, name="Ann", languages=[])
+    bea = Worker(provider_id=w.provider.id, name="Bea", languages=[])
+    db.session.add_all([ann, bea])
+    db.session.commit()
+    booking = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, one_off(day=NEXT_TUESDAY), TODAY
+    )
+    services.accept(w.provider_user, booking, TODAY, worker_id=ann.id)
+    db.session.commit()
+    provider = as_user(app, w.provider_user)
+
+    refused = provider.post(f"/provider/team/workers/{ann.id}/remove", follow_redirects=True)
+    assert "Ann still has 1 booking to do: cancel it first" in refused.text
+    db.session.expire_all()
+    assert ann.left_at is None
+
+    services.cancel_by_provider(w.provider_user, booking, "Ann is leaving")
+    db.session.commit()
+    left = provider.post(f"/provider/team/workers/{ann.id}/remove", follow_redirects=True)
+    assert "Ann has been removed from your workers" in left.text
+    assert "Bea" in left.text and ">Ann<" not in left.text
+    assert provider.get(f"/provider/team/workers/{ann.id}").status_code == 404
+    db.session.expire_all()
+    assert ann.left_at is not None and booking.worker_id == ann.id  # the past keeps her name
+    assert [x.name for x in services.workers_of(w.provider.id)] == ["Bea"]
+    again = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    with pytest.raises(DomainError, match="Choose who will do these sessions"):
+        services.accept(w.provider_user, again, TODAY, worker_id=ann.id)
+    db.session.rollback()
+    assert db.session.query(AuditEvent).filter_by(action="provider.worker.removed").count() == 1

@@ -3,7 +3,7 @@
 A search near a place reads all its candidates from tantivy in one pass, with their scores; the
 exact distance and reach checks, the facet counts and the ordering are then done here over arrays,
 not document by document. The arrays hold tantivy's own fast fields, copied once each time the
-index changes (about 0.2 s and 6 MB for 100,000 listings): one row of 64 bytes for each listing,
+index changes (about 0.1 s and 7 MB for 100,000 listings): one row of 64 bytes for each listing,
 found by its listing id, holding all a search needs of it, so that gathering the candidates' rows
 touches memory once for each.
 

@@ -80,7 +80,7 @@ TEXT_FIELDS = (
 )
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
-ALL_AT_ONCE = 8_000  # a search near a place reads this many candidates at once: most often all
+ALL_AT_ONCE = 20_000  # a search near a place reads this many candidates at once: most often all
 ALL_AT_ONCE_LOCATED = 50_000  # beyond that, the located ones apart (the online ones counted)
 APART_FROM = 5_000  # online services likely matched from which they are counted apart at once
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once

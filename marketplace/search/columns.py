@@ -83,7 +83,7 @@ def miles_from_radians(origin: Origin, la: float, lo: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(h))
 
 
-def nearness_of(miles: npt.NDArray[Any]) -> Floats:
+def nearness_of(miles: npt.NDArray[Any] | float) -> Floats:
     """The nearness (see Columns) of a distance in miles; 1 for half the earth and beyond."""
     angle = np.minimum(np.asarray(miles, dtype=np.float64) / (2 * EARTH_RADIUS_MILES), HALF)
     return np.sin(angle) ** 2
@@ -249,9 +249,7 @@ class Columns:
             + cos0 * rows["cos"] * np.sin((rows["lon"] - lon0) / 2) ** 2
         )
         limit = math.inf if radius is None else radius
-        reach = np.minimum(
-            rows["reach"], math.sin(min(limit / (2 * EARTH_RADIUS_MILES), HALF)) ** 2
-        )
+        reach = np.minimum(rows["reach"], float(nearness_of(limit)))
         is_online = rows["mode"] == online
         ok = is_online | (near <= reach)
         close = np.abs(near - reach) <= NEAR_EDGE * reach

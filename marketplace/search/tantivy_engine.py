@@ -538,11 +538,10 @@ class TantivyEngine:
         """The candidates within reach of the place, and their nearness to it."""
         assert query.place is not None
         point = query.place.point
-        everyone = self._table(searcher).candidates(searcher, found)
+        table = self._table(searcher)
+        everyone = table.candidates(searcher, found)
         origin = origin_of(point.latitude, point.longitude)
-        ok, nearness = self._table(searcher).reach(
-            everyone, origin, query.radius_miles, ONLINE, AT_HOME
-        )
+        ok, nearness = table.reach(everyone, origin, query.radius_miles, ONLINE, AT_HOME)
         picked = np.flatnonzero(ok)
         return everyone.take(picked), np.take(nearness, picked)
 

@@ -8,9 +8,12 @@ from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from marketplace import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current moment in UTC, from the one clock (`marketplace.clock`)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

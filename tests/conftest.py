@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
 
-from marketplace import create_app
+from marketplace import clock, create_app
 from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
 from marketplace.directory.models import (
     Category,
@@ -32,6 +32,7 @@ from marketplace.directory.models import (
     VerificationStatus,
 )
 from marketplace.extensions import db
+from tests.frozen import NOW
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -67,6 +68,13 @@ class SeparateBrowserClient(FlaskClient):
         if has_app_context():
             g.pop("_login_user", None)
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    """Every test reads the same moment (tests/frozen.py), whatever day it runs on."""
+    with clock.frozen(NOW):
+        yield
 
 
 @pytest.fixture(scope="session")

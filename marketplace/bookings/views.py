@@ -6,7 +6,7 @@ Every state change is a POST with CSRF, checked against the booking in the servi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Representation, Role, User
@@ -547,7 +548,7 @@ def ical(token: str) -> Response:
     user = calendar.user_for_token(token)
     if user is None:
         abort(404)
-    body = calendar.ical(user, request.host, datetime.now(LONDON))
+    body = calendar.ical(user, request.host, clock.london_now())
     return Response(
         body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"}
     )

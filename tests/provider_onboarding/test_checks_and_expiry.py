@@ -22,9 +22,8 @@ from marketplace.directory.models import (
 )
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
-from provider_onboarding.services import check_warnings
-
-TODAY = date(2026, 11, 22)
+from provider_onboarding.services import check_warnings, dbs_renewal_due
+from tests.frozen import TODAY
 
 
 def day_parts(value: date) -> list[str]:
@@ -42,13 +41,13 @@ def test_a_personal_assistant_sends_checks_and_documents_then_waits(
         verification_status=VerificationStatus.UNVERIFIED,
     )
     sign_in(owner)
-    soon = date.today() + timedelta(days=365)
+    soon = TODAY + timedelta(days=365)
     saved = client.post(
         "/provider/checks",
         data={
             "tenant_id": str(tenant.id),
             "dbs_certificate_number": "0012 3456 7890",
-            "dbs_issued_on": day_parts(date.today() - timedelta(days=100)),
+            "dbs_issued_on": day_parts(TODAY - timedelta(days=100)),
             "insurer": "Acme Mutual",
             "insurance_expires_on": day_parts(soon),
             "right_to_work_confirmed": "y",
@@ -89,13 +88,16 @@ def test_a_dbs_number_must_be_12_digits(client, make_user, make_provider, make_t
 
 
 def test_dbs_and_insurance_are_flagged_30_days_ahead():
+    insurance_ends = TODAY + timedelta(days=28)
     checks = ProviderChecks(
-        dbs_issued_on=date(2023, 12, 10), insurance_expires_on=date(2026, 12, 20)
+        dbs_issued_on=TODAY - timedelta(days=3 * 365 - 18),  # 3 years old in about 18 days
+        insurance_expires_on=insurance_ends,
     )
-    warnings = check_warnings(checks, TODAY)
-    assert warnings == [
-        "Your DBS certificate will be 3 years old on 10 December 2026.",
-        "Your public liability insurance expires on 20 December 2026.",
+    renewal = dbs_renewal_due(checks)
+    assert renewal is not None and TODAY < renewal <= TODAY + timedelta(days=30)
+    assert check_warnings(checks, TODAY) == [
+        f"Your DBS certificate will be 3 years old on {renewal:%-d %B %Y}.",
+        f"Your public liability insurance expires on {insurance_ends:%-d %B %Y}.",
     ]
     assert check_warnings(checks, TODAY - timedelta(days=60)) == []
 
@@ -110,7 +112,7 @@ def test_expire_suspends_listings_tells_the_provider_and_only_once(
     db.session.add(
         ProviderChecks(
             provider_id=provider.id,
-            insurance_expires_on=date.today() - timedelta(days=1),
+            insurance_expires_on=TODAY - timedelta(days=1),
             right_to_work_confirmed=True,
             cqc_matched=False,
         )

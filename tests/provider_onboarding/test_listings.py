@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from marketplace.directory.models import (
     VerificationStatus,
 )
 from marketplace.extensions import db
+from tests.frozen import TODAY
 
 
 def listing_form(category_id: int, **changes):
@@ -133,7 +134,7 @@ def test_expired_insurance_stops_publishing(client, owner, make_listing):
     db.session.add(
         ProviderChecks(
             provider_id=owner.id,
-            insurance_expires_on=date.today() - timedelta(days=1),
+            insurance_expires_on=TODAY - timedelta(days=1),
             right_to_work_confirmed=True,
             cqc_matched=False,
         )
@@ -161,7 +162,7 @@ def test_weekly_times_and_days_off(client, owner, make_listing):
     backwards = client.post(
         f"{url}/availability", data={"weekday": "1", "start_time": "13:00", "end_time": "12:00"}
     )
-    start = date.today() + timedelta(days=7)
+    start = TODAY + timedelta(days=7)
     holiday = client.post(
         f"{url}/days-off",
         data={

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import time
 
 import pytest
 
@@ -12,8 +12,7 @@ from marketplace.directory.models import Category, Listing, PriceUnit, Provider
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot, PotKind
-
-TODAY = date(2026, 11, 23)  # a Monday
+from tests.frozen import TODAY  # the frozen clock's date: the tests' "today"
 
 
 @dataclass

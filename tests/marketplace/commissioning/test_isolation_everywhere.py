@@ -9,7 +9,7 @@ show a marker; every page about one object, asked for with the other council's o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -24,6 +24,7 @@ from marketplace.models_base import utcnow
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot, PotKind
 from marketplace.search.models import SearchEvent
+from tests.frozen import TODAY
 from tests.test_access_table import PASSWORD_HASH, World, pages_for, routes, world
 
 __all__ = ["world"]
@@ -77,7 +78,7 @@ def build_other_council(world: World) -> Other:
         support_plan_reference="OTHER-PLAN-777",
         allocation_pence=987_654,
         allocation_every_days=28,
-        allocation_starts_on=date.today() - timedelta(days=3),
+        allocation_starts_on=TODAY - timedelta(days=3),
         category_ids=[category.id],
     )
     payments.fund_pot(commissioner, pot, 987_654, "Otherborough funding")

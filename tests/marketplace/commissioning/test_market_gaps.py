@@ -85,6 +85,7 @@ from marketplace.payments.models import (
     PotKind,
 )
 from marketplace.search.models import SearchEvent
+from tests.frozen import TODAY
 
 PERIOD = market.Period(date(2026, 6, 1), date(2026, 6, 14))
 QUERY = "from=2026-06-01&to=2026-06-14"
@@ -802,7 +803,7 @@ def test_an_empty_period_shows_an_empty_state(world, client, sign_in):
 def test_the_default_period_is_the_last_twelve_weeks(world, client, sign_in):
     sign_in(world.commissioner)
     html = client.get("/commissioning/market/").get_data(as_text=True)
-    period = market.default_period(date.today())
+    period = market.default_period(TODAY)
     assert f"from {period.start:%-d %B %Y} to {period.end:%-d %B %Y}" in html
     assert client.get("/commissioning/market/nonsense.csv").status_code == 404
 

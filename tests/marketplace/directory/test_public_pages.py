@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from marketplace.accounts.models import Role
 from marketplace.directory.models import (
@@ -17,6 +17,7 @@ from marketplace.directory.models import (
 )
 from marketplace.directory.taxonomy import categories_by_slug, load_taxonomy
 from marketplace.extensions import db
+from tests.frozen import TODAY
 
 
 def test_listing_page_shows_price_in_pounds_and_weekly_availability(client, make_listing):
@@ -35,7 +36,7 @@ def test_listing_page_shows_price_in_pounds_and_weekly_availability(client, make
         AvailabilityRule(weekday=0, start_time=time(9), end_time=time(13, 30)),
         AvailabilityRule(weekday=2, start_time=time(14), end_time=time(18)),
     ]
-    soon = date.today() + timedelta(days=10)
+    soon = TODAY + timedelta(days=10)
     listing.exceptions = [
         AvailabilityException(starts_on=soon, ends_on=soon + timedelta(days=6), reason="Holiday")
     ]

@@ -9,10 +9,24 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def kept(self) -> list[object]:
+        """Records to write again after the refused work is undone (see transactions.atomic).
+        Most refusals keep nothing."""
+        return []
 
-class NotAllowed(DomainError):
-    """The signed-in person may not do this to this object (a 403)."""
+
+class NoAccess(Exception):
+    """The person may not have this object. Views let it go: marketplace.web turns it into the
+    error page, once for every view, and the request's changes are rolled back."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
-class NotFound(DomainError):
-    """No such object, or one the person may not know exists (a 404)."""
+class NotAllowed(NoAccess):
+    """The signed-in person may not do this to this object (the 403 page)."""
+
+
+class NotFound(NoAccess):
+    """No such object, or one the person may not know exists (the 404 page)."""

@@ -9,11 +9,13 @@ from flask import Blueprint, Flask, Response, g, redirect, render_template, requ
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from marketplace import mail
+from marketplace import mail, transactions
 from marketplace.clock import LONDON
+from marketplace.errors import NoAccess, NotAllowed
 from marketplace.extensions import db
 from marketplace.money import format_pence
 
@@ -114,6 +116,11 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
     return render_template(f"errors/{template}.html", error=error, code=code), code
 
 
+def _no_access(error: NoAccess) -> tuple[str, int]:
+    """A service said this person may not have the object: the 403 or 404 page, for every view."""
+    return _error_page(Forbidden() if isinstance(error, NotAllowed) else PageNotFound())
+
+
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("errors/csrf.html", error=error), 400
 
@@ -131,7 +138,9 @@ def init_app(app: Flask) -> None:
 
     app.after_request(_security_headers)
     app.after_request(mail.deliver_after_request)
+    transactions.one_commit_per_request(app)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(NoAccess, _no_access)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(500, _server_error)
     mail.listen_for_commits()

@@ -30,6 +30,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
+from marketplace.transactions import atomic
 
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (the hashing method, not a password)
@@ -103,6 +104,7 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+@atomic
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
         raise DomainError("Your current password is not correct", field="current_password")
@@ -154,6 +156,7 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
+@atomic
 def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     set_password(user, new_password)
@@ -223,6 +226,7 @@ def _invite(
     return invitation, token
 
 
+@atomic
 def invite_holder(commissioner: User, *, email: str, full_name: str) -> Invitation:
     """A commissioner invites a budget holder into their own tenant."""
     if commissioner.role != Role.COMMISSIONER or commissioner.tenant is None:
@@ -233,6 +237,7 @@ def invite_holder(commissioner: User, *, email: str, full_name: str) -> Invitati
     return invitation
 
 
+@atomic
 def invite_commissioner(inviter: User, tenant: Tenant, *, email: str, full_name: str) -> Invitation:
     """An admin, or commissioner staff of the same tenant, invites commissioner staff."""
     same_tenant = inviter.role == Role.COMMISSIONER and inviter.tenant_id == tenant.id
@@ -244,6 +249,7 @@ def invite_commissioner(inviter: User, tenant: Tenant, *, email: str, full_name:
     return invitation
 
 
+@atomic
 def invite_representative(
     actor: User, holder: User, *, email: str, full_name: str, relationship_to_holder: str
 ) -> Invitation:
@@ -277,6 +283,7 @@ def open_invitation(token: str) -> Invitation:
     return invitation
 
 
+@atomic
 def accept_invitation(token: str, *, full_name: str, password: str) -> User:
     """Create the invited account (and, for a representative, the consented representation)."""
     invitation = open_invitation(token)
@@ -320,6 +327,7 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
     return user
 
 
+@atomic
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
     allowed = (
         actor.role == Role.ADMIN
@@ -418,6 +426,7 @@ def holders_represented_by(representative: User) -> list[User]:
     )
 
 
+@atomic
 def revoke_consent(actor: User, representation: Representation, reason: str) -> None:
     """The holder, the representative themselves, or the holder's commissioner ends the consent."""
     holder = representation.holder
@@ -425,7 +434,7 @@ def revoke_consent(actor: User, representation: Representation, reason: str) -> 
         actor.role == Role.COMMISSIONER and actor.tenant_id == holder.tenant_id
     )
     if not allowed:
-        raise NotAllowed("You cannot change this consent")
+        raise NotFound("You cannot change this consent")
     if representation.revoked_at is not None:
         raise DomainError("This consent has already been withdrawn")
     representation.revoked_at = utcnow()
@@ -456,6 +465,7 @@ class Area:
     name: str
 
 
+@atomic
 def create_tenant(admin: User, *, name: str, kind: TenantKind, areas: list[Area]) -> Tenant:
     if admin.role != Role.ADMIN:
         raise NotAllowed("Only administrators can add commissioning bodies")
@@ -499,6 +509,7 @@ def set_tenant_areas(admin: User, tenant: Tenant, areas: list[Area]) -> None:
     )
 
 
+@atomic
 def set_user_active(admin: User, user: User, active: bool) -> None:
     if admin.role != Role.ADMIN:
         raise NotAllowed("Only administrators can suspend accounts")

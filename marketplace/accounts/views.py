@@ -27,7 +27,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.models import Invitation, Representation, Role, Tenant, TenantKind, User
 from marketplace.audit import AuditEvent
-from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, limiter
 from marketplace.web import page_number
 
@@ -63,7 +63,6 @@ def sign_in() -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.errors else 200
@@ -83,7 +82,6 @@ def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data or "")
-        db.session.commit()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     status = 400 if form.errors else 200
     return render_template("accounts/forgot_password.html", form=form), status
@@ -102,7 +100,6 @@ def reset_password(token: str) -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error, "password")
         else:
-            db.session.commit()
             logout_user()
             flash("Your password has been changed. Sign in with your new password.", "success")
             return redirect(url_for("accounts.sign_in"))
@@ -114,7 +111,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 def accept_invitation(token: str) -> ResponseReturnValue:
     try:
         invitation = services.open_invitation(token)
-    except DomainError as error:
+    except (DomainError, NotFound) as error:  # a bad link gets its own page, not the 404 page
         return render_template(
             "accounts/link_problem.html", message=error.message
         ), 404 if isinstance(error, NotFound) else 400
@@ -129,7 +126,6 @@ def accept_invitation(token: str) -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error, "password")
         else:
-            db.session.commit()
             logout_user()
             login_user(user)
             flash("Your account is ready.", "success")
@@ -166,7 +162,6 @@ def change_password() -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error, "password")
         else:
-            db.session.commit()
             # The session token changed: sign this session in again. Pass the user itself, not
             # the current_user proxy, which would then resolve to itself for ever.
             login_user(current_user._get_current_object())
@@ -208,7 +203,6 @@ def invite_representative(holder_id: int | None = None) -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
             if holder.id == current_user.id:
                 return redirect(url_for("accounts.account"))
@@ -227,12 +221,9 @@ def revoke_consent(representation_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.revoke_consent(current_user, representation, form.reason.data or "")
-        except NotAllowed:
-            abort(404)
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(
                 "Consent has been withdrawn. They can no longer act for the budget holder.",
                 "success",
@@ -285,7 +276,6 @@ def new_tenant() -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(f"{tenant.name} has been added.", "success")
             return redirect(url_for("admin.tenant", tenant_id=tenant.id))
     status = 400 if form.errors else 200
@@ -308,7 +298,6 @@ def tenant(tenant_id: int) -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
             return redirect(url_for("admin.tenant", tenant_id=tenant.id))
     staff = db.session.scalars(
@@ -352,7 +341,6 @@ def set_user_active(user_id: int) -> Response:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(
             f"{user.full_name}'s account has been {'reactivated' if user.active else 'suspended'}.",
             "success",

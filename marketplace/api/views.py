@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marketplace.api import params, serializers, services
 from marketplace.errors import DomainError, NotFound
-from marketplace.extensions import csrf, db
+from marketplace.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/openreferral")
 
@@ -67,7 +67,6 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 
 @bp.errorhandler(InternalServerError)
 def _server_error(error: InternalServerError) -> tuple[Response, int]:
-    db.session.rollback()
     return _error(500, "Something went wrong on our side. Try again later.")
 
 

@@ -17,9 +17,10 @@ from marketplace.bookings.models import (
     ReviewStatus,
 )
 from marketplace.directory.services import is_provider_staff
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from marketplace.transactions import atomic
 
 
 def may_review(user: User, booking: Booking) -> bool:
@@ -39,6 +40,7 @@ def review_of(booking: Booking) -> Review | None:
     return db.session.scalar(select(Review).where(Review.booking_id == booking.id))
 
 
+@atomic
 def write(user: User, booking: Booking, stars: int, text: str) -> Review:
     if not may_review(user, booking):
         raise NotAllowed("You can review a booking once a session has been confirmed")
@@ -58,6 +60,7 @@ def write(user: User, booking: Booking, stars: int, text: str) -> Review:
     return review
 
 
+@atomic
 def reply(user: User, review: Review, text: str) -> Review:
     if not is_provider_staff(user, review.booking.provider):
         raise NotAllowed("Only the provider can reply to this review")
@@ -67,6 +70,7 @@ def reply(user: User, review: Review, text: str) -> Review:
     return review
 
 
+@atomic
 def moderate(user: User, review: Review, *, hide: bool, note: str) -> Review:
     """A commissioner of the holder's tenant, or an administrator, hides or restores a review."""
     tenant_id = review.booking.holder.tenant_id
@@ -74,7 +78,7 @@ def moderate(user: User, review: Review, *, hide: bool, note: str) -> Review:
         user.role == Role.COMMISSIONER and user.tenant_id == tenant_id
     )
     if not allowed:
-        raise NotAllowed("You cannot moderate this review")
+        raise NotFound("You cannot moderate this review")
     if hide and not note.strip():
         raise DomainError("Say why the review is hidden", field="note")
     review.status = ReviewStatus.HIDDEN if hide else ReviewStatus.PUBLISHED

@@ -36,12 +36,13 @@ from marketplace.directory.models import (
     Worker,
 )
 from marketplace.directory.services import is_provider_staff
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.money import apply_basis_points, format_pence
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
+from marketplace.transactions import atomic
 
 HOLD_AHEAD_DAYS = 28  # a rota's money is set aside four weeks (28 days, today included) at a time
 CONFIRM_WITHIN = timedelta(days=7)
@@ -55,14 +56,15 @@ def _config(name: str, default: int) -> int:
 
 
 def side_of(user: User, booking: Booking) -> Side:
-    """Which side `user` is on for this booking. Raises NotAllowed when they have no part in it."""
+    """Which side `user` is on for this booking. Raises NotFound when they have no part in it,
+    so nobody learns of a booking that is not theirs."""
     if may_act_for(user, booking.holder):
         return Side.HOLDER
     if is_provider_staff(user, booking.provider):
         return Side.PROVIDER
     if user.role == Role.COMMISSIONER and user.tenant_id == booking.holder.tenant_id:
         return Side.COMMISSIONER
-    raise NotAllowed("This booking is not one you can see")
+    raise NotFound("This booking is not one you can see")
 
 
 def _require(user: User, booking: Booking, *sides: Side) -> Side:
@@ -264,6 +266,7 @@ def projected_run_out(
     return None
 
 
+@atomic
 def request_booking(
     actor: User, holder: User, listing: Listing, pot: Pot, request: Request, today: date
 ) -> Booking:
@@ -466,6 +469,7 @@ def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
     return made
 
 
+@atomic
 def accept(user: User, booking: Booking, today: date, worker_id: int | None = None) -> Booking:
     """The provider accepts: the price is fixed, the first four weeks (or the session) are
     scheduled and their money held. Raises payments.SpendRefused when the pot cannot pay
@@ -489,6 +493,7 @@ def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking
     return booking
 
 
+@atomic
 def decline(user: User, booking: Booking, reason: str) -> Booking:
     _require(user, booking, Side.PROVIDER)
     if not reason.strip():
@@ -500,6 +505,7 @@ def decline(user: User, booking: Booking, reason: str) -> Booking:
     return booking
 
 
+@atomic
 def offer(
     user: User, booking: Booking, unit_price_pence: int, note: str, worker_id: int | None = None
 ) -> Offer:
@@ -528,6 +534,7 @@ def offer(
     return made
 
 
+@atomic
 def answer_offer(user: User, made: Offer, *, accept_it: bool, today: date) -> Booking:
     """The holder's side takes the offer (the booking is accepted at that price) or turns it
     down (the request stays with the provider)."""
@@ -586,6 +593,7 @@ def extend_rotas(today: date) -> list[Occurrence]:
 # Cancelling.
 
 
+@atomic
 def cancel_by_holder(
     user: User, booking: Booking, reason: str, now: datetime | None = None
 ) -> Booking:
@@ -608,6 +616,7 @@ def cancel_by_holder(
     return booking
 
 
+@atomic
 def cancel_by_provider(user: User, booking: Booking, reason: str) -> Booking:
     """Always free to the holder: every scheduled session's money returns to the pot."""
     _require(user, booking, Side.PROVIDER)
@@ -643,6 +652,7 @@ def _close(occurrence: Occurrence, side: Side, actor_id: int, reason: str, charg
 # Delivery, confirmation, disputes.
 
 
+@atomic
 def mark_delivered(
     user: User, occurrence: Occurrence, actual_minutes: int, now: datetime | None = None
 ) -> Occurrence:
@@ -670,6 +680,7 @@ def amount_due(occurrence: Occurrence) -> int:
     return min(worked, occurrence.price_pence)
 
 
+@atomic
 def confirm(user: User, occurrence: Occurrence) -> Occurrence:
     """The holder's side confirms delivery: the provider is paid through the payments service."""
     _require(user, occurrence.booking, Side.HOLDER)
@@ -685,6 +696,7 @@ def _confirm(
     return occurrence
 
 
+@atomic
 def dispute(user: User, occurrence: Occurrence, reason: str) -> Occurrence:
     """The holder's side disputes a delivery: the money stays held until a commissioner decides."""
     _require(user, occurrence.booking, Side.HOLDER)
@@ -701,6 +713,7 @@ def dispute(user: User, occurrence: Occurrence, reason: str) -> Occurrence:
     return occurrence
 
 
+@atomic
 def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: str) -> Occurrence:
     """A commissioner pays the provider `pay_pence` (all, part or nothing) and returns the rest."""
     _require(user, occurrence.booking, Side.COMMISSIONER)

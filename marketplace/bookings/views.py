@@ -55,7 +55,7 @@ from marketplace.bookings.states import Side
 from marketplace.clock import LONDON, london_today
 from marketplace.directory.models import Listing, ListingStatus, ProviderMember
 from marketplace.directory.services import is_provider_staff
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.models_base import utcnow
@@ -177,7 +177,6 @@ def new(listing_id: int) -> ResponseReturnValue:
                 booking = services.request_booking(
                     current_user, holder, listing, pot, booking_request, _today()
                 )
-                db.session.commit()
                 return redirect(url_for("bookings.sent", booking_id=booking.id))
         except DomainError as error:
             form.add_domain_error(error, "day")
@@ -228,10 +227,7 @@ def _booking_for(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         abort(404)
-    try:
-        services.side_of(current_user, booking)
-    except NotAllowed:
-        abort(404)
+    services.side_of(current_user, booking)
     return booking
 
 
@@ -248,7 +244,6 @@ def booking(booking_id: int) -> str:
     cover_found = None
     if found.state == BookingState.CANCELLED_BY_PROVIDER and side == Side.HOLDER:
         cover_found = cover.options(found)
-        db.session.commit()  # the search event
     return render_template(
         "bookings/booking.html",
         workers=services.workers_of(found.provider_id) if side == Side.PROVIDER else [],
@@ -278,15 +273,10 @@ def _act(
     try:
         action(found)
     except payments.SpendRefused as refused:
-        db.session.commit()  # keep the record of the refusal for commissioners
         flash(refused.message, "error")
-    except NotAllowed:
-        abort(403)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(success, "success")
     return redirect(url_for("bookings.booking", booking_id=booking_id))
 
@@ -522,7 +512,6 @@ def week() -> str:
         day = _today()
     monday, _ = calendar.week_of(day)
     feed = calendar.feed_for(current_user)
-    db.session.commit()
     return render_template(
         "bookings/calendar.html",
         monday=monday,
@@ -538,7 +527,6 @@ def week() -> str:
 def new_feed_address() -> ResponseReturnValue:
     _plain_post()
     calendar.feed_for(current_user, rotate=True)
-    db.session.commit()
     flash("Your calendar has a new address. The old one no longer works.", "success")
     return redirect(url_for("bookings.week"))
 
@@ -568,12 +556,9 @@ def review(booking_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             reviews.write(current_user, found, int(form.stars.data or 0), form.text.data or "")
-        except NotAllowed:
-            abort(403)
         except DomainError as error:
             form.add_domain_error(error, "text")
         else:
-            db.session.commit()
             flash("Thank you. Your review is published.", "success")
             return redirect(url_for("bookings.booking", booking_id=found.id))
     status = 400 if form.errors else 200
@@ -593,7 +578,6 @@ def reply(review_id: int) -> ResponseReturnValue:
         except DomainError as error:
             form.add_domain_error(error, "text")
         else:
-            db.session.commit()
             flash("Your reply is published.", "success")
             return redirect(url_for("bookings.booking", booking_id=found.booking_id))
     status = 400 if form.errors else 200
@@ -611,12 +595,9 @@ def moderate(review_id: int, action: str) -> ResponseReturnValue:
         reviews.moderate(
             current_user, found, hide=action == "hide", note=request.form.get("note", "")
         )
-    except NotAllowed:
-        abort(404)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(
             "The review is hidden." if action == "hide" else "The review is published again.",
             "success",

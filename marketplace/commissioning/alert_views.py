@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.commissioning import alerts
 from marketplace.commissioning.forms import AcknowledgeForm
 from marketplace.commissioning.models import Alert, AlertKind
-from marketplace.errors import DomainError, NotFound
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.web import page_number
 
@@ -54,10 +54,7 @@ def index() -> str:
 
 
 def _alert(alert_id: int) -> Alert:
-    try:
-        return alerts.alert_for_commissioner(current_user, alert_id)
-    except NotFound:
-        abort(404)
+    return alerts.alert_for_commissioner(current_user, alert_id)
 
 
 def _alert_page(found: Alert, form: AcknowledgeForm, status: int = 200) -> tuple[str, int]:
@@ -84,13 +81,9 @@ def acknowledge(alert_id: int) -> tuple[str, int] | Response:
     if form.validate_on_submit():
         try:
             alerts.acknowledge(current_user, found, form.stripped("note"))
-        except NotFound:
-            abort(404)
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("The alert is acknowledged and your note is kept with it.", "success")
             return redirect(url_for("alerts.alert", alert_id=found.id))
     return _alert_page(found, form, 400)

@@ -84,6 +84,7 @@ from marketplace.payments.models import (
     SpendRefusal,
 )
 from marketplace.payments.services import current_period_start
+from marketplace.transactions import atomic
 
 UNSPENT_WEEKS = 8
 SPEND_RATE_WEEKS = 4
@@ -812,6 +813,7 @@ def alert_for_commissioner(commissioner: User, alert_id: int) -> Alert:
     return alert
 
 
+@atomic
 def acknowledge(commissioner: User, alert: Alert, note: str, now: datetime | None = None) -> Alert:
     """Close an alert with the commissioner's note (required, at most NOTE_MAX_LENGTH
     characters), recording who and when in the audit log. Raises NotFound for another

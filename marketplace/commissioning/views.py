@@ -94,7 +94,6 @@ def invite_holder() -> tuple[str, int] | Response:
         except DomainError as error:
             holder_form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(f"We have emailed an invitation to {holder_form.stripped('email')}.", "success")
             return redirect(url_for("commissioning.dashboard"))
     return _dashboard(holder_form, staff_form, failed=holder_form)
@@ -117,7 +116,6 @@ def invite_staff() -> tuple[str, int] | Response:
         except DomainError as error:
             staff_form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(f"We have emailed an invitation to {staff_form.stripped('email')}.", "success")
             return redirect(url_for("commissioning.dashboard"))
     return _dashboard(holder_form, staff_form, failed=staff_form)
@@ -136,7 +134,6 @@ def withdraw_invitation(invitation_id: int) -> Response:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(f"The invitation to {invitation.email} has been withdrawn.", "success")
     return redirect(url_for("commissioning.dashboard"))
 
@@ -144,10 +141,7 @@ def withdraw_invitation(invitation_id: int) -> Response:
 @bp.get("/holders/<int:holder_id>")
 @roles_required(Role.COMMISSIONER)
 def holder(holder_id: int) -> str:
-    try:
-        person = services.holder_for_commissioner(current_user, holder_id)
-    except NotFound:
-        abort(404)
+    person = services.holder_for_commissioner(current_user, holder_id)
     bookings = db.paginate(
         oversight.holder_bookings_query(person),
         page=page_number(),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from marketplace.clock import london_today
 from marketplace.directory import services
-from marketplace.errors import NotFound
 
 bp = Blueprint("directory", __name__)
 
@@ -20,10 +19,7 @@ def _keep_listings_dated(_state: BlueprintSetupState) -> None:
 
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int) -> str:
-    try:
-        item = services.visible_listing(listing_id, current_user)
-    except NotFound:
-        abort(404)
+    item = services.visible_listing(listing_id, current_user)
     today = london_today()
     return render_template(
         "directory/listing.html",
@@ -39,10 +35,7 @@ def listing(listing_id: int) -> str:
 
 @bp.get("/providers/<int:provider_id>")
 def provider(provider_id: int) -> str:
-    try:
-        item = services.visible_provider(provider_id, current_user)
-    except NotFound:
-        abort(404)
+    item = services.visible_provider(provider_id, current_user)
     return render_template(
         "directory/provider.html",
         provider=item,

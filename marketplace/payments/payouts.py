@@ -36,6 +36,7 @@ from marketplace.payments.models import (
     PayoutStatus,
     Pot,
 )
+from marketplace.transactions import atomic
 
 
 def paid_out_account(rail: PayoutRail) -> LedgerAccount:
@@ -238,6 +239,7 @@ def runs_for(commissioner: User) -> list[PayoutRun]:
     )
 
 
+@atomic
 def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     """The commissioner says the finance system paid the run: each provider's payable is marked
     paid. Confirming twice changes nothing. Raises NotAllowed outside the run's tenant."""
@@ -274,6 +276,7 @@ def connect_account_for(provider: Provider) -> ConnectAccount | None:
     )
 
 
+@atomic
 def start_onboarding(provider: Provider, refresh_url: str, return_url: str) -> str:
     """Create the provider's Express account on first use and return Stripe's onboarding link.
     Raises DomainError when Stripe is not configured or refuses."""

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import audit
 from marketplace.accounts.models import Role, User
 from marketplace.directory.models import Category, Provider
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.money import MAX_PENCE, apply_basis_points, format_pence
@@ -31,6 +31,7 @@ from marketplace.payments.models import (
     RefusalReason,
     SpendRefusal,
 )
+from marketplace.transactions import atomic
 
 
 def funding_account(tenant_id: int) -> LedgerAccount:
@@ -61,9 +62,10 @@ def balance(pot: Pot) -> PotBalance:
 
 def _check_commissioner_of(actor: User, tenant_id: int) -> None:
     if actor.role != Role.COMMISSIONER or actor.tenant_id != tenant_id:
-        raise NotAllowed("Only commissioner staff of this person's council or NHS body can do this")
+        raise NotFound("Only commissioner staff of this person's council or NHS body can do this")
 
 
+@atomic
 def create_pot(
     commissioner: User,
     holder: User,
@@ -157,6 +159,7 @@ def _allocate(
     return allocation
 
 
+@atomic
 def fund_pot(
     commissioner: User, pot: Pot, amount_pence: int, reason: str, request_key: str | None = None
 ) -> Allocation:
@@ -247,11 +250,20 @@ def allocate_due_to(
 
 
 class SpendRefused(DomainError):
-    """A hold the pot's rules refused. The refusal row is in the session: commit to keep it."""
+    """A hold the pot's rules refused. The refusal row is kept for commissioners even when the
+    work that asked for the money is undone (see transactions.atomic)."""
 
     def __init__(self, refusal: SpendRefusal) -> None:
         super().__init__(refusal.message, field="amount")
         self.refusal = refusal
+
+    def kept(self) -> list[object]:
+        """A fresh copy of the refusal, to write again after the refused work is undone."""
+        columns = SpendRefusal.__table__.columns.keys()
+        self.refusal = SpendRefusal(
+            **{name: getattr(self.refusal, name) for name in columns if name != "id"}
+        )
+        return [self.refusal]
 
 
 def platform_fee_account() -> LedgerAccount:

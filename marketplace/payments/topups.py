@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.accounts.models import Role, User
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.money import format_pence
 from marketplace.payments import ledger, services, statements, stripe_gateway
 from marketplace.payments.models import AccountKind, LedgerAccount, Pot, TopUp, TopUpStatus
+from marketplace.transactions import atomic
 
 
 def clearing_account() -> LedgerAccount:
@@ -19,12 +20,13 @@ def clearing_account() -> LedgerAccount:
     return ledger.account(AccountKind.STRIPE_CLEARING, "stripe", None, may_go_negative=True)
 
 
+@atomic
 def start_top_up(payer: User, pot: Pot, amount_pence: int, request_key: str) -> TopUp:
     """A pending top-up with its Stripe PaymentIntent. The same request_key again (a
-    double-click) returns the first. Raises NotAllowed for anyone but the holder or their
+    double-click) returns the first. Raises NotFound for anyone but the holder or their
     representative, DomainError when card payments are off or Stripe refuses."""
     if payer.role == Role.COMMISSIONER or not statements.may_see_holder(payer, pot.holder):
-        raise NotAllowed("Only the budget holder or their representative can top up by card")
+        raise NotFound("Only the budget holder or their representative can top up by card")
     if not stripe_gateway.configured():
         raise DomainError("Card payments are not available on this service", field="amount")
     services._check_amount(amount_pence)
@@ -71,15 +73,16 @@ def payment_succeeded(payment_intent_id: str, amount_received_pence: int) -> Top
     return top_up
 
 
+@atomic
 def refund_top_up(actor: User, top_up: TopUp) -> TopUp:
     """Take a top-up back out of the pot (available → clearing) and refund it to the card.
 
-    Raises NotAllowed for anyone but the holder or their representative, DomainError when it was
+    Raises NotFound for anyone but the holder or their representative, DomainError when it was
     not paid, is already refunded, or the pot no longer has the money available.
     """
     pot = top_up.pot
     if actor.role == Role.COMMISSIONER or not statements.may_see_holder(actor, pot.holder):
-        raise NotAllowed("Only the budget holder or their representative can refund a top-up")
+        raise NotFound("Only the budget holder or their representative can refund a top-up")
     if top_up.status == TopUpStatus.REFUNDED:
         raise DomainError("This top-up has already been refunded")
     if top_up.status != TopUpStatus.SUCCEEDED or not top_up.payment_intent_id:

@@ -30,7 +30,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role, User
 from marketplace.directory.models import Category
-from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db
 from marketplace.forms import BaseForm
 from marketplace.money import format_pence
@@ -61,10 +61,7 @@ def _holder_for_viewer(holder_id: int) -> User:
 
 
 def _pot_for_viewer(pot_id: int) -> Pot:
-    try:
-        return statements.pot_for_viewer(current_user, pot_id)
-    except NotFound:
-        abort(404)
+    return statements.pot_for_viewer(current_user, pot_id)
 
 
 def _pot_for_commissioner(pot_id: int) -> Pot:
@@ -142,10 +139,7 @@ def _required() -> date:
 @bp.route("/holders/<int:holder_id>/pots/new", methods=["GET", "POST"])
 @roles_required(Role.COMMISSIONER)
 def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
-    try:
-        holder = accounts.holder_for_commissioner(current_user, holder_id)
-    except NotFound:
-        abort(404)
+    holder = accounts.holder_for_commissioner(current_user, holder_id)
     form = _pot_form()
     if form.validate_on_submit():
         try:
@@ -163,7 +157,6 @@ def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash(f"{pot.kind.label} set up for {holder.full_name}.", "success")
             return redirect(url_for("payments.pot_statement", pot_id=pot.id))
     status = 400 if form.is_submitted() else 200
@@ -184,12 +177,9 @@ def fund_pot(pot_id: int) -> tuple[str, int] | BaseResponse:
                 form.stripped("reason"),
                 request_key=form.request_key.data,
             )
-        except NotAllowed:
-            abort(404)
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("The payment is in the budget.", "success")
             return redirect(url_for("payments.pot_statement", pot_id=pot.id))
     status = 400 if form.is_submitted() else 200
@@ -209,10 +199,7 @@ def refusals() -> str:
 @bp.get("/provider")
 @roles_required(Role.PROVIDER)
 def provider_money() -> str:
-    try:
-        provider = statements.provider_of(current_user)
-    except NotFound:
-        abort(404)
+    provider = statements.provider_of(current_user)
     return render_template(
         "payments/provider_money.html",
         provider=provider,
@@ -232,12 +219,9 @@ def provider_stripe_onboarding() -> BaseResponse:
         provider = statements.provider_of(current_user)
         back = url_for("payments.provider_money", _external=True)
         link = payouts.start_onboarding(provider, refresh_url=back, return_url=back)
-    except NotFound:
-        abort(404)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("payments.provider_money"))
-    db.session.commit()
     return redirect(link)
 
 
@@ -254,12 +238,9 @@ def top_up(pot_id: int) -> tuple[str, int] | BaseResponse:
             made = topups.start_top_up(
                 current_user, pot, form.amount_pence, form.request_key.data or ""
             )
-        except NotAllowed:
-            abort(404)
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            db.session.commit()
             return redirect(url_for("payments.pay_top_up", top_up_id=made.id))
     status = 400 if form.is_submitted() else 200
     form.fresh()
@@ -307,13 +288,9 @@ def refund_top_up(top_up_id: int) -> BaseResponse:
     made = _top_up_for_payer(top_up_id)
     try:
         topups.refund_top_up(current_user, made)
-    except NotAllowed:
-        abort(404)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash("The top-up is being refunded to the card it came from.", "success")
     return redirect(url_for("payments.pot_statement", pot_id=made.pot_id))
 
@@ -332,7 +309,6 @@ def stripe_webhook() -> tuple[str, int]:
     except ValueError:
         return "Bad signature", 400
     webhooks.handle(event)
-    db.session.commit()
     return "", 200
 
 
@@ -340,10 +316,7 @@ def stripe_webhook() -> tuple[str, int]:
 
 
 def _run(run_id: int) -> PayoutRun:
-    try:
-        return payouts.run_for_commissioner(current_user, run_id)
-    except NotFound:
-        abort(404)
+    return payouts.run_for_commissioner(current_user, run_id)
 
 
 @bp.get("/payout-runs")
@@ -369,7 +342,6 @@ def payout_run_csv(run_id: int) -> Response:
         actor_id=current_user.id,
         tenant_id=run.tenant_id,
     )
-    db.session.commit()
     return _csv(run.csv_text, f"payment-run-{run.id}.csv")
 
 
@@ -380,6 +352,5 @@ def confirm_payout_run(run_id: int) -> BaseResponse:
         abort(400)
     run = _run(run_id)
     payouts.confirm_run(current_user, run)
-    db.session.commit()
     flash("The payment run is confirmed and the providers are marked paid.", "success")
     return redirect(url_for("payments.payout_run", run_id=run.id))

@@ -10,7 +10,6 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.directory.models import PROVIDER_KIND_LABELS, ProviderKind, WorkerGender
 from marketplace.directory.taxonomy import terms
-from marketplace.extensions import db
 from marketplace.search import services
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import (
@@ -55,9 +54,7 @@ def search() -> tuple[str, int] | str:
         results = services.search(query)
         nearest = services.nearest_beyond(query) if results.total == 0 else None
     except SearchUnavailable:
-        db.session.rollback()
         return render_template("search/unavailable.html", message=UNAVAILABLE), 503
-    db.session.commit()
     return render_template(
         "search/search.html",
         **_choices(),
@@ -78,9 +75,7 @@ def search_json() -> tuple[Response, int] | Response:
     try:
         results = services.search(query)
     except SearchUnavailable:
-        db.session.rollback()
         return jsonify({"error": UNAVAILABLE}), 503
-    db.session.commit()
     return jsonify(
         {
             "total": results.total,

@@ -9,7 +9,7 @@ import pytest
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
 from marketplace.directory.models import Category
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.payments import ledger, services
 from marketplace.payments.models import Allocation, PotKind
@@ -99,10 +99,10 @@ def test_a_one_off_payment_needs_a_reason_and_is_audited(people, homecare):
 
 def test_only_the_holders_own_commissioner_sets_up_or_funds_a_pot(people, homecare):
     commissioner, holder, stranger = people
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
         new_pot(stranger, holder, homecare)
     pot = new_pot(commissioner, holder, homecare)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
         services.fund_pot(stranger, pot, 100, "no")
 
 

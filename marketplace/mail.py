@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.extensions import db
 from marketplace.models_base import UTCDateTime, utcnow
+from marketplace.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def _deliver(message: OutboundEmail) -> None:
 
 
 def send_pending(limit: int = 100, only_ids: list[int] | None = None) -> int:
-    """Send what the outbox holds, oldest first. Returns how many were sent; commits per message."""
+    """Send what the outbox holds, oldest first. Returns how many were sent; each message is
+    its own unit of work (sent or not, its attempt is kept)."""
     query = select(OutboundEmail).where(
         OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS
     )
@@ -79,17 +81,22 @@ def send_pending(limit: int = 100, only_ids: list[int] | None = None) -> int:
     pending = db.session.scalars(query.order_by(OutboundEmail.id).limit(limit)).all()
     sent = 0
     for message in pending:
-        message.attempts += 1
-        try:
-            _deliver(message)
-        except (OSError, smtplib.SMTPException) as error:
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
-            log.warning("email %s not sent (attempt %s): %s", message.id, message.attempts, error)
-        else:
-            message.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
+        with unit_of_work():
+            sent += _attempt(message)
     return sent
+
+
+def _attempt(message: OutboundEmail) -> int:
+    """Try to send one message, counting the attempt; 1 when it went, 0 when it did not."""
+    message.attempts += 1
+    try:
+        _deliver(message)
+    except (OSError, smtplib.SMTPException) as error:
+        message.last_error = f"{type(error).__name__}: {error}"[:500]
+        log.warning("email %s not sent (attempt %s): %s", message.id, message.attempts, error)
+        return 0
+    message.sent_at = utcnow()
+    return 1
 
 
 # Messages queued in a request are sent once the request's transaction has committed,

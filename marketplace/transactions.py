@@ -60,16 +60,24 @@ def atomic(service: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One unit of work: committed when the block ends normally, rolled back on any exception.
+    A request is one (see one_commit_per_request); so is each batch of work done after a
+    request's commit (sending its emails, its search updates) and each step of a command."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def _committing(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            response = view(*args, **kwargs)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-        return response
+        with unit_of_work():
+            return view(*args, **kwargs)
 
     return run
 

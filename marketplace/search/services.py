@@ -29,6 +29,7 @@ from marketplace.search.documents import Document, build_document
 from marketplace.search.interfaces import SearchEngine, SearchUnavailable
 from marketplace.search.models import SearchEvent, SearchOutbox
 from marketplace.search.query import SearchQuery, SearchResults
+from marketplace.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 DRAIN_BATCH = 200
@@ -105,23 +106,26 @@ def drain_outbox(limit: int | None = None) -> int:
     rows of the failed batch stay for next time with their attempt counted."""
     done = 0
     while limit is None or done < limit:
-        rows = db.session.scalars(
-            select(SearchOutbox).order_by(SearchOutbox.id).limit(DRAIN_BATCH)
+        rows = db.session.execute(
+            select(SearchOutbox.id, SearchOutbox.listing_id, SearchOutbox.provider_id)
+            .order_by(SearchOutbox.id)
+            .limit(DRAIN_BATCH)
         ).all()
         if not rows:
             break
+        ids = [row.id for row in rows]
         try:
-            _send(
-                [r.listing_id for r in rows if r.listing_id],
-                [r.provider_id for r in rows if r.provider_id],
-            )
+            with unit_of_work():
+                _send(
+                    [row.listing_id for row in rows if row.listing_id],
+                    [row.provider_id for row in rows if row.provider_id],
+                )
+                db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(ids)))
         except SearchUnavailable as error:
-            db.session.rollback()
-            _count_failure([r.id for r in rows], str(error))
+            with unit_of_work():
+                _count_failure(ids, str(error))
             raise
-        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-        db.session.commit()
-        done += len(rows)
+        done += len(ids)
     return done
 
 
@@ -144,7 +148,6 @@ def _count_failure(ids: list[int], message: str) -> None:
     for row in db.session.scalars(select(SearchOutbox).where(SearchOutbox.id.in_(ids))):
         row.attempts += 1
         row.last_error = message[:500]
-    db.session.commit()
 
 
 def _load(listing_ids: list[int]) -> list[Listing]:
@@ -239,5 +242,4 @@ def drain_after_request(response: object) -> object:
         log.warning("search outbox left for later: %s", error)
     except Exception:  # noqa: BLE001 - the change is saved; indexing must never fail the request
         log.exception("search outbox drain failed")
-        db.session.rollback()
     return response

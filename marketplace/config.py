@@ -86,6 +86,8 @@ class Settings:
             "ALERT_PROVIDER_SHARE_PERCENT": self.alert_provider_share_percent,
             "INVITATION_DAYS": 14,
             "PASSWORD_RESET_SECONDS": 60 * 60,
+            # werkzeug's scrypt at its full cost; only the tests choose a cheaper one.
+            "PASSWORD_HASH_METHOD": "scrypt",
             **self.extra,
         }
 

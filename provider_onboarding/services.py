@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from marketplace import audit
 from marketplace.accounts.models import Role, Tenant, User
 from marketplace.accounts.services import (
-    PASSWORD_METHOD,
     check_new_password,
     find_user_by_email,
+    hash_password,
     normalise_email,
 )
 from marketplace.bookings import services as bookings
@@ -120,7 +119,7 @@ def register_provider(details: Registration) -> tuple[User, Provider]:
         email=email,
         full_name=details.full_name.strip(),
         role=Role.PROVIDER,
-        password_hash=generate_password_hash(details.password, method=PASSWORD_METHOD),
+        password_hash=hash_password(details.password),
     )
     provider = Provider(
         kind=details.kind,
@@ -434,7 +433,7 @@ def add_staff(
         email=email,
         full_name=full_name.strip(),
         role=Role.PROVIDER,
-        password_hash=generate_password_hash(secrets.token_urlsafe(32), method=PASSWORD_METHOD),
+        password_hash=hash_password(secrets.token_urlsafe(32)),
     )
     db.session.add(user)
     db.session.flush()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import delete
 
 from marketplace import clock, create_app
@@ -34,7 +37,12 @@ from marketplace.directory.models import (
 from marketplace.extensions import db
 from tests.frozen import NOW
 
+# The suite writes nothing into the working tree: hypothesis keeps its examples in /tmp.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "care-marketplace-hypothesis")
+
 PASSWORD = "correct horse battery"
+# scrypt at a small work factor: the real method, cheap enough for thousands of sign-ins.
+CHEAP_PASSWORD_HASH = "scrypt:4096:8:1"
 _counter = itertools.count(1)
 
 
@@ -51,6 +59,7 @@ def make_app(tmp_dir: str, **overrides: Any) -> Flask:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
         "PREFERRED_URL_SCHEME": "http",
+        "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
     }
     config.update(overrides)
     return create_app(config)
@@ -137,7 +146,7 @@ def make_tenant(app_ctx: Flask) -> Callable[..., Tenant]:
 def make_user(app_ctx: Flask, make_tenant: Callable[..., Tenant]) -> Callable[..., User]:
     from werkzeug.security import generate_password_hash
 
-    hashed = generate_password_hash(PASSWORD, method="scrypt")
+    hashed = generate_password_hash(PASSWORD, method=CHEAP_PASSWORD_HASH)
 
     def factory(role: Role = Role.HOLDER, tenant: Tenant | None = None, **fields: Any) -> User:
         n = next(_counter)

@@ -5,6 +5,7 @@ Services flush and never commit; the view or CLI command commits once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -33,9 +34,6 @@ from marketplace.models_base import utcnow
 from marketplace.transactions import atomic
 
 MIN_PASSWORD_LENGTH = 10
-PASSWORD_METHOD = "scrypt"  # noqa: S105 (the hashing method, not a password)
-# Checked when no account matches, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
 COMMON_PASSWORDS = frozenset(
     {
         "password12",
@@ -85,10 +83,21 @@ def check_new_password(password: str, *, email: str | None = None) -> None:
         raise DomainError("Password must not be your email address", field="password")
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password, by the app's PASSWORD_HASH_METHOD (scrypt)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked when no account matches, so a wrong email takes as long as a wrong password."""
+    return generate_password_hash("not-a-real-password", method=method)
+
+
 def set_password(user: User, password: str) -> None:
     """Hash and store a new password and end every other session of this user."""
     check_new_password(password, email=user.email)
-    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.password_hash = hash_password(password)
     user.session_token = secrets.token_urlsafe(32)
 
 
@@ -96,7 +105,8 @@ def authenticate(email: str, password: str) -> User:
     """The active user with this email and password. Raises DomainError with one message for
     every failure, so the page does not tell which accounts exist."""
     user = find_user_by_email(email)
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    dummy = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    stored = user.password_hash if user and user.password_hash else dummy
     password_ok = check_password_hash(stored, password)
     if user is None or not user.password_hash or not password_ok or not user.active:
         raise DomainError("Enter a correct email address and password", field="email")

@@ -14,9 +14,16 @@ PYTEST := $(BIN)/pytest
 ARTIFACTS := test-artifacts
 PG_BIN ?= /usr/lib/postgresql/15/bin
 CHROMIUM ?= /usr/bin/chromium
+FAKETIME ?= /usr/bin/faketime
+# The moments (London time) the whole suite also runs at, its clock frozen there: both clock
+# changes late on the Sunday evening, bank holidays (one a substitute day), a leap day and the
+# last half hour of a year. The default moment is a Monday morning (tests/frozen.py).
+TEST_MOMENTS := 2027-03-28T22:30 2027-10-31T22:30 2027-08-30T09:00 2027-12-27T09:00 \
+	2028-02-29T12:00 2026-12-31T23:30
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test lint test-sqlite test-postgres test-browser system-packages clean
+.PHONY: help install run test lint test-sqlite test-postgres test-browser test-moments print-moments \
+	test-faketime system-packages clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000"
@@ -44,6 +51,7 @@ system-packages:
 	@missing=""; \
 	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql"; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	[ -x $(FAKETIME) ] || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
@@ -61,11 +69,27 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 # `make -k test` (what .ci/run does) runs every stage even when an earlier one fails.
-test: install lint test-sqlite test-postgres test-browser
+test: install lint test-sqlite test-moments test-faketime test-postgres test-browser
 
 test-sqlite: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/sqlite.xml
 	$(PYTEST) -m "not browser" --junitxml=$(ARTIFACTS)/sqlite.xml
+
+# The suite at each of TEST_MOMENTS: a test that only passes on some days fails here.
+test-moments: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/moment-*.xml
+	status=0; for at in $(TEST_MOMENTS); do \
+		echo "The suite with the clock at $$at (London)"; \
+		MARKETPLACE_TEST_NOW=$$at $(PYTEST) -m "not browser" -q \
+			--junitxml=$(ARTIFACTS)/moment-$$at.xml || status=1; \
+	done; exit $$status
+
+# The suite with the machine's clock a year ahead: a test or a page that reads the real clock
+# instead of marketplace.clock fails here, not in a year's time.
+test-faketime: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/faketime.xml
+	timeout --kill-after=60 1800 $(FAKETIME) -f '+366d' \
+		$(PYTEST) -m "not browser" -q --junitxml=$(ARTIFACTS)/faketime.xml
 
 test-postgres: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/postgres.xml
@@ -74,6 +98,9 @@ test-postgres: install
 test-browser: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/browser.xml
 	$(PYTEST) -m browser tests/browser --junitxml=$(ARTIFACTS)/browser.xml
+
+print-moments:
+	@echo $(TEST_MOMENTS)
 
 clean:
 	rm -rf $(VENV) node_modules static/dist $(ARTIFACTS)

@@ -18,7 +18,8 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from hypothesis.configuration import set_hypothesis_home_dir
-from sqlalchemy import delete
+from sqlalchemy import delete, event
+from sqlalchemy.engine import Engine
 
 from marketplace import clock, create_app
 from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
@@ -84,6 +85,13 @@ def _frozen_clock() -> Iterator[None]:
     """Every test reads the same moment (tests/frozen.py), whatever day it runs on."""
     with clock.frozen(NOW):
         yield
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(connection: Any, _record: object) -> None:
+    """The tests' SQLite files need not survive a power cut: no fsync on each commit."""
+    if type(connection).__module__.startswith("sqlite3"):
+        connection.execute("PRAGMA synchronous = OFF")
 
 
 @pytest.fixture(scope="session")

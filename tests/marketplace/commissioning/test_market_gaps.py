@@ -73,6 +73,7 @@ from marketplace.directory.models import (
     Category,
     ListingStatus,
     PriceUnit,
+    Provider,
     VerificationStatus,
 )
 from marketplace.extensions import db
@@ -650,10 +651,16 @@ def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
 def test_the_page_names_no_person_and_no_provider(world, client, sign_in):
     sign_in(world.commissioner)
     html = client.get(f"/commissioning/market/?{QUERY}").get_data(as_text=True)
+    assert "Gap score" in html  # the report itself is on the page
+    assert len(world.pots) >= 3
     for pot in world.pots:
         holder = db.session.get(Pot, pot.id).holder
+        assert holder.full_name and holder.email
         assert holder.full_name not in html and holder.email not in html
     for name in ("Moorside", "Pennine", "Hollins", "Small Agency", "Rochdale Only"):
+        assert db.session.scalar(
+            select(func.count(Provider.id)).where(Provider.legal_name.contains(name))
+        ), name  # a provider of the report's world has this name
         assert name not in html
 
 

@@ -9,9 +9,24 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
+from marketplace.errors import NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def commissions(user: User, tenant_id: int | None) -> bool:
+    """Whether `user` is commissioner staff of the council or ICB with this id."""
+    return user.role == Role.COMMISSIONER and tenant_id is not None and user.tenant_id == tenant_id
+
+
+def in_own_tenant(commissioner: User, found: T | None, tenant_of: Callable[[T], int | None]) -> T:
+    """`found`, if it exists and `commissioner` is staff of its council or ICB. Raises NotFound
+    otherwise, so nobody can tell another body's objects from ones that do not exist."""
+    if found is None or not commissions(commissioner, tenant_of(found)):
+        raise NotFound("There is nothing with this reference")
+    return found
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace import audit
+from marketplace.accounts.access import commissions, in_own_tenant
 from marketplace.accounts.models import (
     ConsentMethod,
     Invitation,
@@ -342,7 +343,7 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     allowed = (
         actor.role == Role.ADMIN
         or actor.id == invitation.invited_by_id
-        or (actor.role == Role.COMMISSIONER and actor.tenant_id == invitation.tenant_id)
+        or commissions(actor, invitation.tenant_id)
     )
     if not allowed:
         raise NotAllowed("You cannot withdraw this invitation")
@@ -366,7 +367,7 @@ def _check_may_record_consent(actor: User, holder: User) -> None:
         raise DomainError("Representatives can only act for budget holders")
     if actor.id == holder.id:
         return
-    if actor.role == Role.COMMISSIONER and actor.tenant_id == holder.tenant_id:
+    if commissions(actor, holder.tenant_id):
         return
     raise NotAllowed("You cannot record consent for this person")
 
@@ -440,8 +441,8 @@ def holders_represented_by(representative: User) -> list[User]:
 def revoke_consent(actor: User, representation: Representation, reason: str) -> None:
     """The holder, the representative themselves, or the holder's commissioner ends the consent."""
     holder = representation.holder
-    allowed = actor.id in (holder.id, representation.representative_id) or (
-        actor.role == Role.COMMISSIONER and actor.tenant_id == holder.tenant_id
+    allowed = actor.id in (holder.id, representation.representative_id) or commissions(
+        actor, holder.tenant_id
     )
     if not allowed:
         raise NotFound("You cannot change this consent")
@@ -543,14 +544,9 @@ def holder_for_commissioner(commissioner: User, holder_id: int) -> User:
     """The holder with this id if they are in the commissioner's tenant. Raises NotFound otherwise,
     so a commissioner cannot tell whether another tenant's person exists."""
     holder = db.session.get(User, holder_id)
-    if (
-        commissioner.role != Role.COMMISSIONER
-        or holder is None
-        or holder.role != Role.HOLDER
-        or holder.tenant_id != commissioner.tenant_id
-    ):
-        raise NotFound("There is no budget holder with this reference")
-    return holder
+    if holder is not None and holder.role != Role.HOLDER:
+        holder = None
+    return in_own_tenant(commissioner, holder, lambda h: h.tenant_id)
 
 
 def open_invitations_for_tenant(commissioner: User) -> list[Invitation]:
@@ -571,14 +567,8 @@ def open_invitations_for_tenant(commissioner: User) -> list[Invitation]:
 
 def invitation_for_commissioner(commissioner: User, invitation_id: int) -> Invitation:
     """An invitation into the commissioner's own tenant. Raises NotFound otherwise."""
-    invitation = db.session.get(Invitation, invitation_id)
-    if (
-        commissioner.role != Role.COMMISSIONER
-        or invitation is None
-        or invitation.tenant_id != commissioner.tenant_id
-    ):
-        raise NotFound("There is no invitation with this reference")
-    return invitation
+    found = db.session.get(Invitation, invitation_id)
+    return in_own_tenant(commissioner, found, lambda i: i.tenant_id)
 
 
 def commissioners_of(tenant_id: int) -> list[User]:

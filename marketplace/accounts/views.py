@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts import services
-from marketplace.accounts.access import roles_required
+from marketplace.accounts.access import commissions, roles_required
 from marketplace.accounts.areas import all_areas, areas_for_codes
 from marketplace.accounts.forms import (
     AcceptInvitationForm,
@@ -177,12 +177,7 @@ def _holder_for(holder_id: int | None) -> User:
         if current_user.role != Role.HOLDER:
             abort(404)
         return current_user
-    holder = db.session.get(User, holder_id)
-    if holder is None or holder.role != Role.HOLDER:
-        abort(404)
-    if current_user.role != Role.COMMISSIONER or holder.tenant_id != current_user.tenant_id:
-        abort(404)
-    return holder
+    return services.holder_for_commissioner(current_user, holder_id)
 
 
 @bp.route("/account/representatives/new", methods=["GET", "POST"])
@@ -241,7 +236,7 @@ def _may_see_representation(representation: Representation) -> bool:
     user = current_user
     if user.id in (representation.holder_id, representation.representative_id):
         return True
-    return user.role == Role.COMMISSIONER and representation.holder.tenant_id == user.tenant_id
+    return commissions(user, representation.holder.tenant_id)
 
 
 # Admin: commissioning bodies, users and the audit log.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from marketplace import audit
+from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
 from marketplace.bookings.models import (
@@ -74,9 +75,7 @@ def reply(user: User, review: Review, text: str) -> Review:
 def moderate(user: User, review: Review, *, hide: bool, note: str) -> Review:
     """A commissioner of the holder's tenant, or an administrator, hides or restores a review."""
     tenant_id = review.booking.holder.tenant_id
-    allowed = user.role == Role.ADMIN or (
-        user.role == Role.COMMISSIONER and user.tenant_id == tenant_id
-    )
+    allowed = user.role == Role.ADMIN or commissions(user, tenant_id)
     if not allowed:
         raise NotFound("You cannot moderate this review")
     if hide and not note.strip():

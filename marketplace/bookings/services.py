@@ -12,6 +12,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 
+from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
 from marketplace.bookings import notifications as notify
@@ -62,7 +63,7 @@ def side_of(user: User, booking: Booking) -> Side:
         return Side.HOLDER
     if is_provider_staff(user, booking.provider):
         return Side.PROVIDER
-    if user.role == Role.COMMISSIONER and user.tenant_id == booking.holder.tenant_id:
+    if commissions(user, booking.holder.tenant_id):
         return Side.COMMISSIONER
     raise NotFound("This booking is not one you can see")
 

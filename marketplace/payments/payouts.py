@@ -18,9 +18,10 @@ from typing import Protocol
 from sqlalchemy import select
 
 from marketplace import audit
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.access import commissions, in_own_tenant
+from marketplace.accounts.models import User
 from marketplace.directory.models import Provider, ProviderBankDetails
-from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.payments import ledger, services, stripe_gateway
@@ -221,12 +222,7 @@ def _cell(text: str) -> str:
 
 
 def run_for_commissioner(commissioner: User, run_id: int) -> PayoutRun:
-    run = db.session.get(PayoutRun, run_id)
-    if commissioner.role != Role.COMMISSIONER or run is None:
-        raise NotFound("There is no payment run with this reference")
-    if run.tenant_id != commissioner.tenant_id:
-        raise NotFound("There is no payment run with this reference")
-    return run
+    return in_own_tenant(commissioner, db.session.get(PayoutRun, run_id), lambda r: r.tenant_id)
 
 
 def runs_for(commissioner: User) -> list[PayoutRun]:
@@ -243,7 +239,7 @@ def runs_for(commissioner: User) -> list[PayoutRun]:
 def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     """The commissioner says the finance system paid the run: each provider's payable is marked
     paid. Confirming twice changes nothing. Raises NotAllowed outside the run's tenant."""
-    if commissioner.role != Role.COMMISSIONER or commissioner.tenant_id != run.tenant_id:
+    if not commissions(commissioner, run.tenant_id):
         raise NotAllowed("Only staff of this council or NHS body can confirm its payment run")
     run = db.session.scalars(
         select(PayoutRun)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import audit
+from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Role, User
 from marketplace.directory.models import Category, Provider
 from marketplace.errors import DomainError, NotFound
@@ -61,7 +62,7 @@ def balance(pot: Pot) -> PotBalance:
 
 
 def _check_commissioner_of(actor: User, tenant_id: int) -> None:
-    if actor.role != Role.COMMISSIONER or actor.tenant_id != tenant_id:
+    if not commissions(actor, tenant_id):
         raise NotFound("Only commissioner staff of this person's council or NHS body can do this")
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
+from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
 from marketplace.clock import LONDON
@@ -61,7 +62,7 @@ def pot_for_viewer(viewer: User, pot_id: int) -> Pot:
 
 def may_see_holder(viewer: User, holder: User) -> bool:
     if viewer.role == Role.COMMISSIONER:
-        return viewer.tenant_id is not None and viewer.tenant_id == holder.tenant_id
+        return commissions(viewer, holder.tenant_id)
     return may_act_for(viewer, holder)
 
 

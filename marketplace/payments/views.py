@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace import audit
 from marketplace.accounts import services as accounts
-from marketplace.accounts.access import roles_required
+from marketplace.accounts.access import in_own_tenant, roles_required
 from marketplace.accounts.models import Role, User
 from marketplace.directory.models import Category
 from marketplace.errors import DomainError
@@ -65,10 +65,7 @@ def _pot_for_viewer(pot_id: int) -> Pot:
 
 
 def _pot_for_commissioner(pot_id: int) -> Pot:
-    pot = db.session.get(Pot, pot_id)
-    if pot is None or pot.tenant_id != current_user.tenant_id:
-        abort(404)
-    return pot
+    return in_own_tenant(current_user, db.session.get(Pot, pot_id), lambda p: p.tenant_id)
 
 
 @bp.get("/")

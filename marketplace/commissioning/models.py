@@ -81,7 +81,7 @@ class Alert(db.Model):  # type: ignore[name-defined]
         return self.dedupe_key.rsplit("@", 1)[0]
 
 
-# Market gap report roll-ups: `flask reports rollup` (marketplace/commissioning/market.py).
+# Market gap report roll-ups: `flask reports rollup` (marketplace/commissioning/market/rollup.py).
 
 
 class SearchEventDaily(db.Model):  # type: ignore[name-defined]

@@ -28,7 +28,8 @@ def alerts_command(tenant_id: int | None) -> None:
 
     from marketplace.accounts.models import Tenant
     from marketplace.clock import london_today
-    from marketplace.commissioning import alerts
+    from marketplace.commissioning.alerts.storage import open_alert_counts, run
+    from marketplace.commissioning.alerts.summaries import queue_summaries
     from marketplace.commissioning.models import AlertKind
     from marketplace.extensions import db
     from marketplace.models_base import utcnow
@@ -46,10 +47,10 @@ def alerts_command(tenant_id: int | None) -> None:
     still_open: Counter[AlertKind] = Counter()
     emails = 0
     for tenant in tenants:
-        result = alerts.run(tenant.id, today=london_today(now), now=now)
+        result = run(tenant.id, today=london_today(now), now=now)
         new.update(a.kind for a in result.new)
-        still_open.update(alerts.open_alert_counts(tenant.id))
-        emails += alerts.queue_summaries(tenant, result.new)
+        still_open.update(open_alert_counts(tenant.id))
+        emails += queue_summaries(tenant, result.new)
     db.session.commit()
     for kind in AlertKind:
         click.echo(f"{kind.label}: {new[kind]} new, {still_open[kind]} open")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.extensions import db
 from marketplace.models_base import UTCDateTime, utcnow
 
-# Alerts: computed daily by `flask reports alerts` (marketplace/commissioning/alerts.py).
+# Alerts: computed daily by `flask reports alerts` (marketplace/commissioning/alerts/).
 
 
 class AlertKind(enum.StrEnum):

@@ -45,7 +45,10 @@ from marketplace import create_app
 from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
 from marketplace.bookings.models import Booking, BookingEvent, RotaSlot
 from marketplace.clock import london_today
-from marketplace.commissioning import market
+from marketplace.commissioning.market.areas import area_outcodes
+from marketplace.commissioning.market.export import report
+from marketplace.commissioning.market.periods import Period, default_period
+from marketplace.commissioning.market.rollup import rollup
 from marketplace.directory.models import (
     AvailabilityRule,
     Category,
@@ -450,7 +453,7 @@ def main() -> None:
             f"{n:,} {name}" for name, n in counts.items()
         ))  # fmt: skip
         tenant = db.session.get(Tenant, tenant.id)
-        area = market.area_outcodes(frozenset(a.gss_code for a in tenant.areas))
+        area = area_outcodes(frozenset(a.gss_code for a in tenant.areas))
         anonymous = db.session.execute(
             text(
                 "SELECT count(*) FILTER (WHERE tenant_id IS NULL), "
@@ -463,24 +466,24 @@ def main() -> None:
             f"searches not signed in: {anonymous[0]:,}, of them {anonymous[1]:,} from the "
             f"{len(area)} districts of the reported council's area ({', '.join(area)})"
         )
-        weeks = market.default_period(today)
-        year = market.Period(today - timedelta(days=364), today)
+        weeks = default_period(today)
+        year = Period(today - timedelta(days=364), today)
 
-        def full(period: market.Period) -> Callable[[], object]:
-            return lambda: market.report(db.session.get(Tenant, tenant.id), period)
+        def full(period: Period) -> Callable[[], object]:
+            return lambda: report(db.session.get(Tenant, tenant.id), period)
 
-        sizes = {name: len(t.rows) for name, t in market.report(tenant, weeks).items()}
+        sizes = {name: len(t.rows) for name, t in report(tenant, weeks).items()}
         print("tables for 12 weeks (rows): " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
         print("full report, every table, read live from search_events (no roll-up):")
         line("12 weeks", timed(full(weeks)))
         line("a year", timed(full(year)))
         start = time.perf_counter()
-        days = market.rollup(today)
+        days = rollup(today)
         db.session.commit()
         rolled = time.perf_counter() - start
         print(f"reports rollup: {len(days)} days in {rolled:.1f} s (once; then one day a day)")
         start = time.perf_counter()
-        market.rollup(today)
+        rollup(today)
         db.session.commit()
         print(f"reports rollup again, nothing new: {time.perf_counter() - start:.3f} s")
         print("full report, every table, from the roll-up plus today's events:")

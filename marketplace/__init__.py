@@ -81,8 +81,8 @@ def _blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.bookings.views import bp as bookings_bp
-    from marketplace.commissioning.alert_views import bp as alerts_bp
-    from marketplace.commissioning.market_views import bp as market_bp
+    from marketplace.commissioning.alerts.views import bp as alerts_bp
+    from marketplace.commissioning.market.views import bp as market_bp
     from marketplace.commissioning.views import bp as commissioning_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.payments.views import bp as payments_bp

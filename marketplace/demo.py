@@ -32,7 +32,7 @@ from marketplace.accounts.models import (
 )
 from marketplace.accounts.services import set_password
 from marketplace.clock import LONDON, london_today
-from marketplace.commissioning import market
+from marketplace.commissioning.market.areas import area_outcodes
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -773,7 +773,7 @@ def _search_events(council: Tenant, report: DemoReport) -> None:
         return
     rng = random.Random("demo-searches")
     districts = {  # of each of the council's areas, by the report's rule
-        code: market.area_outcodes(frozenset({code})) for code in DEMO_SEARCH_AREAS
+        code: area_outcodes(frozenset({code})) for code in DEMO_SEARCH_AREAS
     }
     slugs, supply = _supply_by_category(council)
     weights = [DEMO_SEARCH_WEIGHTS.get(slug, 1) for slug in slugs]

@@ -28,7 +28,8 @@ def alerts_command(tenant_id: int | None) -> None:
 
     from marketplace.accounts.models import Tenant
     from marketplace.clock import london_today
-    from marketplace.commissioning import alerts
+    from marketplace.commissioning.alerts.storage import open_alert_counts, run
+    from marketplace.commissioning.alerts.summaries import queue_summaries
     from marketplace.commissioning.models import AlertKind
     from marketplace.extensions import db
     from marketplace.models_base import utcnow
@@ -46,10 +47,10 @@ def alerts_command(tenant_id: int | None) -> None:
     still_open: Counter[AlertKind] = Counter()
     emails = 0
     for tenant in tenants:
-        result = alerts.run(tenant.id, today=london_today(now), now=now)
+        result = run(tenant.id, today=london_today(now), now=now)
         new.update(a.kind for a in result.new)
-        still_open.update(alerts.open_alert_counts(tenant.id))
-        emails += alerts.queue_summaries(tenant, result.new)
+        still_open.update(open_alert_counts(tenant.id))
+        emails += queue_summaries(tenant, result.new)
     db.session.commit()
     for kind in AlertKind:
         click.echo(f"{kind.label}: {new[kind]} new, {still_open[kind]} open")
@@ -91,7 +92,9 @@ def market_gaps_command(
 
     from marketplace.accounts.models import Tenant
     from marketplace.clock import london_today
-    from marketplace.commissioning import market
+    from marketplace.commissioning.market.export import report
+    from marketplace.commissioning.market.periods import ReportError, period_for
+    from marketplace.commissioning.market.rules import DEFAULT_WEEKS
     from marketplace.extensions import db
 
     query = select(Tenant).where(
@@ -106,16 +109,14 @@ def market_gaps_command(
     if start is not None and end is None:
         end = datetime.combine(today, datetime.min.time())
     if end is not None and start is None:
-        start = end - timedelta(days=market.DEFAULT_WEEKS * 7 - 1)
+        start = end - timedelta(days=DEFAULT_WEEKS * 7 - 1)
     try:
-        period = market.period_for(
-            start.date() if start else None, end.date() if end else None, today
-        )
-    except market.ReportError as error:
+        period = period_for(start.date() if start else None, end.date() if end else None, today)
+    except ReportError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    for name, found in market.report(tenant, period).items():
+    for name, found in report(tenant, period).items():
         path = out / f"{name}.csv"
         path.write_text(found.csv_text(), encoding="utf-8", newline="")
         click.echo(f"{path}: {len(found.rows)} row(s)")
@@ -129,10 +130,10 @@ def rollup_command() -> None:
     """Count the search events of every whole day not yet counted into the daily roll-up the
     market gap report reads (today's are read live). Run it daily; a second run adds nothing."""
     from marketplace.clock import london_today
-    from marketplace.commissioning import market
+    from marketplace.commissioning.market.rollup import rollup
     from marketplace.extensions import db
 
-    days = market.rollup(london_today())
+    days = rollup(london_today())
     db.session.commit()
     if days:
         click.echo(f"Rolled up {len(days)} day(s), {days[0]:%-d %B %Y} to {days[-1]:%-d %B %Y}.")

@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.commissioning import alerts
+from marketplace.commissioning.alerts.storage import NOTE_MAX_LENGTH
 from marketplace.forms import BaseForm, drop_nul, strip_whitespace
 from marketplace.payments.models import PotKind
 
@@ -48,12 +48,12 @@ class AcknowledgeForm(BaseForm):
     note = TextAreaField(
         "What have you done or decided?",
         widget=GovTextArea(),
-        description=f"This is kept with the alert. Up to {alerts.NOTE_MAX_LENGTH} characters.",
+        description=f"This is kept with the alert. Up to {NOTE_MAX_LENGTH} characters.",
         validators=[
             DataRequired(message="Enter a note saying what you have done or decided"),
             Length(
-                max=alerts.NOTE_MAX_LENGTH,
-                message=f"Keep the note to {alerts.NOTE_MAX_LENGTH} characters or fewer",
+                max=NOTE_MAX_LENGTH,
+                message=f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer",
             ),
         ],
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.extensions import db
 from marketplace.models_base import UTCDateTime, utcnow
 
-# Alerts: computed daily by `flask reports alerts` (marketplace/commissioning/alerts.py).
+# Alerts: computed daily by `flask reports alerts` (marketplace/commissioning/alerts/).
 
 
 class AlertKind(enum.StrEnum):
@@ -81,7 +81,7 @@ class Alert(db.Model):  # type: ignore[name-defined]
         return self.dedupe_key.rsplit("@", 1)[0]
 
 
-# Market gap report roll-ups: `flask reports rollup` (marketplace/commissioning/market.py).
+# Market gap report roll-ups: `flask reports rollup` (marketplace/commissioning/market/rollup.py).
 
 
 class SearchEventDaily(db.Model):  # type: ignore[name-defined]

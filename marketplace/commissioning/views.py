@@ -10,8 +10,8 @@ from marketplace.accounts import services
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.forms import InvitePersonForm
 from marketplace.accounts.models import Role
-from marketplace.commissioning import alerts
 from marketplace.commissioning import services as oversight
+from marketplace.commissioning.alerts.storage import open_alert_counts
 from marketplace.commissioning.forms import HolderFilterForm
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
@@ -62,9 +62,7 @@ def _dashboard(
         rows=oversight.overview(page.items),
         filter_form=filter_form,
         filtered=chosen != oversight.HolderFilter(),
-        alert_counts=alerts.open_alert_counts(current_user.tenant_id)
-        if current_user.tenant_id
-        else {},
+        alert_counts=open_alert_counts(current_user.tenant_id) if current_user.tenant_id else {},
         invitations=services.open_invitations_for_tenant(current_user),
         holder_form=holder_form,
         staff_form=staff_form,

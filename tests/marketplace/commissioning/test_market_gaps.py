@@ -66,7 +66,8 @@ from marketplace.bookings.models import (
     RotaSlot,
 )
 from marketplace.commissioning import market
-from marketplace.commissioning.market import Counts, TimeBand
+from marketplace.commissioning.market.counts import Counts
+from marketplace.commissioning.market.times import TimeBand
 from marketplace.commissioning.models import SearchEventDaily, SearchEventWeekly
 from marketplace.directory.models import (
     AvailabilityRule,
@@ -665,7 +666,7 @@ def test_the_page_names_no_person_and_no_provider(world, client, sign_in):
 
 
 def test_the_cells_page_is_paged_and_its_csv_holds_every_page(world, client, sign_in, monkeypatch):
-    from marketplace.commissioning import market_views
+    from marketplace.commissioning.market import views as market_views
 
     monkeypatch.setattr(market_views, "CELLS_PER_PAGE", 4)
     sign_in(world.commissioner)

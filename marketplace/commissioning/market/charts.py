@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from marketplace.commissioning.market import (
+from marketplace.commissioning.market.tables import (
     CategoryRow,
     ConcentrationRow,
     GapRow,

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
-from marketplace.commissioning import alerts
+from marketplace.commissioning.alerts import storage, summaries
 from marketplace.commissioning.forms import AcknowledgeForm
 from marketplace.commissioning.models import Alert, AlertKind
 from marketplace.errors import DomainError
@@ -30,7 +30,7 @@ def _kind_filter() -> AlertKind | None:
 
 def _status_filter() -> str | None:
     status = request.args.get("status", "")
-    return status if status in alerts.STATUSES else None
+    return status if status in storage.STATUSES else None
 
 
 @bp.get("/")
@@ -38,7 +38,7 @@ def _status_filter() -> str | None:
 def index() -> str:
     kind, status = _kind_filter(), _status_filter()
     page = db.paginate(
-        alerts.alerts_query(current_user, kind=kind, status=status),
+        storage.alerts_query(current_user, kind=kind, status=status),
         page=page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
@@ -54,14 +54,14 @@ def index() -> str:
 
 
 def _alert(alert_id: int) -> Alert:
-    return alerts.alert_for_commissioner(current_user, alert_id)
+    return storage.alert_for_commissioner(current_user, alert_id)
 
 
 def _alert_page(found: Alert, form: AcknowledgeForm, status: int = 200) -> tuple[str, int]:
     html = render_template(
         "commissioning/alert.html",
         alert=found,
-        figures=alerts.figure_rows(found),
+        figures=summaries.figure_rows(found),
         form=form,
     )
     return html, status
@@ -80,7 +80,7 @@ def acknowledge(alert_id: int) -> tuple[str, int] | Response:
     form = AcknowledgeForm()
     if form.validate_on_submit():
         try:
-            alerts.acknowledge(current_user, found, form.stripped("note"))
+            storage.acknowledge(current_user, found, form.stripped("note"))
         except DomainError as error:
             form.add_domain_error(error)
         else:

@@ -16,7 +16,24 @@ from werkzeug.datastructures import MultiDict
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role, Tenant
 from marketplace.clock import london_today
-from marketplace.commissioning import market, market_charts
+from marketplace.commissioning.market import export, rules
+from marketplace.commissioning.market.charts import (
+    categories_chart,
+    concentration_chart,
+    gaps_chart,
+    prices_chart,
+    trend_chart,
+)
+from marketplace.commissioning.market.facts import MarketFacts
+from marketplace.commissioning.market.periods import Period, ReportError, default_period, period_for
+from marketplace.commissioning.market.tables import (
+    by_category,
+    concentration,
+    overview,
+    price_bands,
+    top_gaps,
+    trend,
+)
 from marketplace.web import page_number
 
 bp = Blueprint("market", __name__, url_prefix="/commissioning/market")
@@ -34,9 +51,7 @@ def read_date(args: MultiDict[str, str], name: str) -> date | None:
         try:
             return date.fromisoformat(iso)
         except ValueError:
-            raise market.ReportError(
-                f"Enter {what} as a real date, like 2026-06-01", field=name
-            ) from None
+            raise ReportError(f"Enter {what} as a real date, like 2026-06-01", field=name) from None
     boxes = [args.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")]
     if not any(boxes):
         return None
@@ -44,21 +59,21 @@ def read_date(args: MultiDict[str, str], name: str) -> date | None:
         missing = [
             part for part, box in zip(("day", "month", "year"), boxes, strict=True) if not box
         ]
-        raise market.ReportError(f"{what.capitalize()} must include a {missing[0]}", field=name)
+        raise ReportError(f"{what.capitalize()} must include a {missing[0]}", field=name)
     try:
         day, month, year = (int(box) for box in boxes)
         if year < 1000:
             raise ValueError
         return date(year, month, day)
     except ValueError:
-        raise market.ReportError(
+        raise ReportError(
             f"{what.capitalize()} must be a real date, like 1 6 2026", field=name
         ) from None
 
 
-def period_from_request() -> market.Period:
+def period_from_request() -> Period:
     """The period asked for in the query string. Raises ReportError with the field it is about."""
-    return market.period_for(
+    return period_for(
         read_date(request.args, "from"), read_date(request.args, "to"), london_today()
     )
 
@@ -89,44 +104,44 @@ def _boxes(name: str, fallback: date) -> dict[str, str]:
 @roles_required(Role.COMMISSIONER)
 def report() -> tuple[str, int]:
     tenant = _tenant()
-    shown = market.default_period(london_today())
+    shown = default_period(london_today())
     try:
         period = period_from_request()
-    except market.ReportError as error:
+    except ReportError as error:
         html = render_template(
             "commissioning/market.html",
             tenant=tenant,
             error=error,
             period=None,
             boxes={"from": _boxes("from", shown.start), "to": _boxes("to", shown.end)},
-            market=market,
+            rules=rules,
         )
         return html, 400
-    facts = market.MarketFacts(tenant, period)
-    gaps = market.top_gaps(facts)
-    categories = market.by_category(facts)
-    prices = market.price_bands(facts)
-    spread = market.concentration(facts)
-    weeks = market.trend(facts)
+    facts = MarketFacts(tenant, period)
+    gaps = top_gaps(facts)
+    categories = by_category(facts)
+    prices = price_bands(facts)
+    spread = concentration(facts)
+    weeks = trend(facts)
     tables = {
-        "overview": market.table("overview", facts),
-        "gaps": market.table("gaps", facts, gaps),
-        "categories": market.table("categories", facts, categories),
-        "areas": market.table("areas", facts),
-        "times": market.table("times", facts),
-        "prices": market.table("prices", facts, prices),
-        "concentration": market.table("concentration", facts, spread),
-        "unspent": market.table("unspent", facts),
-        "trend": market.table("trend", facts, weeks),
+        "overview": export.table("overview", facts),
+        "gaps": export.table("gaps", facts, gaps),
+        "categories": export.table("categories", facts, categories),
+        "areas": export.table("areas", facts),
+        "times": export.table("times", facts),
+        "prices": export.table("prices", facts, prices),
+        "concentration": export.table("concentration", facts, spread),
+        "unspent": export.table("unspent", facts),
+        "trend": export.table("trend", facts, weeks),
     }
-    totals = market.overview(facts)
+    totals = overview(facts)
     has_demand = bool(totals[0].value or totals[3].value)
     charts = {
-        "gaps": market_charts.gaps_chart(gaps) if gaps else None,
-        "categories": market_charts.categories_chart(categories) if has_demand else None,
-        "prices": market_charts.prices_chart(prices) if prices else None,
-        "concentration": market_charts.concentration_chart(spread) if spread else None,
-        "trend": market_charts.trend_chart(weeks) if has_demand else None,
+        "gaps": gaps_chart(gaps) if gaps else None,
+        "categories": categories_chart(categories) if has_demand else None,
+        "prices": prices_chart(prices) if prices else None,
+        "concentration": concentration_chart(spread) if spread else None,
+        "trend": trend_chart(weeks) if has_demand else None,
     }
     html = render_template(
         "commissioning/market.html",
@@ -137,7 +152,7 @@ def report() -> tuple[str, int]:
         tables=tables,
         charts=charts,
         has_demand=has_demand,
-        market=market,
+        rules=rules,
     )
     return html, 200
 
@@ -148,12 +163,12 @@ def cells() -> tuple[str, int]:
     tenant = _tenant()
     try:
         period = period_from_request()
-    except market.ReportError as error:
+    except ReportError as error:
         return render_template("commissioning/market_cells.html", error=error, period=None), 400
-    full = market.table("cells", market.MarketFacts(tenant, period))
+    full = export.table("cells", MarketFacts(tenant, period))
     pages = max(1, -(-len(full.rows) // CELLS_PER_PAGE))
     page = min(page_number(), pages)
-    shown = market.Table(
+    shown = export.Table(
         full.name,
         full.title,
         full.columns,
@@ -167,7 +182,6 @@ def cells() -> tuple[str, int]:
         total=len(full.rows),
         page=page,
         pages=pages,
-        market=market,
     )
     return html, 200
 
@@ -176,13 +190,13 @@ def cells() -> tuple[str, int]:
 @roles_required(Role.COMMISSIONER)
 def csv_table(table: str) -> Response:
     tenant = _tenant()
-    if table not in market.TABLES:
+    if table not in export.TABLES:
         abort(404)
     try:
         period = period_from_request()
-    except market.ReportError as error:
+    except ReportError as error:
         return Response(error.message + "\n", 400, mimetype="text/plain")
-    found = market.table(table, market.MarketFacts(tenant, period))
+    found = export.table(table, MarketFacts(tenant, period))
     filename = f"market-{table}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
     return Response(
         found.csv_text(),

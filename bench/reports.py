@@ -143,7 +143,7 @@ def reset_sequences() -> None:
 
 def nearby_outcodes(count: int) -> list[str]:
     home = geo.locate("OL1").point
-    known = geo._outcodes()  # the shipped ONS centroids
+    known = geo.outcodes()  # the shipped ONS centroids
     return sorted(known, key=lambda o: geo.miles_between(home, known[o]))[:count]
 
 

@@ -25,9 +25,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from marketplace import PROJECT_ROOT
+from marketplace.paths import PROJECT_ROOT
 from marketplace.search import services
-from marketplace.search.geo import _outcodes
+from marketplace.search.geo import outcodes
 from marketplace.search.query import LANGUAGES, SearchQuery
 from marketplace.search.tantivy_engine import TantivyEngine
 
@@ -45,7 +45,7 @@ TYPOS = {"dementia": "demensia", "physiotherapy": "physio therapy", "respite": "
 
 def places(rng: random.Random) -> list[tuple[str, float, float]]:
     """North-west outcodes (M, OL, SK, BL, WN, WA, PR, BB) and their centroids."""
-    found = [(code, p.latitude, p.longitude) for code, p in _outcodes().items()
+    found = [(code, p.latitude, p.longitude) for code, p in outcodes().items()
              if re.match(r"[A-Z]+", code).group() in
              ("M", "OL", "SK", "BL", "WN", "WA", "PR", "BB")]  # fmt: skip
     return found or [("OL1", 53.54, -2.11)]

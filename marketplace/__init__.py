@@ -10,10 +10,9 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from marketplace.config import ConfigError, load_settings
+from marketplace.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-__all__ = ["ConfigError", "create_app", "PROJECT_ROOT"]
+__all__ = ["ConfigError", "create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -20,7 +20,6 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from marketplace import PROJECT_ROOT
 from marketplace.accounts.models import (
     ConsentMethod,
     Representation,
@@ -52,6 +51,7 @@ from marketplace.directory.models import (
 from marketplace.directory.taxonomy import categories_by_slug, load_taxonomy, slugs_for_cqc
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from marketplace.paths import PROJECT_ROOT
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot, PotKind
 from marketplace.search.geo import locate

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from functools import cache
 
-from marketplace import PROJECT_ROOT
 from marketplace.accounts.services import Area
+from marketplace.paths import PROJECT_ROOT
 
 AREAS_FILE = PROJECT_ROOT / "data" / "local_authorities.csv"
 

@@ -14,9 +14,9 @@ from functools import cache
 
 from sqlalchemy import select
 
-from marketplace import PROJECT_ROOT
 from marketplace.directory.models import Category
 from marketplace.extensions import db
+from marketplace.paths import PROJECT_ROOT
 
 TAXONOMY_FILE = PROJECT_ROOT / "data" / "taxonomy.csv"
 TAXONOMY_NAME = "Care marketplace categories"

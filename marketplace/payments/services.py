@@ -167,7 +167,7 @@ def fund_pot(
     """A one-off payment into a pot, with the commissioner's reason on record. The same
     `request_key` again (a double-clicked form) returns the first allocation and pays nothing."""
     _check_commissioner_of(commissioner, pot.tenant_id)
-    _check_amount(amount_pence)
+    check_amount(amount_pence)
     if not reason.strip():
         raise DomainError("Enter the reason for this payment", field="reason")
     if not pot.active:
@@ -353,7 +353,7 @@ def hold(
     the category is outside the plan, a PA rate is above the cap or the pot cannot pay; raises
     DomainError on a bad amount or reference.
     """
-    _check_amount(amount_pence)
+    check_amount(amount_pence)
     if not reference.strip():
         raise DomainError("A hold needs a reference")
     existing = db.session.scalar(
@@ -391,7 +391,8 @@ def hold(
     return made
 
 
-def _check_amount(amount_pence: int) -> None:
+def check_amount(amount_pence: int) -> None:
+    """Raise DomainError unless the amount is whole pence above £0 and within MAX_PENCE."""
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
         raise DomainError("Enter an amount above £0", field="amount")
     if amount_pence > MAX_PENCE:

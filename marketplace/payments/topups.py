@@ -29,7 +29,7 @@ def start_top_up(payer: User, pot: Pot, amount_pence: int, request_key: str) -> 
         raise NotFound("Only the budget holder or their representative can top up by card")
     if not stripe_gateway.configured():
         raise DomainError("Card payments are not available on this service", field="amount")
-    services._check_amount(amount_pence)
+    services.check_amount(amount_pence)
     earlier = db.session.scalar(select(TopUp).where(TopUp.request_key == request_key))
     if earlier is not None:
         return earlier

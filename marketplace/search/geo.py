@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from marketplace import PROJECT_ROOT
 from marketplace.errors import DomainError
+from marketplace.paths import PROJECT_ROOT
 
 GEO_DIR = PROJECT_ROOT / "data" / "geo"
 OUTCODES_FILE = GEO_DIR / "outcode_centroids_nspl_2025-05.csv"
@@ -61,7 +61,8 @@ def normalise(text: str) -> str:
 
 
 @cache
-def _outcodes() -> dict[str, Point]:
+def outcodes() -> dict[str, Point]:
+    """Every postcode district the service can place, with its centre (ONS centroids)."""
     with OUTCODES_FILE.open(encoding="utf-8", newline="") as handle:
         return {
             row["outcode"]: Point(float(row["latitude"]), float(row["longitude"]))
@@ -84,7 +85,7 @@ def locate(text: str) -> Place:
     outcode, _, incode = normal.partition(" ")
     if incode and normal in _postcodes():
         return Place(outcode, normal, _postcodes()[normal], exact=True)
-    point = _outcodes().get(outcode)
+    point = outcodes().get(outcode)
     if point is None:
         raise PostcodeError(f"We cannot find {normal}. Check the postcode and try again.")
     return Place(outcode, normal if incode else None, point, exact=False)

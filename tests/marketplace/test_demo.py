@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from marketplace import PROJECT_ROOT
 from marketplace.accounts.models import ConsentMethod, Representation, Role, Tenant, User
 from marketplace.clock import london_today
 from marketplace.commissioning import market
@@ -25,6 +24,7 @@ from marketplace.directory.models import (
     ProviderMember,
 )
 from marketplace.extensions import db
+from marketplace.paths import PROJECT_ROOT
 from marketplace.payments import services as payments
 from marketplace.payments.models import Allocation, Pot
 from marketplace.search.models import SearchEvent

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, func
 
-from marketplace import PROJECT_ROOT
+from marketplace.paths import PROJECT_ROOT
 from marketplace.search import geo
 
 
@@ -90,7 +90,7 @@ def area_outcodes(own_codes: frozenset[str]) -> tuple[str, ...]:
     return tuple(
         sorted(
             outcode
-            for outcode in geo._outcodes()  # every district the service can place
+            for outcode in geo.outcodes()  # every district the service can place
             if (council := nearest_council(outcode)) is not None and council.gss_code in own_codes
         )
     )

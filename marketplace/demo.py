@@ -1,5 +1,7 @@
 """`flask --app wsgi demo load`: a demo tenant, real CQC providers and demo people.
 
+The fictional providers, their listings and the demo people are data, in data/demo/demo.toml.
+
 Everything made here has is_demo=True and obviously demo names and emails. Loading twice changes
 nothing: every row is looked up by its natural key (tenant name, email, CQC location id, demo
 provider legal name, listing title) and only made when missing. Demo search events (which name
@@ -12,8 +14,10 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -49,6 +53,7 @@ from marketplace.directory.models import (
     WorkerGender,
     listing_categories,
 )
+from marketplace.directory.services import WEEKDAYS
 from marketplace.directory.taxonomy import categories_by_slug, load_taxonomy, slugs_for_cqc
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -60,6 +65,7 @@ from marketplace.search.models import SearchEvent
 demo_cli = AppGroup("demo", help="Demonstration data, clearly marked as demo.")
 
 CQC_FILE = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
+DEMO_FILE = PROJECT_ROOT / "data" / "demo" / "demo.toml"
 EMAIL_DOMAIN = "demo.care-marketplace.example"
 COUNCIL_NAME = "Oldham Council (demo)"
 ICB_NAME = "NHS Greater Manchester ICB (demo)"
@@ -103,13 +109,14 @@ class DemoReport:
 def load_demo() -> DemoReport:
     """Make every demo row that is missing. Flushes, never commits."""
     report = DemoReport()
+    demo = read_demo_file()
     added, _ = load_taxonomy()
     report.count("categories", added)
     council = _tenant(COUNCIL_NAME, TenantKind.COUNCIL, COUNCIL_AREAS, report)
     icb = _tenant(ICB_NAME, TenantKind.ICB, ICB_AREAS, report)
     _cqc_providers(council, report)
-    pa_provider = _demo_providers(council, report)
-    _people(council, icb, pa_provider, report)
+    providers = _demo_providers(demo.providers, council, report)
+    _people(demo.people, {"council": council, "icb": icb}, providers, report)
     db.session.flush()
     _search_events(council, report)
     db.session.flush()
@@ -237,350 +244,131 @@ def _listing_from_cqc(loc: dict[str, Any], provider: Provider) -> Listing:
     return listing
 
 
-# Fictional demo providers: personal assistants, therapists, social enterprises, a seller.
+# Fictional demo providers and people, read from the demo data file.
 
 
 @dataclass(frozen=True)
 class DemoListing:
+    """A demo provider's one listing, as the data file describes it."""
+
     title: str
     description: str
     categories: tuple[str, ...]
     price_pence: int
-    unit: PriceUnit
-    mode: DeliveryMode
-    weekdays: tuple[int, ...]
-    hours: tuple[time, time]
+    price_unit: PriceUnit
+    delivery_mode: DeliveryMode
+    days: tuple[int, ...]  # weekday numbers, Monday 0
+    starts: time
+    ends: time
     languages: tuple[str, ...] = ("English",)
-    gender: WorkerGender | None = None
-    accessibility: str = ""
-    radius: int | None = None
+    worker_gender: WorkerGender | None = None
+    accessibility_notes: str = ""
+    travel_radius_miles: int | None = None
 
 
 @dataclass(frozen=True)
 class DemoProvider:
+    """A fictional provider: a personal assistant, therapist, social enterprise or seller."""
+
     legal_name: str
     trading_name: str
     kind: ProviderKind
-    outcode: str
     description: str
+    contact_email: str
+    contact_phone: str
+    outcode: str
+    town: str
+    local_authority: str
     listing: DemoListing
 
 
-_WEEKDAYS = (0, 1, 2, 3, 4)
-_ALL_WEEK = (0, 1, 2, 3, 4, 5, 6)
+@dataclass(frozen=True)
+class DemoPerson:
+    """A demo user: `key` is their email's local part, `tenant` "council", "icb" or None, and
+    `owns` the legal name of the demo provider they own, if any."""
 
-DEMO_PROVIDERS: tuple[DemoProvider, ...] = (
-    DemoProvider(
-        "Amira Demo",
-        "Amira, personal assistant (demo)",
-        ProviderKind.PERSONAL_ASSISTANT,
-        "OL8",
-        "Self-employed personal assistant with eight years' experience, including dementia care.",
-        DemoListing(
-            "Personal assistant: mornings",
-            "Help getting up, washing, dressing, breakfast and "
-            "medicines, then out to the shops or appointments.",
-            ("personal-assistant", "dementia-support"),
-            1550,
-            PriceUnit.HOUR,
-            DeliveryMode.AT_HOME,
-            _WEEKDAYS,
-            (time(7), time(13)),
-            ("English", "Urdu", "Punjabi"),
-            WorkerGender.FEMALE,
-            "Trained in moving and handling, including hoists.",
-            6,
-        ),
-    ),
-    DemoProvider(
-        "Tom Demo",
-        "Tom, personal assistant (demo)",
-        ProviderKind.PERSONAL_ASSISTANT,
-        "OL4",
-        "Personal assistant who supports younger adults to work, study and enjoy evenings out.",
-        DemoListing(
-            "Personal assistant: evenings and weekends",
-            "Support at home and out and about: cooking, football, the gym, gigs.",
-            ("personal-assistant", "social-activities"),
-            1480,
-            PriceUnit.HOUR,
-            DeliveryMode.AT_HOME,
-            (0, 1, 2, 3, 4, 5),
-            (time(16), time(22)),
-            ("English",),
-            WorkerGender.MALE,
-            "Full driving licence.",
-            10,
-        ),
-    ),
-    DemoProvider(
-        "Grace Demo",
-        "Grace, personal assistant (demo)",
-        ProviderKind.PERSONAL_ASSISTANT,
-        "OL9",
-        "Weekend personal assistant and cover for other PAs' holidays.",
-        DemoListing(
-            "Personal assistant: weekend and holiday cover",
-            "Personal care, meals, housework "
-            "and company at weekends, or cover when your usual PA is away.",
-            ("personal-assistant",),
-            1600,
-            PriceUnit.HOUR,
-            DeliveryMode.AT_HOME,
-            (5, 6),
-            (time(8), time(20)),
-            ("English", "Polish"),
-            WorkerGender.FEMALE,
-            "",
-            8,
-        ),
-    ),
-    DemoProvider(
-        "Bilal Demo",
-        "Bilal, personal assistant (demo)",
-        ProviderKind.PERSONAL_ASSISTANT,
-        "OL1",
-        "Personal assistant supporting men with personal care and getting out.",
-        DemoListing(
-            "Personal assistant: daytime",
-            "Personal care, appointments, mosque, shopping and days out.",
-            ("personal-assistant",),
-            1500,
-            PriceUnit.HOUR,
-            DeliveryMode.AT_HOME,
-            _WEEKDAYS,
-            (time(9), time(17)),
-            ("English", "Bengali", "Urdu"),
-            WorkerGender.MALE,
-            "",
-            5,
-        ),
-    ),
-    DemoProvider(
-        "Moving Well Physiotherapy Demo Ltd",
-        "Moving Well Physiotherapy (demo)",
-        ProviderKind.THERAPIST,
-        "OL1",
-        "Chartered physiotherapists (HCPC registered).",
-        DemoListing(
-            "Physiotherapy session at home",
-            "A 45-minute session to build strength, balance "
-            "and confidence after a fall, stroke or operation.",
-            ("physiotherapy",),
-            5500,
-            PriceUnit.SESSION,
-            DeliveryMode.AT_HOME,
-            _WEEKDAYS,
-            (time(9), time(17)),
-            ("English",),
-            None,
-            "",
-            12,
-        ),
-    ),
-    DemoProvider(
-        "Home Ability OT Demo Ltd",
-        "Home Ability Occupational Therapy (demo)",
-        ProviderKind.THERAPIST,
-        "OL2",
-        "Occupational therapists who assess homes and daily tasks.",
-        DemoListing(
-            "Occupational therapy home assessment",
-            "We watch how everyday tasks go, then suggest changes, equipment and practice.",
-            ("occupational-therapy", "equipment"),
-            6500,
-            PriceUnit.SESSION,
-            DeliveryMode.AT_HOME,
-            (0, 2, 4),
-            (time(9), time(16)),
-            ("English",),
-            None,
-            "",
-            15,
-        ),
-    ),
-    DemoProvider(
-        "Talking Space Demo CIC",
-        "Talking Space Counselling (demo)",
-        ProviderKind.THERAPIST,
-        "OL1",
-        "Community interest company offering counselling without a waiting list.",
-        DemoListing(
-            "Counselling by video call",
-            "Fifty-minute sessions with a BACP registered counsellor.",
-            ("talking-therapies",),
-            4500,
-            PriceUnit.SESSION,
-            DeliveryMode.ONLINE,
-            (0, 1, 2, 3, 4, 5),
-            (time(10), time(20)),
-            ("English", "Urdu"),
-            None,
-            "Captions and a text chat option.",
-            None,
-        ),
-    ),
-    DemoProvider(
-        "Clear Mind CBT Demo Ltd",
-        "Clear Mind CBT (demo)",
-        ProviderKind.THERAPIST,
-        "OL4",
-        "Accredited cognitive behavioural therapists (BABCP).",
-        DemoListing(
-            "Cognitive behavioural therapy (CBT)",
-            "Structured CBT for anxiety, low mood and OCD, at our rooms in Lees.",
-            ("talking-therapies",),
-            6000,
-            PriceUnit.SESSION,
-            DeliveryMode.VENUE,
-            (1, 3),
-            (time(9), time(19)),
-            ("English",),
-            None,
-            "Ground floor room, step-free entrance, accessible toilet.",
-            None,
-        ),
-    ),
-    DemoProvider(
-        "Chatterbox SLT Demo Ltd",
-        "Chatterbox Speech and Language Therapy (demo)",
-        ProviderKind.THERAPIST,
-        "OL6",
-        "Speech and language therapists (HCPC registered).",
-        DemoListing(
-            "Speech and language therapy",
-            "Help with speech, communication aids, eating and swallowing, at home.",
-            ("speech-and-language-therapy",),
-            7000,
-            PriceUnit.SESSION,
-            DeliveryMode.AT_HOME,
-            (0, 1, 3),
-            (time(9), time(15)),
-            ("English", "BSL"),
-            None,
-            "Uses Makaton and British Sign Language.",
-            10,
-        ),
-    ),
-    DemoProvider(
-        "Pennine Days Demo CIC",
-        "Pennine Day Opportunities (demo)",
-        ProviderKind.SOCIAL_ENTERPRISE,
-        "OL1",
-        "Social enterprise running day opportunities.",
-        DemoListing(
-            "Day opportunities: art, cooking and gardening",
-            "A day at our centre with support staff. Lunch included.",
-            ("day-opportunities", "social-activities"),
-            3500,
-            PriceUnit.SESSION,
-            DeliveryMode.VENUE,
-            _WEEKDAYS,
-            (time(10), time(15, 30)),
-            ("English",),
-            None,
-            "Step-free, changing places toilet, quiet room.",
-            None,
-        ),
-    ),
-    DemoProvider(
-        "Friday Friends Demo CIO",
-        "Friday Friends Social Club (demo)",
-        ProviderKind.SOCIAL_ENTERPRISE,
-        "OL2",
-        "Charity-run social club for adults.",
-        DemoListing(
-            "Friday social club",
-            "Games, music, a meal and good company every Friday.",
-            ("social-activities",),
-            800,
-            PriceUnit.SESSION,
-            DeliveryMode.VENUE,
-            (4,),
-            (time(18), time(21)),
-            ("English",),
-            None,
-            "Step-free hall, hearing loop.",
-            None,
-        ),
-    ),
-    DemoProvider(
-        "Oldham Mobility Supplies Demo Ltd",
-        "Oldham Mobility Supplies (demo)",
-        ProviderKind.EQUIPMENT,
-        "OL9",
-        "Equipment and daily living aids, delivered and fitted.",
-        DemoListing(
-            "Perching stool, delivered and adjusted",
-            "Height-adjustable perching stool with arms and back rest, delivered and set up.",
-            ("equipment",),
-            4999,
-            PriceUnit.ITEM,
-            DeliveryMode.AT_HOME,
-            _WEEKDAYS,
-            (time(9), time(17)),
-            ("English",),
-            None,
-            "",
-            15,
-        ),
-    ),
-    DemoProvider(
-        "Access Travel Demo CIC",
-        "Access Travel (demo)",
-        ProviderKind.SOCIAL_ENTERPRISE,
-        "OL8",
-        "Wheelchair-accessible minibus and escorts.",
-        DemoListing(
-            "Accessible transport with escort",
-            "A wheelchair-accessible minibus and a trained "
-            "escort to appointments, work or activities.",
-            ("transport",),
-            2200,
-            PriceUnit.HOUR,
-            DeliveryMode.AT_HOME,
-            _ALL_WEEK,
-            (time(7), time(19)),
-            ("English",),
-            None,
-            "Wheelchair lift and tracking.",
-            20,
-        ),
-    ),
-)
+    key: str
+    role: Role
+    full_name: str
+    tenant: str | None = None
+    owns: str | None = None
 
 
-def _demo_providers(council: Tenant, report: DemoReport) -> Provider:
-    """Make the fictional providers that are missing; return the first personal assistant."""
-    names = [spec.legal_name for spec in DEMO_PROVIDERS]
+@dataclass(frozen=True)
+class DemoData:
+    providers: tuple[DemoProvider, ...]
+    people: tuple[DemoPerson, ...]
+
+
+def read_demo_file(path: Path = DEMO_FILE) -> DemoData:
+    """The demo's providers, listings and people from the data file. Raises ValueError when the
+    file is not marked `demo = true`, KeyError or TypeError on a missing or unknown field."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    if data.get("demo") is not True:
+        raise ValueError(f"{path} is not marked as demo data (demo = true)")
+    return DemoData(
+        providers=tuple(_demo_provider(fields) for fields in data["providers"]),
+        people=tuple(
+            DemoPerson(**{**fields, "role": Role(fields["role"])}) for fields in data["people"]
+        ),
+    )
+
+
+def _demo_provider(fields: dict[str, Any]) -> DemoProvider:
+    listing: dict[str, Any] = fields["listing"]
+    gender = listing.get("worker_gender")
+    return DemoProvider(
+        **{
+            **fields,
+            "kind": ProviderKind(fields["kind"]),
+            "listing": DemoListing(
+                **{
+                    **listing,
+                    "categories": tuple(listing["categories"]),
+                    "price_unit": PriceUnit(listing["price_unit"]),
+                    "delivery_mode": DeliveryMode(listing["delivery_mode"]),
+                    "days": tuple(WEEKDAYS.index(day) for day in listing["days"]),
+                    "languages": tuple(listing.get("languages", ("English",))),
+                    "worker_gender": WorkerGender(gender) if gender else None,
+                }
+            ),
+        }
+    )
+
+
+def _demo_providers(
+    specs: tuple[DemoProvider, ...], council: Tenant, report: DemoReport
+) -> dict[str, Provider]:
+    """Make the fictional providers that are missing; return every one by legal name."""
+    names = [spec.legal_name for spec in specs]
     existing = {
         p.legal_name: p
         for p in db.session.scalars(
             select(Provider).where(Provider.is_demo.is_(True), Provider.legal_name.in_(names))
         )
     }
-    for index, spec in enumerate(DEMO_PROVIDERS):
+    for index, spec in enumerate(specs):
         if spec.legal_name not in existing:
             existing[spec.legal_name] = _make_demo_provider(spec, index, council)
             report.count("demo providers")
-    return existing[DEMO_PROVIDERS[0].legal_name]
+    return existing
 
 
 def _make_demo_provider(spec: DemoProvider, index: int, council: Tenant) -> Provider:
     point = locate(spec.outcode).point
-    town = "Ashton-under-Lyne" if spec.outcode == "OL6" else "Oldham"
     provider = Provider(
         kind=spec.kind,
         legal_name=spec.legal_name,
         trading_name=spec.trading_name,
         description=f"{spec.description} This is a fictional demo provider.",
-        contact_email=f"provider{index + 1}@{EMAIL_DOMAIN}",
-        contact_phone=f"0161 496 {index:04d}",  # Ofcom's range for drama: never a real number
-        town=town,
+        contact_email=spec.contact_email,
+        contact_phone=spec.contact_phone,
+        town=spec.town,
         postcode=spec.outcode,
         latitude=point.latitude,
         longitude=point.longitude,
-        local_authority="Tameside" if spec.outcode == "OL6" else "Oldham",
+        local_authority=spec.local_authority,
         verification_status=VerificationStatus.VERIFIED,
         verified_at=utcnow(),
         tenant_id=council.id,
@@ -593,31 +381,31 @@ def _make_demo_provider(spec: DemoProvider, index: int, council: Tenant) -> Prov
 
 
 def _make_demo_listing(spec: DemoListing, provider: Provider, index: int) -> Listing:
-    venue = spec.mode == DeliveryMode.VENUE
+    venue = spec.delivery_mode == DeliveryMode.VENUE
     listing = Listing(
         provider=provider,
         title=spec.title,
         description=f"{spec.description}\n\nThis is a demo listing. The price is not a real offer.",
         price_pence=spec.price_pence,
-        price_unit=spec.unit,
-        delivery_mode=spec.mode,
+        price_unit=spec.price_unit,
+        delivery_mode=spec.delivery_mode,
         postcode=provider.postcode,
         latitude=provider.latitude,
         longitude=provider.longitude,
-        travel_radius_miles=spec.radius,
+        travel_radius_miles=spec.travel_radius_miles,
         venue_address=f"Demo venue, {provider.town} ({provider.postcode})" if venue else None,
         languages=list(spec.languages),
-        worker_gender=spec.gender,
-        accessibility_notes=spec.accessibility,
+        worker_gender=spec.worker_gender,
+        accessibility_notes=spec.accessibility_notes,
         status=ListingStatus.PUBLISHED,
         cancellation_notice_hours=24,
         cancellation_charge_bps=5000,
         is_demo=True,
     )
     listing.categories = categories_by_slug(spec.categories)
-    start, end = spec.hours
     listing.availability = [
-        AvailabilityRule(weekday=day, start_time=start, end_time=end) for day in spec.weekdays
+        AvailabilityRule(weekday=day, start_time=spec.starts, end_time=spec.ends)
+        for day in spec.days
     ]
     # A fixed holiday a few weeks from the first load, so the page shows one.
     holiday = london_today() + timedelta(days=21 + index)
@@ -632,32 +420,18 @@ def _make_demo_listing(spec: DemoListing, provider: Provider, index: int) -> Lis
 # Demo people, one for every role.
 
 
-@dataclass(frozen=True)
-class DemoPerson:
-    key: str
-    role: Role
-    full_name: str
-    tenant: str | None
-
-
-DEMO_PEOPLE = (
-    DemoPerson("admin", Role.ADMIN, "Demo Administrator", None),
-    DemoPerson("commissioner.council", Role.COMMISSIONER, "Demo Council Commissioner", "council"),
-    DemoPerson("commissioner.icb", Role.COMMISSIONER, "Demo ICB Commissioner", "icb"),
-    DemoPerson("holder", Role.HOLDER, "Demo Budget Holder", "council"),
-    DemoPerson("representative", Role.REPRESENTATIVE, "Demo Representative", "council"),
-    DemoPerson("provider", Role.PROVIDER, "Demo Provider Owner", None),
-)
-
-
 def demo_email(key: str) -> str:
     return f"{key}@{EMAIL_DOMAIN}"
 
 
-def _people(council: Tenant, icb: Tenant, pa_provider: Provider, report: DemoReport) -> None:
-    tenants = {"council": council, "icb": icb}
+def _people(
+    people: tuple[DemoPerson, ...],
+    tenants: dict[str, Tenant],
+    providers: dict[str, Provider],
+    report: DemoReport,
+) -> None:
     users: dict[str, User] = {}
-    for person in DEMO_PEOPLE:
+    for person in people:
         email = demo_email(person.key)
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -673,7 +447,9 @@ def _people(council: Tenant, icb: Tenant, pa_provider: Provider, report: DemoRep
             report.existing_emails.append(email)
         users[person.key] = user
     _represent(users["holder"], users["representative"], users["commissioner.council"], report)
-    _own(pa_provider, users["provider"], report)
+    for person in people:
+        if person.owns:
+            _own(providers[person.owns], users[person.key], report)
     _budget(users["holder"], users["commissioner.council"], report)
 
 

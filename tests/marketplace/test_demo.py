@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from marketplace import PROJECT_ROOT
 from marketplace.accounts.models import ConsentMethod, Representation, Role, Tenant, User
 from marketplace.clock import london_today
 from marketplace.commissioning import market
-from marketplace.demo import COUNCIL_NAME, ICB_NAME, demo_email, load_demo
+from marketplace.demo import (
+    COUNCIL_NAME,
+    DEMO_FILE,
+    ICB_NAME,
+    demo_email,
+    load_demo,
+    read_demo_file,
+)
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -100,6 +108,28 @@ def test_demo_has_every_role_tenants_and_consent(app_ctx):
     owner = db.session.scalar(select(User).where(User.email == demo_email("provider")))
     member = db.session.scalar(select(ProviderMember).where(ProviderMember.user_id == owner.id))
     assert member.provider.kind == ProviderKind.PERSONAL_ASSISTANT
+
+
+def test_every_record_of_the_demo_file_loads_as_demo(app_ctx):
+    raw = tomllib.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    assert raw["demo"] is True
+    demo = read_demo_file()
+    assert len(demo.providers) == len(raw["providers"]) and len(demo.people) == len(raw["people"])
+
+    load_demo()
+
+    fictional = db.session.scalars(select(Provider).where(Provider.cqc_location_id.is_(None))).all()
+    listings = {spec.legal_name: spec.listing for spec in demo.providers}
+    assert sorted(p.legal_name for p in fictional) == sorted(listings)
+    for provider in fictional:
+        [listing] = provider.listings
+        spec = listings[provider.legal_name]
+        assert (listing.title, listing.price_pence) == (spec.title, spec.price_pence)
+        assert len(listing.availability) == len(spec.days) and listing.categories
+        assert provider.is_demo and listing.is_demo and "demo" in provider.description
+        assert provider.contact_email.endswith("@demo.care-marketplace.example")
+    users = db.session.scalars(select(User)).all()
+    assert sorted(u.email for u in users) == sorted(demo_email(p.key) for p in demo.people)
 
 
 def test_cqc_providers_are_verified_demo_agencies_with_one_published_listing(app_ctx):

@@ -59,7 +59,9 @@ from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot, PotKind
+from marketplace.search import services as search
 from marketplace.search.geo import locate
+from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.models import SearchEvent
 
 demo_cli = AppGroup("demo", help="Demonstration data, clearly marked as demo.")
@@ -625,7 +627,8 @@ def _demo_moment(rng: random.Random, now: datetime) -> datetime:
 
 @demo_cli.command("load")
 def load_command() -> None:
-    """Load demo data (safe to run again: it only adds what is missing)."""
+    """Load demo data (safe to run again: it only adds what is missing), then fill the search
+    index with it."""
     report = load_demo()
     db.session.commit()
     if report.added:
@@ -642,4 +645,25 @@ def load_command() -> None:
         click.echo(
             "\nThese demo users already exist; their passwords were shown when they were "
             "created:\n  " + "\n  ".join(report.existing_emails)
+        )
+    _fill_search_index()
+
+
+def _fill_search_index() -> None:
+    """Send the listing changes the load queued to the search engine, so a first search finds
+    the demo's listings. If the engine fails they stay queued for `search drain`."""
+    try:
+        sent = search.drain_outbox()
+    except SearchUnavailable as error:
+        click.echo(
+            "\nThe search engine failed; the demo's listings stay queued until "
+            f"`flask --app wsgi search drain` sends them. {error}",
+            err=True,
+        )
+        return
+    if sent:
+        engine = search.engine()
+        click.echo(
+            f"\nSearch index ({engine.name}): sent {sent} queued change(s); "
+            f"it holds {engine.count()} listing(s)."
         )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from marketplace import PROJECT_ROOT
@@ -35,7 +37,9 @@ from marketplace.directory.models import (
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Allocation, Pot
+from marketplace.search import services as search
 from marketplace.search.models import SearchEvent
+from marketplace.search.tantivy_engine import TantivyEngine
 
 SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
 SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
@@ -55,6 +59,21 @@ MODELS = (
 )
 
 
+@pytest.fixture()
+def own_index(app: Flask, tmp_path: Path) -> Iterator[TantivyEngine]:
+    """A search index for this test alone: `demo load` fills the index, and other tests' searches
+    must not find the demo's listings."""
+    previous = app.extensions.get(search.ENGINE_KEY)
+    engine = TantivyEngine(tmp_path / "tantivy")
+    app.extensions[search.ENGINE_KEY] = engine
+    engine.ensure_index()
+    yield engine
+    if previous is None:
+        app.extensions.pop(search.ENGINE_KEY, None)
+    else:
+        app.extensions[search.ENGINE_KEY] = previous
+
+
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model)) or 0
@@ -62,7 +81,7 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
+def test_loading_twice_changes_nothing_and_says_so(app, app_ctx, own_index):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
@@ -78,7 +97,7 @@ def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
     assert "Password" in first.output and "Password" not in second.output
 
 
-def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx):
+def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx, own_index):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     rows = re.findall(r"^.*?(\S+@demo\.care-marketplace\.example)\s+(\S+)$", result.output, re.M)
     assert len(rows) == 6
@@ -86,6 +105,24 @@ def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx):
     email, password = rows[3]
     response = client.post("/sign-in", data={"email": email, "password": password})
     assert response.status_code == 302
+
+
+def test_a_newcomers_first_search_finds_the_demo_listings(app, app_ctx, client, own_index):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+
+    response = client.get(
+        "/search.json",
+        query_string={"q": "personal assistant", "postcode": "OL1 1AA", "radius": "10"},
+    )
+
+    assert response.status_code == 200
+    found = response.get_json()
+    assert found["total"] > 0
+    first = db.session.get(Listing, found["results"][0]["listing_id"])
+    assert first.is_demo and first.title.startswith("Personal assistant")
+    assert own_index.count() == db.session.scalar(select(func.count(Listing.id)))
+    assert "Search index (tantivy)" in result.output
 
 
 def test_demo_has_every_role_tenants_and_consent(app_ctx):

@@ -16,14 +16,9 @@ from marketplace import PROJECT_ROOT
 from marketplace.accounts.models import ConsentMethod, Representation, Role, Tenant, User
 from marketplace.clock import london_today
 from marketplace.commissioning import market
-from marketplace.demo import (
-    COUNCIL_NAME,
-    DEMO_FILE,
-    ICB_NAME,
-    demo_email,
-    load_demo,
-    read_demo_file,
-)
+from marketplace.demo.fictional import demo_email
+from marketplace.demo.records import DEMO_FILE, read_demo_file
+from marketplace.demo.services import COUNCIL_NAME, ICB_NAME, load_demo
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,

@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     from marketplace.accounts.cli import accounts_cli
     from marketplace.bookings.cli import bookings_cli
     from marketplace.commissioning.cli import reports_cli
-    from marketplace.demo import demo_cli
+    from marketplace.demo.cli import demo_cli
     from marketplace.directory.cli import directory_cli
     from marketplace.payments.cli import payments_cli
     from marketplace.search.cli import search_cli

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import ConsentMethod, Representation, Role, Tenant, User
 from marketplace.clock import london_today
 from marketplace.commissioning import market
-from marketplace.demo import COUNCIL_NAME, ICB_NAME, demo_email, load_demo
+from marketplace.demo.fictional import demo_email
+from marketplace.demo.records import DEMO_FILE, read_demo_file
+from marketplace.demo.services import COUNCIL_NAME, ICB_NAME, load_demo
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -27,7 +32,9 @@ from marketplace.extensions import db
 from marketplace.paths import PROJECT_ROOT
 from marketplace.payments import services as payments
 from marketplace.payments.models import Allocation, Pot
+from marketplace.search import services as search
 from marketplace.search.models import SearchEvent
+from marketplace.search.tantivy_engine import TantivyEngine
 
 SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
 SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
@@ -47,6 +54,21 @@ MODELS = (
 )
 
 
+@pytest.fixture()
+def own_index(app: Flask, tmp_path: Path) -> Iterator[TantivyEngine]:
+    """A search index for this test alone: `demo load` fills the index, and other tests' searches
+    must not find the demo's listings."""
+    previous = app.extensions.get(search.ENGINE_KEY)
+    engine = TantivyEngine(tmp_path / "tantivy")
+    app.extensions[search.ENGINE_KEY] = engine
+    engine.ensure_index()
+    yield engine
+    if previous is None:
+        app.extensions.pop(search.ENGINE_KEY, None)
+    else:
+        app.extensions[search.ENGINE_KEY] = previous
+
+
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model)) or 0
@@ -54,7 +76,7 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
+def test_loading_twice_changes_nothing_and_says_so(app, app_ctx, own_index):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
@@ -70,7 +92,7 @@ def test_loading_twice_changes_nothing_and_says_so(app, app_ctx):
     assert "Password" in first.output and "Password" not in second.output
 
 
-def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx):
+def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx, own_index):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     rows = re.findall(r"^.*?(\S+@demo\.care-marketplace\.example)\s+(\S+)$", result.output, re.M)
     assert len(rows) == 6
@@ -78,6 +100,24 @@ def test_first_load_prints_each_login_once_and_the_passwords_work(app, app_ctx):
     email, password = rows[3]
     response = client.post("/sign-in", data={"email": email, "password": password})
     assert response.status_code == 302
+
+
+def test_a_newcomers_first_search_finds_the_demo_listings(app, app_ctx, client, own_index):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+
+    response = client.get(
+        "/search.json",
+        query_string={"q": "personal assistant", "postcode": "OL1 1AA", "radius": "10"},
+    )
+
+    assert response.status_code == 200
+    found = response.get_json()
+    assert found["total"] > 0
+    first = db.session.get(Listing, found["results"][0]["listing_id"])
+    assert first.is_demo and first.title.startswith("Personal assistant")
+    assert own_index.count() == db.session.scalar(select(func.count(Listing.id)))
+    assert "Search index (tantivy)" in result.output
 
 
 def test_demo_has_every_role_tenants_and_consent(app_ctx):
@@ -100,6 +140,28 @@ def test_demo_has_every_role_tenants_and_consent(app_ctx):
     owner = db.session.scalar(select(User).where(User.email == demo_email("provider")))
     member = db.session.scalar(select(ProviderMember).where(ProviderMember.user_id == owner.id))
     assert member.provider.kind == ProviderKind.PERSONAL_ASSISTANT
+
+
+def test_every_record_of_the_demo_file_loads_as_demo(app_ctx):
+    raw = tomllib.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    assert raw["demo"] is True
+    demo = read_demo_file()
+    assert len(demo.providers) == len(raw["providers"]) and len(demo.people) == len(raw["people"])
+
+    load_demo()
+
+    fictional = db.session.scalars(select(Provider).where(Provider.cqc_location_id.is_(None))).all()
+    listings = {spec.legal_name: spec.listing for spec in demo.providers}
+    assert sorted(p.legal_name for p in fictional) == sorted(listings)
+    for provider in fictional:
+        [listing] = provider.listings
+        spec = listings[provider.legal_name]
+        assert (listing.title, listing.price_pence) == (spec.title, spec.price_pence)
+        assert len(listing.availability) == len(spec.days) and listing.categories
+        assert provider.is_demo and listing.is_demo and "demo" in provider.description
+        assert provider.contact_email.endswith("@demo.care-marketplace.example")
+    users = db.session.scalars(select(User)).all()
+    assert sorted(u.email for u in users) == sorted(demo_email(p.key) for p in demo.people)
 
 
 def test_cqc_providers_are_verified_demo_agencies_with_one_published_listing(app_ctx):

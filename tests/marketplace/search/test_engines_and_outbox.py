@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from marketplace.demo import load_demo
+from marketplace.demo.services import load_demo
 from marketplace.directory.models import Listing
 from marketplace.extensions import db
 from marketplace.search import services

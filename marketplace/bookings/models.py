@@ -172,6 +172,8 @@ class Occurrence(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="time_order"),
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        # A booking has one session at a time: a repeated schedule can never make a second.
+        db.UniqueConstraint("booking_id", "starts_at", name="uq_occurrences_booking_start"),
     )
 
 

@@ -27,7 +27,7 @@ from marketplace.bookings.models import (
     OfferState,
     RotaSlot,
 )
-from marketplace.bookings.states import Side, move_booking, move_occurrence
+from marketplace.bookings.states import AlreadyMoved, Side, move_booking, move_occurrence
 from marketplace.directory.models import (
     Category,
     Listing,
@@ -482,6 +482,8 @@ def accept(user: User, booking: Booking, today: date, worker_id: int | None = No
 
 
 def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking:
+    if booking.state == BookingState.ACCEPTED:
+        raise AlreadyMoved(BookingState.ACCEPTED)  # a second click: nothing more to do
     if booking.state != BookingState.REQUESTED:
         raise DomainError("This request has already been answered")
     if booking.expires_at <= utcnow():

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
+
+from sqlalchemy import CursorResult, inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.bookings.models import (
     Booking,
@@ -56,6 +59,38 @@ class MoveNotAllowed(DomainError):
     """This change is not possible from where the booking stands, or not by this person."""
 
 
+class AlreadyMoved(MoveNotAllowed):
+    """Another request made this very move first (a double click, a second tab): nothing more
+    is done, and the person is answered as the first request was."""
+
+    def __init__(self, target: _Labelled) -> None:
+        super().__init__(f"This is already {target.label.lower()}")
+
+
+def _compare_and_set(row: Booking | Occurrence, current: Any, target: Any) -> None:
+    """Change the row's state only where it still is `current`, in one UPDATE; the database,
+    not this process, decides which of two requests moves it. Raises AlreadyMoved when another
+    request moved it to `target` first, MoveNotAllowed when it moved elsewhere."""
+    if not inspect(row).persistent:  # not in the database yet: nothing can race it
+        row.state = target
+        return
+    model = type(row)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.state == current)
+        .values(state=target)
+        .execution_options(synchronize_session=False)
+    )
+    changed = cast(CursorResult[Any], result).rowcount
+    if changed == 1:
+        set_committed_value(row, "state", target)
+        return
+    db.session.refresh(row, ["state"])
+    if row.state == target:
+        raise AlreadyMoved(target)
+    raise MoveNotAllowed(f"This has changed: it is now {row.state.label.lower()}")
+
+
 class _Labelled(Protocol):
     @property
     def label(self) -> str: ...
@@ -79,16 +114,20 @@ def _check(
 def move_booking(
     booking: Booking, target: BookingState, *, side: Side, actor_id: int | None, reason: str = ""
 ) -> BookingEvent:
-    """Apply an allowed move and record who made it. Raises MoveNotAllowed otherwise."""
-    _check(BOOKING_MOVES, booking.state, target, side)
+    """Apply an allowed move (compare-and-set) and record who made it. Raises MoveNotAllowed
+    otherwise, AlreadyMoved when another request made the same move first."""
+    current = booking.state
+    if current == target:
+        raise AlreadyMoved(target)
+    _check(BOOKING_MOVES, current, target, side)
+    _compare_and_set(booking, current, target)
     event = BookingEvent(
         booking_id=booking.id,
-        from_state=booking.state.value,
+        from_state=current.value,
         to_state=target.value,
         actor_id=actor_id,
         reason=reason[:500],
     )
-    booking.state = target
     db.session.add(event)
     return event
 
@@ -101,16 +140,20 @@ def move_occurrence(
     actor_id: int | None,
     reason: str = "",
 ) -> BookingEvent:
-    """Apply an allowed move to one occurrence and record it. Raises MoveNotAllowed otherwise."""
-    _check(OCCURRENCE_MOVES, occurrence.state, target, side)
+    """Apply an allowed move to one occurrence (compare-and-set) and record it. Raises
+    MoveNotAllowed otherwise, AlreadyMoved when another request made the same move first."""
+    current = occurrence.state
+    if current == target:
+        raise AlreadyMoved(target)
+    _check(OCCURRENCE_MOVES, current, target, side)
+    _compare_and_set(occurrence, current, target)
     event = BookingEvent(
         booking_id=occurrence.booking_id,
         occurrence_id=occurrence.id,
-        from_state=occurrence.state.value,
+        from_state=current.value,
         to_state=target.value,
         actor_id=actor_id,
         reason=reason[:500],
     )
-    occurrence.state = target
     db.session.add(event)
     return event

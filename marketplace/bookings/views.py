@@ -51,7 +51,7 @@ from marketplace.bookings.models import (
     Review,
 )
 from marketplace.bookings.schedule import Slot
-from marketplace.bookings.states import Side
+from marketplace.bookings.states import AlreadyMoved, Side
 from marketplace.clock import LONDON, london_today
 from marketplace.directory.models import Listing, ListingStatus, ProviderMember
 from marketplace.directory.services import is_provider_staff
@@ -272,6 +272,8 @@ def _act(
         return None
     try:
         action(found)
+    except AlreadyMoved:
+        flash(success, "success")  # a second click: answered as the first was
     except payments.SpendRefused as refused:
         flash(refused.message, "error")
     except DomainError as error:

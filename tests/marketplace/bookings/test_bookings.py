@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Role
 from marketplace.bookings import services
@@ -21,6 +22,7 @@ from marketplace.bookings.schedule import Slot
 from marketplace.bookings.states import (
     BOOKING_MOVES,
     OCCURRENCE_MOVES,
+    AlreadyMoved,
     MoveNotAllowed,
     Side,
     move_booking,
@@ -31,6 +33,7 @@ from marketplace.extensions import db
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
 from marketplace.payments.models import SpendRefusal
+from tests.conftest import PASSWORD
 
 from .conftest import NINE, TODAY
 
@@ -483,3 +486,90 @@ def test_an_agency_is_free_to_cover_while_one_named_worker_is(world):
         assert services.free_for(agency.id, shifts, booking_id=0) == (worker is ann)
     later = [schedule.one_shift(TUESDAY + timedelta(days=7), NINE, 240)]
     assert services.free_for(agency.id, later, booking_id=0)
+
+
+def test_a_double_clicked_accept_makes_one_set_of_sessions_and_answers_both_alike(world, app):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    db.session.commit()
+    browser = app.test_client()
+    browser.post("/sign-in", data={"email": w.provider_user.email, "password": PASSWORD})
+
+    first = browser.post(f"/bookings/{booking.id}/accept", follow_redirects=True)
+    second = browser.post(f"/bookings/{booking.id}/accept", follow_redirects=True)
+
+    db.session.expire_all()
+    assert first.status_code == second.status_code == 200
+    assert "already" not in second.text  # the second click is answered as the first was
+    assert db.session.get(Booking, booking.id).state == BookingState.ACCEPTED
+    assert len(db.session.get(Booking, booking.id).occurrences) == 1
+    assert balances(w).held_pence == 6000  # one session of 4 hours at £15, held once
+    moves = db.session.query(BookingEvent).filter_by(booking_id=booking.id, to_state="accepted")
+    assert moves.count() == 1
+    assert_ledger_whole()
+
+
+def test_a_booking_cannot_hold_two_sessions_at_one_start(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    [session] = booking.occurrences
+    copy = Occurrence(
+        booking_id=booking.id,
+        provider_id=booking.provider_id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        price_pence=session.price_pence,
+    )
+    db.session.add(copy)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("TEST_DATABASE_URL"),
+    reason="row locks need PostgreSQL (runs in make test)",
+)
+def test_twenty_concurrent_accepts_of_one_request_accept_it_once(world, app):
+    import threading
+
+    w = world
+    booking_id = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY
+    ).id
+    db.session.commit()
+    provider_user_id = w.provider_user.id
+    outcomes: list[str] = []
+    start = threading.Barrier(20)
+
+    def accept() -> None:
+        from marketplace.accounts.models import User
+
+        start.wait(timeout=30)  # all at once; the pool (15 connections) queues the rest
+        with app.app_context():
+            try:
+                user = db.session.get(User, provider_user_id)
+                found = db.session.get(Booking, booking_id)
+                services.accept(user, found, TODAY)
+                db.session.commit()
+                outcomes.append("accepted")
+            except AlreadyMoved:
+                db.session.rollback()
+                outcomes.append("already")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    db.session.expire_all()
+    accepted = db.session.get(Booking, booking_id)
+    assert outcomes.count("accepted") == 1 and outcomes.count("already") == 19
+    starts = [o.starts_at for o in accepted.occurrences]
+    assert len(starts) == len(set(starts)) > 0
+    assert balances(w).held_pence == sum(o.price_pence for o in accepted.occurrences)
+    assert_ledger_whole()

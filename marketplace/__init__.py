@@ -61,9 +61,18 @@ def _templates(app: Flask) -> None:
 def _extensions(app: Flask) -> None:
     from marketplace import models  # noqa: F401  (every table registered before migrations run)
     from marketplace.accounts.services import load_user
-    from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+    from marketplace.extensions import (
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        transactions_on_sqlite,
+    )
 
     db.init_app(app)
+    with app.app_context():
+        transactions_on_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

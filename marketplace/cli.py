@@ -20,6 +20,22 @@ def send_mail() -> None:
     click.echo(f"Sent {sent} email(s).")
 
 
+@click.command("verify")
+def verify() -> None:
+    """Check the ledger and the bookings together: every balance matches its transfers, every
+    live session holds its price exactly once, no money is held for nothing, finished sessions
+    are settled. Exits 1 naming each difference."""
+    from marketplace.bookings import integrity
+    from marketplace.payments.cli import ledger_problems
+
+    problems = ledger_problems() + integrity.problems()
+    for problem in problems:
+        click.echo(f"MISMATCH {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Verified: the ledger balances, and bookings and the money held for them agree.")
+
+
 def init_app(app: Flask) -> None:
     from marketplace.accounts.cli import accounts_cli
     from marketplace.bookings.cli import bookings_cli
@@ -40,3 +56,4 @@ def init_app(app: Flask) -> None:
         reports_cli,
     ):
         app.cli.add_command(group)
+    app.cli.add_command(verify)

@@ -14,20 +14,26 @@ from marketplace.payments import ledger
 payments_cli = AppGroup("payments", help="Budget accounts and the ledger.")
 
 
+def ledger_problems() -> list[str]:
+    """Every balance that differs from its transfers, and balances that do not add up to 0."""
+    found = [
+        f"{problem.account_key}: balance {format_pence(problem.balance_pence)}, "
+        f"transfers add up to {format_pence(problem.from_transfers_pence)}"
+        for problem in ledger.verify()
+    ]
+    total = ledger.total_of_balances()
+    if total != 0:
+        found.append(f"the balances add up to {total} pence, not 0")
+    return found
+
+
 @payments_cli.command("verify")
 def verify() -> None:
     """Recompute every balance from the transfers; exit 1 on any difference."""
-    problems = ledger.verify()
-    total = ledger.total_of_balances()
+    problems = ledger_problems()
     for problem in problems:
-        click.echo(
-            f"MISMATCH {problem.account_key}: balance {format_pence(problem.balance_pence)}, "
-            f"transfers add up to {format_pence(problem.from_transfers_pence)}",
-            err=True,
-        )
-    if total != 0:
-        click.echo(f"MISMATCH the balances add up to {total} pence, not 0", err=True)
-    if problems or total != 0:
+        click.echo(f"MISMATCH {problem}", err=True)
+    if problems:
         raise SystemExit(1)
     click.echo("Ledger verified: every balance matches its transfers.")
 

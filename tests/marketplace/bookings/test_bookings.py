@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import Role
-from marketplace.bookings import services
+from marketplace.bookings import integrity, services
 from marketplace.bookings.models import (
     Booking,
     BookingEvent,
@@ -55,7 +55,9 @@ def balances(w):
 
 
 def assert_ledger_whole():
+    """The ledger balances, and bookings and the money held for them agree (`flask verify`)."""
     assert ledger.verify() == [] and ledger.total_of_balances() == 0
+    assert integrity.problems() == []
 
 
 def test_a_one_off_session_from_request_to_payment(world):

@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _templates(app)
     _extensions(app)
     _blueprints(app)
+    _session_hooks(app)
     from marketplace import cli, web
 
     web.init_app(app)
@@ -82,6 +83,20 @@ def _extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+
+
+def _session_hooks(app: Flask) -> None:
+    """What happens around every commit, registered once: a listing's dates kept, search
+    outbox rows written with a change and sent after its commit, emails sent after it."""
+    from marketplace import mail
+    from marketplace.directory import services as directory
+    from marketplace.search import services as search
+
+    directory.keep_listings_dated()
+    search.listen_for_changes()
+    mail.listen_for_commits()
+    app.after_request(search.drain_after_request)
+    app.after_request(mail.deliver_after_request)
 
 
 def _blueprints(app: Flask) -> None:

@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from marketplace import mail, transactions
+from marketplace import transactions
 from marketplace.clock import LONDON
 from marketplace.errors import NoAccess, NotAllowed
 from marketplace.extensions import db
@@ -137,13 +137,11 @@ def init_app(app: Flask) -> None:
         g.pop("csp_allows_stripe", None)  # set again only by the page that needs Stripe.js
 
     app.after_request(_security_headers)
-    app.after_request(mail.deliver_after_request)
     transactions.one_commit_per_request(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(NoAccess, _no_access)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(500, _server_error)
-    mail.listen_for_commits()
 
     app.jinja_env.filters["pounds"] = format_pence
     app.jinja_env.filters["london_time"] = london_time

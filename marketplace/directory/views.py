@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 
 from marketplace.clock import london_today
 from marketplace.directory import services
 
 bp = Blueprint("directory", __name__)
-
-
-@bp.record_once
-def _keep_listings_dated(_state: BlueprintSetupState) -> None:
-    services.keep_listings_dated()
 
 
 @bp.get("/listings/<int:listing_id>")

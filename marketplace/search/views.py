@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import MultiDict
 
 from marketplace.directory.models import PROVIDER_KIND_LABELS, ProviderKind, WorkerGender
@@ -140,9 +139,3 @@ def _pages(results: SearchResults, page: int, per_page: int) -> dict[str, object
 
 def _url(args: MultiDict[str, str]) -> str:
     return url_for("search.search") + "?" + urlencode(list(args.items(multi=True)))
-
-
-@bp.record_once
-def _keep_index_in_step(state: BlueprintSetupState) -> None:
-    services.listen_for_changes()
-    state.app.after_request(services.drain_after_request)

@@ -27,7 +27,6 @@ from marketplace.accounts.models import Role
 from marketplace.clock import london_today
 from marketplace.directory.models import (
     DeliveryMode,
-    DocumentKind,
     Listing,
     PriceUnit,
     Provider,
@@ -53,6 +52,7 @@ from provider_onboarding.forms import (
     UploadForm,
     WorkerForm,
 )
+from provider_onboarding.models import DocumentKind
 from provider_onboarding.verification import Decision, Move
 
 bp = Blueprint("provider_onboarding", __name__, url_prefix="/provider")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.accounts.models import Role, User
-from marketplace.directory.models import Provider, ProviderBankDetails
+from marketplace.directory.models import Provider
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -36,6 +36,7 @@ from marketplace.payments.models import (
     PayoutStatus,
     Pot,
 )
+from provider_onboarding.models import ProviderBankDetails
 
 
 def paid_out_account(rail: PayoutRail) -> LedgerAccount:

@@ -34,19 +34,19 @@ def import_listings_command(provider_id: int, path: Path, apply_: bool) -> None:
     and prints what would change (a dry run) unless --apply; with --apply, all rows or none."""
     from marketplace.directory.models import Provider
     from marketplace.errors import DomainError
-    from provider_onboarding import importer
+    from provider_onboarding.importer import plans
 
     provider = db.session.get(Provider, provider_id)
     if provider is None:
         raise click.ClickException(f"No provider {provider_id}.")
     try:
-        fmt = importer.format_of(path.name)
+        fmt = plans.format_of(path.name)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     with path.open("rb") as handle:
-        data = handle.read(importer.MAX_BYTES + 1)
-    plan = importer.plan_import(provider, data, fmt)
-    click.echo(importer.plan_table(plan))
+        data = handle.read(plans.MAX_BYTES + 1)
+    plan = plans.plan_import(provider, data, fmt)
+    click.echo(plans.plan_table(plan))
     if not plan.ok:
         db.session.rollback()
         raise click.ClickException("Nothing was imported. Fix the errors and try again.")
@@ -54,7 +54,7 @@ def import_listings_command(provider_id: int, path: Path, apply_: bool) -> None:
         db.session.rollback()
         click.echo("Dry run: nothing saved. Run again with --apply to import.")
         return
-    importer.apply_import(provider, plan, actor=None)
+    plans.apply_import(provider, plan, actor=None)
     db.session.commit()
     created, updated = plan.counts
     click.echo(f"Imported as drafts: {created} created, {updated} updated.")

@@ -13,8 +13,9 @@ from marketplace.accounts.models import Role
 from marketplace.directory.models import Provider
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from provider_onboarding import importer, services
+from provider_onboarding import services
 from provider_onboarding.forms import ImportConfirmForm, ImportForm
+from provider_onboarding.importer import csv_file, plans
 from provider_onboarding.views.blueprint import bp
 
 
@@ -41,7 +42,7 @@ def _kept_upload(provider: Provider, digest: str, fmt: str) -> Path:
 def _import_page(
     provider: Provider,
     form: ImportForm,
-    plan: importer.Plan | None = None,
+    plan: plans.Plan | None = None,
     failed: bool = False,
 ) -> tuple[str, int]:
     confirm = ImportConfirmForm(formdata=None)
@@ -53,8 +54,8 @@ def _import_page(
         form=form,
         plan=plan,
         confirm=confirm,
-        columns=importer.CSV_COLUMNS,
-        required=importer.REQUIRED_COLUMNS,
+        columns=csv_file.CSV_COLUMNS,
+        required=csv_file.REQUIRED_COLUMNS,
         is_admin=current_user.role == Role.ADMIN,
     )
     return html, 400 if failed else 200
@@ -70,12 +71,12 @@ def import_listings(provider_id: int) -> str | tuple[str, int]:
         return _import_page(provider, form, failed=bool(form.errors))
     upload = form.file.data
     try:
-        fmt = importer.format_of(upload.filename or "")
+        fmt = plans.format_of(upload.filename or "")
     except DomainError as error:
         form.add_domain_error(error)
         return _import_page(provider, form, failed=True)
-    data = upload.stream.read(importer.MAX_BYTES + 1)
-    plan = importer.plan_import(provider, data, fmt)
+    data = upload.stream.read(plans.MAX_BYTES + 1)
+    plan = plans.plan_import(provider, data, fmt)
     db.session.rollback()  # planning writes nothing; make sure of it
     if plan.ok:
         _imports().mkdir(parents=True, exist_ok=True)
@@ -99,12 +100,12 @@ def apply_import(provider_id: int) -> Response | tuple[str, int]:
         form.file.errors = [expired]
         return _import_page(provider, form, failed=True)
     data = path.read_bytes()
-    plan = importer.plan_import(provider, data, confirm.format.data or "")
+    plan = plans.plan_import(provider, data, confirm.format.data or "")
     if plan.digest != confirm.digest.data:
         form.file.errors = [expired]
         return _import_page(provider, form, failed=True)
     try:
-        done = importer.apply_import(provider, plan, current_user)
+        done = plans.apply_import(provider, plan, current_user)
     except DomainError as error:
         db.session.rollback()
         form.file.errors = [error.message]

@@ -44,6 +44,10 @@ def init_app(app: Flask) -> None:
     from marketplace.directory.cli import directory_cli
     from marketplace.payments.cli import payments_cli
     from marketplace.search.cli import search_cli
+    from provider_onboarding.cli import DIRECTORY_COMMANDS
+
+    for command in DIRECTORY_COMMANDS:
+        directory_cli.add_command(command)
 
     for group in (
         mail_cli,

@@ -24,13 +24,7 @@ from marketplace.directory.models import (
     CqcLocation,
     Listing,
     Provider,
-    ProviderBankDetails,
-    ProviderChecks,
-    ProviderDocument,
     ProviderMember,
-    VerificationDecision,
-    Worker,
-    WorkerAvailability,
 )
 from marketplace.mail import OutboundEmail
 from marketplace.payments.models import (
@@ -47,6 +41,14 @@ from marketplace.payments.models import (
     TopUp,
 )
 from marketplace.search.models import SearchEvent, SearchOutbox
+from provider_onboarding.models import (
+    ProviderBankDetails,
+    ProviderChecks,
+    ProviderDocument,
+    VerificationDecision,
+    Worker,
+    WorkerAvailability,
+)
 
 __all__ = [
     "Alert",

@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.accounts.models import User
-from marketplace.directory.models import DocumentKind, Provider, ProviderDocument
+from marketplace.directory.models import Provider
 from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
+from provider_onboarding.models import DocumentKind, ProviderDocument
 from provider_onboarding.verification import may_decide
 
 MAX_BYTES = 10 * 1024 * 1024

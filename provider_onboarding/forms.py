@@ -40,16 +40,11 @@ from wtforms.validators import (
 
 from marketplace.accounts.forms import email_field, name_field, new_password_fields
 from marketplace.accounts.services import check_new_password
-from marketplace.directory.models import (
-    DeliveryMode,
-    DocumentKind,
-    PriceUnit,
-    ProviderKind,
-    WorkerGender,
-)
+from marketplace.directory.models import DeliveryMode, PriceUnit, ProviderKind, WorkerGender
 from marketplace.directory.services import WEEKDAYS
 from marketplace.errors import DomainError
 from marketplace.forms import BaseForm, DateInputField
+from provider_onboarding.models import DocumentKind
 
 CQC_LOCATION_ID_PATTERN = r"^\s*1-\d{5,12}\s*$"
 

@@ -70,7 +70,7 @@ def all_categories() -> list[Category]:
 def create_listing(provider: Provider, details: ListingDetails, actor: User) -> Listing:
     """A new draft listing. Raises DomainError naming the field on a rule the details break."""
     listing = Listing(status=ListingStatus.DRAFT)
-    _apply(listing, details)
+    apply_details(listing, details)
     listing.provider = provider
     db.session.add(listing)
     db.session.flush()
@@ -82,7 +82,7 @@ def update_listing(listing: Listing, details: ListingDetails, actor: User) -> No
     """Change a listing. A new price applies to bookings made from now on: a booking keeps the
     price it was accepted at. Raises DomainError naming the field."""
     old_price = listing.price_pence
-    _apply(listing, details)
+    apply_details(listing, details)
     audit.record(
         "listing.updated",
         "listing",
@@ -94,7 +94,9 @@ def update_listing(listing: Listing, details: ListingDetails, actor: User) -> No
     db.session.flush()
 
 
-def _apply(listing: Listing, details: ListingDetails) -> None:
+def apply_details(listing: Listing, details: ListingDetails) -> None:
+    """Set a listing's fields from the details, by the editor's rules (the listing editor and
+    the bulk import both use it). Raises DomainError naming the field on a rule they break."""
     _check_block(details)
     categories = _categories(details.category_ids)
     listing.title = details.title.strip()

@@ -23,24 +23,26 @@ from marketplace.accounts.services import (
 from marketplace.bookings import services as bookings
 from marketplace.directory import cqc
 from marketplace.directory.models import (
-    DocumentKind,
     Listing,
     ListingStatus,
     Provider,
-    ProviderBankDetails,
-    ProviderChecks,
     ProviderKind,
     ProviderMember,
     ProviderMemberRole,
     VerificationStatus,
-    Worker,
-    WorkerAvailability,
 )
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
 from marketplace.search.geo import PostcodeError, normalise
+from provider_onboarding.models import (
+    DocumentKind,
+    ProviderBankDetails,
+    ProviderChecks,
+    Worker,
+    WorkerAvailability,
+)
 from provider_onboarding.verification import Decision, Move, apply_move
 
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}$")

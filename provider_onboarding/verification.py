@@ -13,16 +13,12 @@ from sqlalchemy import Select, select
 
 from marketplace import audit
 from marketplace.accounts.models import Role, User
-from marketplace.directory.models import (
-    Provider,
-    ProviderMember,
-    VerificationDecision,
-    VerificationStatus,
-)
+from marketplace.directory.models import Provider, ProviderMember, VerificationStatus
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
+from provider_onboarding.models import VerificationDecision
 
 S = VerificationStatus
 

@@ -39,21 +39,18 @@ from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
     DeliveryMode,
-    DocumentKind,
     Listing,
     ListingStatus,
     PriceUnit,
     Provider,
-    ProviderDocument,
     ProviderKind,
     ProviderMember,
     ProviderMemberRole,
     VerificationStatus,
-    Worker,
-    WorkerAvailability,
 )
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from provider_onboarding.models import DocumentKind, ProviderDocument, Worker, WorkerAvailability
 
 ROLES = ("anonymous", "holder", "representative", "provider", "commissioner", "admin")
 PASSWORD = "correct horse battery"

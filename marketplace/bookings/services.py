@@ -28,14 +28,7 @@ from marketplace.bookings.models import (
     RotaSlot,
 )
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking, move_occurrence
-from marketplace.directory.models import (
-    Category,
-    Listing,
-    ListingStatus,
-    PriceUnit,
-    Provider,
-    Worker,
-)
+from marketplace.directory.models import Category, Listing, ListingStatus, PriceUnit, Provider
 from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
@@ -44,6 +37,7 @@ from marketplace.money import apply_basis_points, format_pence
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
 from marketplace.transactions import atomic
+from provider_onboarding.models import Worker
 
 HOLD_AHEAD_DAYS = 28  # a rota's money is set aside four weeks (28 days, today included) at a time
 CONFIRM_WITHIN = timedelta(days=7)

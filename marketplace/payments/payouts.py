@@ -20,7 +20,7 @@ from sqlalchemy import select
 from marketplace import audit
 from marketplace.accounts.access import commissions, in_own_tenant
 from marketplace.accounts.models import User
-from marketplace.directory.models import Provider, ProviderBankDetails
+from marketplace.directory.models import Provider
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -38,6 +38,7 @@ from marketplace.payments.models import (
     Pot,
 )
 from marketplace.transactions import atomic
+from provider_onboarding.models import ProviderBankDetails
 
 
 def paid_out_account(rail: PayoutRail) -> LedgerAccount:

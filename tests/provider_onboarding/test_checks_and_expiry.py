@@ -12,16 +12,14 @@ from marketplace.audit import AuditEvent
 from marketplace.directory.models import (
     CqcLocation,
     ListingStatus,
-    ProviderBankDetails,
-    ProviderChecks,
     ProviderKind,
     ProviderMember,
     ProviderMemberRole,
     VerificationStatus,
-    Worker,
 )
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
+from provider_onboarding.models import ProviderBankDetails, ProviderChecks, Worker
 from provider_onboarding.services import check_warnings, dbs_renewal_due
 from tests.frozen import TODAY
 

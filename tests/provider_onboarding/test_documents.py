@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
-from marketplace.directory.models import ProviderDocument
 from marketplace.extensions import db
+from provider_onboarding.models import ProviderDocument
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

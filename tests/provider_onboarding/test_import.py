@@ -21,7 +21,7 @@ from marketplace.directory.models import (
 from marketplace.directory.taxonomy import load_taxonomy, terms
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from provider_onboarding import importer
+from provider_onboarding.importer import fields, plans
 
 ORUK_EXAMPLES = Path("/work/shared/data/openreferral/oruk_3.0_uk-profile/examples")
 HEADER = (
@@ -76,7 +76,7 @@ def upload(client, provider_id: int, content: bytes, name: str = "listings.csv")
 def confirm(client, provider_id: int, content: bytes, fmt: str = "csv"):
     return client.post(
         f"/provider/{provider_id}/import/apply",
-        data={"digest": importer.digest_of(content), "format": fmt},
+        data={"digest": plans.digest_of(content), "format": fmt},
     )
 
 
@@ -135,7 +135,7 @@ def test_a_broken_csv_lists_every_error_with_its_row_and_saves_nothing(client, o
     assert response.status_code == 400
     assert "Import these listings as drafts" not in html
 
-    plan = importer.plan_import(provider, content, "csv")
+    plan = plans.plan_import(provider, content, "csv")
     found = {(e.row, e.field) for e in plan.errors}
     assert found == {
         (2, "price"),
@@ -152,7 +152,7 @@ def test_a_broken_csv_lists_every_error_with_its_row_and_saves_nothing(client, o
     # Confirming anyway (a hand-made request) imports nothing: the file was never kept.
     assert confirm(client, provider.id, content).status_code == 400
     with pytest.raises(DomainError):
-        importer.apply_import(provider, plan, user)
+        plans.apply_import(provider, plan, user)
     db.session.expire_all()
     assert listings_of(provider) == []
 
@@ -169,7 +169,7 @@ def test_a_broken_csv_lists_every_error_with_its_row_and_saves_nothing(client, o
         (b"[1, 2]", "feed.json", "must be a JSON object"),
         (b"[" * 100_000, "feed.json", "not valid JSON"),
         (b"title\n", "listings.xlsx", "Upload a .csv file"),
-        (b"x" * (importer.MAX_BYTES + 1), "big.csv", "smaller than 2 MB"),
+        (b"x" * (plans.MAX_BYTES + 1), "big.csv", "smaller than 2 MB"),
     ],
 )
 def test_bad_files_get_a_plain_message_never_a_500(client, owner, sign_in, content, name, message):
@@ -181,11 +181,11 @@ def test_bad_files_get_a_plain_message_never_a_500(client, owner, sign_in, conte
 
 
 def test_money_is_parsed_exactly():
-    assert importer.parse_pence("0.1") == 10
-    assert importer.parse_pence("£1,234.56") == 123456
+    assert fields.parse_pence("0.1") == 10
+    assert fields.parse_pence("£1,234.56") == 123456
     for bad in ("1.005", "-1", "NaN", "Infinity", "1e9", "100000.01", "twelve"):
         with pytest.raises(DomainError):
-            importer.parse_pence(bad)
+            fields.parse_pence(bad)
 
 
 def test_a_provider_cannot_import_into_another_provider(client, owner, make_provider, sign_in):
@@ -234,12 +234,12 @@ def made_importable(service: dict) -> dict:
 
 def test_the_oruk_example_service_as_published_is_refused_with_reasons(owner):
     _, provider = owner
-    plan = importer.plan_import(provider, oruk_example("service_full.json"), "json")
+    plan = plans.plan_import(provider, oruk_example("service_full.json"), "json")
     assert not plan.ok
     assert {(e.row, e.field) for e in plan.errors} == {(1, "taxonomy_terms"), (1, "postcode")}
     assert "ABC 1234" in next(e.message for e in plan.errors if e.field == "postcode")
 
-    listing_plan = importer.plan_import(provider, oruk_example("service_list.json"), "json")
+    listing_plan = plans.plan_import(provider, oruk_example("service_list.json"), "json")
     fields = {e.field for e in listing_plan.errors}
     assert fields == {"taxonomy_terms", "cost_options", "locations"}
     assert listing_plan.rows[0].title == "Community Counselling"
@@ -280,14 +280,14 @@ def test_the_oruk_example_service_list_imports_and_updates_by_service_id(owner):
         service.update({k: full[k] for k in ("attributes", "cost_options", "service_at_locations")})
     content = json.dumps(feed).encode()
 
-    plan = importer.plan_import(provider, content, "json")
+    plan = plans.plan_import(provider, content, "json")
     assert plan.ok, plan.errors
-    importer.apply_import(provider, plan, user)
+    plans.apply_import(provider, plan, user)
     db.session.commit()
     (listing,) = listings_of(provider)
     assert listing.availability == []  # the list has no schedules
 
-    again = importer.plan_import(provider, content, "json")
+    again = plans.plan_import(provider, content, "json")
     assert again.ok and again.rows[0].existing is not None and again.counts == (0, 1)
 
 

@@ -8,14 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
-from marketplace.directory.models import (
-    Listing,
-    ListingStatus,
-    PriceUnit,
-    ProviderChecks,
-    VerificationStatus,
-)
+from marketplace.directory.models import Listing, ListingStatus, PriceUnit, VerificationStatus
 from marketplace.extensions import db
+from provider_onboarding.models import ProviderChecks
 from tests.frozen import TODAY
 
 

@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.audit import AuditEvent
-from marketplace.directory.models import VerificationDecision, VerificationStatus
+from marketplace.directory.models import VerificationStatus
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
+from provider_onboarding.models import VerificationDecision
 from provider_onboarding.verification import MOVES, Decision, Move, apply_move
 
 S = VerificationStatus

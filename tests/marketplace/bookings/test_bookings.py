@@ -398,7 +398,7 @@ def test_each_step_emails_the_people_on_the_other_side(world):
 
 
 def test_an_agency_books_each_named_worker_once_at_a_time(world):
-    from marketplace.directory.models import Worker
+    from provider_onboarding.models import Worker
 
     w = world
     ann = Worker(provider_id=w.provider.id, name="Ann", languages=[])
@@ -465,7 +465,7 @@ def test_a_rota_with_an_end_pays_the_block_price_and_an_ongoing_one_does_not(wor
 def test_an_agency_is_free_to_cover_while_one_named_worker_is(world):
     """Cover is offered from an agency only when one of its workers is free at every time."""
     from marketplace.bookings import schedule
-    from marketplace.directory.models import Worker
+    from provider_onboarding.models import Worker
 
     w = world
     shifts = [schedule.one_shift(TUESDAY, NINE, 240)]

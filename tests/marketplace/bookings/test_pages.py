@@ -209,8 +209,8 @@ def test_when_a_provider_cancels_the_holder_is_offered_cover_bookable_in_one_ste
 
 def test_a_worker_leaves_once_their_bookings_are_done_and_is_offered_for_nothing_new(app, world):
     from marketplace.audit import AuditEvent
-    from marketplace.directory.models import Worker
     from marketplace.errors import DomainError
+    from provider_onboarding.models import Worker
 
     w = world
     ann = Worker(provider_id=w.provider.id, name="Ann", languages=[])

@@ -27,7 +27,6 @@ import pytest
 import stripe
 from werkzeug.serving import make_server
 
-from marketplace.directory.models import ProviderBankDetails
 from marketplace.extensions import db
 from marketplace.payments import ledger, payouts, services
 from marketplace.payments.models import (
@@ -39,6 +38,7 @@ from marketplace.payments.models import (
     TopUp,
     TopUpStatus,
 )
+from provider_onboarding.models import ProviderBankDetails
 
 SECRET = "whsec_test_secret"
 OBJECTS = json.loads((Path(__file__).parent / "data" / "stripe_connect_objects.json").read_text())

@@ -1,0 +1,70 @@
+"""Registering a provider, and the provider's dashboard."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from marketplace.accounts.access import roles_required
+from marketplace.accounts.models import Role
+from marketplace.directory.models import ProviderKind
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from provider_onboarding import services, verification
+from provider_onboarding.forms import RegisterProviderForm
+from provider_onboarding.verification import Move
+from provider_onboarding.views.blueprint import bp
+from provider_onboarding.views.common import my_provider, today
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def register() -> str | Response | tuple[str, int]:
+    form = RegisterProviderForm()
+    if form.validate_on_submit():
+        try:
+            user, _ = services.register_provider(_registration(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error)
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash("Your provider account has been created.", "success")
+            return redirect(url_for("provider_onboarding.dashboard"))
+    status = 400 if form.errors else 200
+    return render_template("provider_onboarding/register.html", form=form), status
+
+
+def _registration(form: RegisterProviderForm) -> services.Registration:
+    return services.Registration(
+        full_name=form.stripped("full_name"),
+        email=form.stripped("email"),
+        password=form.password.data or "",
+        kind=ProviderKind(form.kind.data),
+        legal_name=form.stripped("legal_name"),
+        trading_name=form.stripped("trading_name") or None,
+        contact_phone=form.stripped("contact_phone"),
+        postcode=form.stripped("postcode"),
+        cqc_location_id=form.stripped("cqc_location_id") or None,
+    )
+
+
+@bp.get("/")
+@roles_required(Role.PROVIDER)
+def dashboard() -> str:
+    provider = my_provider()
+    checks = services.checks_of(provider)
+    return render_template(
+        "provider_onboarding/dashboard.html",
+        provider=provider,
+        listings=services.listings_of(provider),
+        next_steps=services.next_steps(provider),
+        warnings=services.check_warnings(checks, today()),
+        missing=services.missing_for_submission(provider, today()),
+        reason=verification.latest_reason(provider),
+        bank=services.bank_details_of(provider),
+        may_submit=(Move.SUBMIT, provider.verification_status) in verification.MOVES,
+    )

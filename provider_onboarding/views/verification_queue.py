@@ -1,0 +1,58 @@
+"""The verification queue: commissioners decide on their own tenant's providers, admins on all."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from marketplace.accounts.access import roles_required
+from marketplace.accounts.models import Role
+from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.extensions import db
+from provider_onboarding import documents, services, verification
+from provider_onboarding.forms import DecisionForm
+from provider_onboarding.verification import Decision, Move
+from provider_onboarding.views.blueprint import bp
+from provider_onboarding.views.common import today
+
+
+@bp.get("/verification/")
+@roles_required(Role.COMMISSIONER, Role.ADMIN)
+def verification_queue() -> str:
+    waiting = list(db.session.scalars(verification.queue_query(current_user)))
+    return render_template("provider_onboarding/queue.html", waiting=waiting)
+
+
+@bp.route("/verification/<int:provider_id>", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER, Role.ADMIN)
+def verification_decision(provider_id: int) -> str | Response | tuple[str, int]:
+    try:
+        provider = verification.provider_to_decide(current_user, provider_id)
+    except NotFound:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        decision = Decision(Move(form.move.data), form.stripped("reason") or "")
+        try:
+            verification.apply_move(provider, decision, current_user)
+        except NotAllowed:
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            form.add_domain_error(error, default_field="move")
+        else:
+            db.session.commit()
+            flash(f"Decision recorded for {provider.display_name}.", "success")
+            return redirect(url_for("provider_onboarding.verification_queue"))
+    status = 400 if form.errors else 200
+    return render_template(
+        "provider_onboarding/decide.html",
+        form=form,
+        provider=provider,
+        checks=services.checks_of(provider),
+        documents=documents.documents_of(provider),
+        history=verification.history(provider),
+        warnings=services.check_warnings(services.checks_of(provider), today()),
+        missing=services.missing_for_submission(provider, today()),
+    ), status

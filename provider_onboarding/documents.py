@@ -21,6 +21,7 @@ from marketplace.directory.models import Provider
 from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
+from marketplace.transactions import atomic
 from provider_onboarding.models import DocumentKind, ProviderDocument
 from provider_onboarding.verification import may_decide
 
@@ -49,6 +50,7 @@ def detect_type(head: bytes) -> str | None:
     return None
 
 
+@atomic
 def store_document(
     provider: Provider, kind: DocumentKind, upload: Upload, actor: User, folder: Path
 ) -> ProviderDocument:
@@ -105,6 +107,7 @@ def document_for(viewer: User, document_id: int) -> ProviderDocument:
     raise NotFound("Document not found")
 
 
+@atomic
 def delete_document(provider: Provider, document_id: int, actor: User, folder: Path) -> None:
     """Remove one of the provider's documents and its file. Raises NotFound."""
     document = db.session.get(ProviderDocument, document_id)

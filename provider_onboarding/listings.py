@@ -26,6 +26,7 @@ from marketplace.directory.models import (
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.search.geo import PostcodeError, locate
+from marketplace.transactions import atomic
 from provider_onboarding.services import (
     check_window,
     checks_of,
@@ -67,6 +68,7 @@ def all_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
 
 
+@atomic
 def create_listing(provider: Provider, details: ListingDetails, actor: User) -> Listing:
     """A new draft listing. Raises DomainError naming the field on a rule the details break."""
     listing = Listing(status=ListingStatus.DRAFT)
@@ -78,6 +80,7 @@ def create_listing(provider: Provider, details: ListingDetails, actor: User) -> 
     return listing
 
 
+@atomic
 def update_listing(listing: Listing, details: ListingDetails, actor: User) -> None:
     """Change a listing. A new price applies to bookings made from now on: a booking keeps the
     price it was accepted at. Raises DomainError naming the field."""
@@ -169,6 +172,7 @@ def _apply_place(listing: Listing, details: ListingDetails) -> None:
     )
 
 
+@atomic
 def publish(listing: Listing, actor: User, today: date) -> None:
     """Show the listing to the public. Only a verified provider whose DBS and insurance still
     hold may publish. Raises DomainError saying why not."""
@@ -185,6 +189,7 @@ def publish(listing: Listing, actor: User, today: date) -> None:
     db.session.flush()
 
 
+@atomic
 def unpublish(listing: Listing, actor: User) -> None:
     """Hide the listing from the public; it stays as a draft to publish again."""
     listing.status = ListingStatus.DRAFT
@@ -192,6 +197,7 @@ def unpublish(listing: Listing, actor: User) -> None:
     db.session.flush()
 
 
+@atomic
 def add_rule(listing: Listing, weekday: int, start: time, end: time) -> AvailabilityRule:
     """Add a weekly window. Raises DomainError when it is back to front or overlaps another."""
     check_window(
@@ -203,6 +209,7 @@ def add_rule(listing: Listing, weekday: int, start: time, end: time) -> Availabi
     return rule
 
 
+@atomic
 def remove_rule(listing: Listing, rule_id: int) -> None:
     """Raises NotFound when the window is not this listing's."""
     rule = db.session.get(AvailabilityRule, rule_id)
@@ -212,6 +219,7 @@ def remove_rule(listing: Listing, rule_id: int) -> None:
     db.session.flush()
 
 
+@atomic
 def add_exception(
     listing: Listing, starts_on: date, ends_on: date, reason: str, today: date
 ) -> AvailabilityException:
@@ -226,6 +234,7 @@ def add_exception(
     return item
 
 
+@atomic
 def remove_exception(listing: Listing, exception_id: int) -> None:
     item = db.session.get(AvailabilityException, exception_id)
     if item is None or item.listing_id != listing.id:

@@ -36,6 +36,7 @@ from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
 from marketplace.search.geo import PostcodeError, normalise
+from marketplace.transactions import atomic
 from provider_onboarding.models import (
     DocumentKind,
     ProviderBankDetails,
@@ -100,6 +101,7 @@ def normalise_postcode(text: str) -> str:
     return postcode
 
 
+@atomic
 def register_provider(details: Registration) -> tuple[User, Provider]:
     """Create the person's account (role provider), their unverified provider and their ownership of
     it, with an audit row. Raises DomainError naming the field when the email is taken, the password
@@ -214,6 +216,7 @@ def checking_bodies() -> list[Tenant]:
     return list(db.session.scalars(select(Tenant).order_by(Tenant.name)))
 
 
+@atomic
 def save_checks(
     provider: Provider, details: CheckDetails, actor: User, today: date
 ) -> ProviderChecks:
@@ -270,6 +273,7 @@ def missing_for_submission(provider: Provider, today: date) -> list[str]:
     return missing
 
 
+@atomic
 def submit_for_checks(provider: Provider, actor: User, today: date) -> None:
     """Send the provider's checks to its checking body. Raises DomainError listing what is
     missing, or when the provider's state does not allow sending."""
@@ -375,6 +379,7 @@ def bank_details_of(provider: Provider) -> ProviderBankDetails | None:
     )
 
 
+@atomic
 def save_bank_details(
     provider: Provider, actor: User, *, account_name: str, sort_code: str, account_number: str
 ) -> ProviderBankDetails:
@@ -418,6 +423,7 @@ def member_role(user: User, provider: Provider) -> ProviderMemberRole | None:
     return None
 
 
+@atomic
 def add_staff(
     provider: Provider, actor: User, *, email: str, full_name: str, role: ProviderMemberRole
 ) -> User:
@@ -448,6 +454,7 @@ def add_staff(
     return user
 
 
+@atomic
 def remove_staff(provider: Provider, actor: User, member_id: int) -> ProviderMember:
     """Take away a person's right to act for this provider. Only an owner may; the last owner
     cannot be removed (someone must be able to manage the provider). Their account stays, acting
@@ -472,6 +479,7 @@ def remove_staff(provider: Provider, actor: User, member_id: int) -> ProviderMem
 # Workers: an agency's named care workers, each with their own week.
 
 
+@atomic
 def add_worker(provider: Provider, actor: User, *, name: str) -> Worker:
     """Add a named worker. Raises DomainError on an empty name."""
     if not name.strip():
@@ -495,6 +503,7 @@ def workers_of(provider: Provider) -> list[Worker]:
     return bookings.workers_of(provider.id)
 
 
+@atomic
 def remove_worker(provider: Provider, actor: User, worker_id: int, today: date) -> Worker:
     """A worker leaves: kept for the bookings that name them, offered for nothing new.
     Raises NotFound when not this provider's, and DomainError while accepted bookings that
@@ -513,6 +522,7 @@ def remove_worker(provider: Provider, actor: User, worker_id: int, today: date) 
     return worker
 
 
+@atomic
 def add_worker_availability(worker: Worker, weekday: int, start: time, end: time) -> None:
     """Add a weekly window for one worker. Raises DomainError when the window is back to front
     or overlaps one they already have."""
@@ -523,6 +533,7 @@ def add_worker_availability(worker: Worker, weekday: int, start: time, end: time
     db.session.flush()
 
 
+@atomic
 def remove_worker_availability(worker: Worker, window_id: int) -> None:
     """Take one weekly window off a worker. Raises NotFound when it is not this worker's."""
     window = next((w for w in worker.availability if w.id == window_id), None)

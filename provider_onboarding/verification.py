@@ -18,6 +18,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
+from marketplace.transactions import atomic
 from provider_onboarding.models import VerificationDecision
 
 S = VerificationStatus
@@ -70,6 +71,7 @@ def may_decide(user: User, provider: Provider) -> bool:
     )
 
 
+@atomic
 def apply_move(provider: Provider, decision: Decision, actor: User | None) -> VerificationDecision:
     """Move the provider to the state the table allows, with a decision row, an audit row and an
     email to its owners. `actor` None is the system (the expiry job). Raises NotAllowed when the

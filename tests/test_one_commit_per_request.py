@@ -14,9 +14,6 @@ A route whose every valid request changes nothing is listed in NO_DATABASE_CHANG
 reason, and the test checks it really changes nothing. A state-changing route without a case
 fails, so a new route joins the table.
 
-Routes whose rollback is known not to hold yet are strict xfails that only a rollback that did
-not hold satisfies: provider_onboarding's views, which still commit by hand. When one is fixed
-its case passes, and the strict mark makes the suite fail until the mark goes.
 """
 
 from __future__ import annotations
@@ -52,7 +49,6 @@ from marketplace.bookings.models import (
 )
 from marketplace.directory.models import (
     ListingStatus,
-    ProviderChecks,
     ProviderMember,
     ProviderMemberRole,
     VerificationStatus,
@@ -68,7 +64,8 @@ from marketplace.payments.models import (
     SpendRefusal,
     TopUp,
 )
-from provider_onboarding import importer
+from provider_onboarding.importer import plans as importer
+from provider_onboarding.models import ProviderChecks
 from tests.frozen import TODAY
 from tests.test_access_table import ACCESS, PASSWORD, PASSWORD_HASH, ROLES, World, build_world
 
@@ -536,14 +533,6 @@ NO_DATABASE_CHANGE: dict[tuple[str, str], str] = {
 # these tests set one.
 OPENED_BY_CONFIGURATION = {("POST", "/payments/stripe/webhook")}
 
-# provider_onboarding/views.py commits by hand, before it redirects: until those commits go,
-# a failure after its services have run cannot undo their work.
-COMMITS_BY_HAND = {
-    (method, rule)
-    for method, rule in state_changing_routes()
-    if rule.startswith("/provider/") and (method, rule) not in NO_DATABASE_CHANGE
-}
-
 
 class FailedAfterTheService(Exception):
     """Raised where a view finishes (render, redirect, JSON): its service has already run."""
@@ -551,16 +540,6 @@ class FailedAfterTheService(Exception):
 
 class RollbackDidNotHold(AssertionError):
     """A request failed after its service ran, and the service's work is in the database."""
-
-
-def the_case(method: str, rule: str) -> Any:
-    """One route's parameters, marked when its rollback is known not to hold yet."""
-    key = (method, rule)
-    reason = None
-    if key in COMMITS_BY_HAND:
-        reason = "provider_onboarding views still commit by hand"
-    marks = [pytest.mark.xfail(strict=True, raises=RollbackDidNotHold, reason=reason)]
-    return pytest.param(method, rule, id=f"{method} {rule}", marks=marks if reason else [])
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
@@ -661,21 +640,11 @@ def test_every_case_is_a_state_changing_route() -> None:
     assert set(NO_DATABASE_CHANGE) <= set(CASES)
 
 
-def test_the_routes_that_commit_by_hand_are_the_ones_provider_onboarding_serves(
-    app: Flask,
-) -> None:
-    served = {
-        (method, rule.rule)
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("provider_onboarding.")
-        for method in rule.methods or ()
-        if method in STATE_CHANGING and (method, rule.rule) not in NO_DATABASE_CHANGE
-    }
-    assert served == COMMITS_BY_HAND
-
-
 @pytest.mark.usefixtures("stripe_answers")
-@pytest.mark.parametrize(("method", "rule"), [the_case(m, r) for m, r in state_changing_routes()])
+@pytest.mark.parametrize(
+    ("method", "rule"),
+    [pytest.param(m, r, id=f"{m} {r}") for m, r in state_changing_routes()],
+)
 def test_a_request_commits_its_work_once_or_not_at_all(
     app: Flask,
     world: World,

@@ -21,6 +21,7 @@ from marketplace.accounts.models import User
 from marketplace.directory.models import AvailabilityRule, Listing, ListingStatus, Provider
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.transactions import atomic
 from provider_onboarding.importer.csv_file import read_csv
 from provider_onboarding.importer.fields import FILE_ROW, RowError, SourceRow
 from provider_onboarding.importer.oruk import read_oruk
@@ -129,6 +130,7 @@ def plan_import(provider: Provider, data: bytes, fmt: str) -> Plan:
     return plan
 
 
+@atomic
 def apply_import(provider: Provider, plan: Plan, actor: User | None) -> list[Listing]:
     """Create or update every row of a plan with no errors, as drafts. Raises DomainError (and
     changes nothing) when the plan has errors."""

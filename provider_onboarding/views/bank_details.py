@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from provider_onboarding import services
 from provider_onboarding.forms import BankDetailsForm
 from provider_onboarding.views.blueprint import bp
@@ -31,10 +30,8 @@ def bank_details() -> str | Response | tuple[str, int]:
                 account_number=form.stripped("account_number"),
             )
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("Your bank details are saved.", "success")
             return redirect(url_for("provider_onboarding.dashboard"))
     status = 400 if form.errors else 200

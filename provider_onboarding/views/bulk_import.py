@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, after_this_request, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -77,11 +77,21 @@ def import_listings(provider_id: int) -> str | tuple[str, int]:
         return _import_page(provider, form, failed=True)
     data = upload.stream.read(plans.MAX_BYTES + 1)
     plan = plans.plan_import(provider, data, fmt)
-    db.session.rollback()  # planning writes nothing; make sure of it
     if plan.ok:
         _imports().mkdir(parents=True, exist_ok=True)
         _kept_upload(provider, plan.digest, fmt).write_bytes(data)
     return _import_page(provider, form, plan, failed=not plan.ok)
+
+
+def _forget_after_commit(path: Path) -> None:
+    """Delete the kept upload once the import is committed (after the view, when the response
+    is not an error), so a request that fails can be sent again with the same file."""
+
+    @after_this_request
+    def forget(response: Response) -> Response:
+        if response.status_code < 400:
+            path.unlink(missing_ok=True)
+        return response
 
 
 @bp.post("/<int:provider_id>/import/apply")
@@ -107,11 +117,9 @@ def apply_import(provider_id: int) -> Response | tuple[str, int]:
     try:
         done = plans.apply_import(provider, plan, current_user)
     except DomainError as error:
-        db.session.rollback()
         form.file.errors = [error.message]
         return _import_page(provider, form, plan, failed=True)
-    db.session.commit()
-    path.unlink(missing_ok=True)
+    _forget_after_commit(path)
     created, updated = plan.counts
     flash(
         f"Imported {len(done)} listings as drafts: {created} new, {updated} updated. "

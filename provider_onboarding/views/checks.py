@@ -11,8 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
-from marketplace.errors import DomainError, NotFound
-from marketplace.extensions import db
+from marketplace.errors import DomainError
 from provider_onboarding import documents, services
 from provider_onboarding.forms import ChecksForm, UploadForm
 from provider_onboarding.models import DocumentKind
@@ -37,10 +36,8 @@ def checks() -> str | Response | tuple[str, int]:
         try:
             services.save_checks(provider, _check_details(form), current_user, today())
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("Your checks are saved.", "success")
             return redirect(url_for("provider_onboarding.dashboard"))
     status = 400 if form.errors else 200
@@ -67,10 +64,8 @@ def submit_checks() -> Response:
     try:
         services.submit_for_checks(provider, current_user, today())
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash("Your checks have been sent.", "success")
     return redirect(url_for("provider_onboarding.dashboard"))
 
@@ -87,10 +82,8 @@ def documents_page() -> str | Response | tuple[str, int]:
                 provider, DocumentKind(form.kind.data), upload, current_user, _uploads()
             )
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("Your document is uploaded.", "success")
             return redirect(url_for("provider_onboarding.documents_page"))
     status = 400 if form.errors else 200
@@ -105,10 +98,7 @@ def documents_page() -> str | Response | tuple[str, int]:
 @bp.get("/documents/<int:document_id>")
 @roles_required(Role.PROVIDER, Role.COMMISSIONER, Role.ADMIN)
 def document(document_id: int) -> Response:
-    try:
-        item = documents.document_for(current_user, document_id)
-    except NotFound:
-        abort(404)
+    item = documents.document_for(current_user, document_id)
     path = _uploads() / item.stored_name
     if not path.is_file():
         abort(404)
@@ -125,10 +115,6 @@ def document(document_id: int) -> Response:
 @roles_required(Role.PROVIDER)
 def delete_document(document_id: int) -> Response:
     provider = my_provider()
-    try:
-        documents.delete_document(provider, document_id, current_user, _uploads())
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    documents.delete_document(provider, document_id, current_user, _uploads())
     flash("The document is removed.", "success")
     return redirect(url_for("provider_onboarding.documents_page"))

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from marketplace.clock import london_today
 from marketplace.directory.models import Provider
 from marketplace.errors import DomainError
-from marketplace.extensions import db
 from provider_onboarding import services
 from provider_onboarding.forms import AvailabilityForm
 
@@ -52,9 +51,7 @@ def add_weekly_time(
     try:
         add(form.weekday.data, _time(form.start_time.data), _time(form.end_time.data))
     except DomainError as error:
-        db.session.rollback()
         form.add_domain_error(error)
         return None
-    db.session.commit()
     flash("Time added.", "success")
     return redirect(done_url)

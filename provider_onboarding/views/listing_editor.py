@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -10,8 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.directory.models import DeliveryMode, Listing, PriceUnit, WorkerGender
-from marketplace.errors import DomainError, NotFound
-from marketplace.extensions import db
+from marketplace.errors import DomainError
 from provider_onboarding import listings
 from provider_onboarding.forms import AvailabilityForm, ExceptionForm, ListingForm
 from provider_onboarding.views.blueprint import bp
@@ -64,10 +63,8 @@ def new_listing() -> str | Response | tuple[str, int]:
         try:
             item = listings.create_listing(provider, _listing_details(form), current_user)
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("Your listing is saved as a draft.", "success")
             return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
     status = 400 if form.errors else 200
@@ -83,10 +80,8 @@ def edit_listing(listing_id: int) -> str | Response | tuple[str, int]:
         try:
             listings.update_listing(item, _listing_details(form), current_user)
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("Your listing is saved.", "success")
             return redirect(url_for("provider_onboarding.dashboard"))
     status = 400 if form.errors else 200
@@ -94,10 +89,7 @@ def edit_listing(listing_id: int) -> str | Response | tuple[str, int]:
 
 
 def _my_listing(listing_id: int) -> Listing:
-    try:
-        return listings.listing_of(my_provider(), listing_id)
-    except NotFound:
-        abort(404)
+    return listings.listing_of(my_provider(), listing_id)
 
 
 @bp.get("/listings/<int:listing_id>/availability")
@@ -141,11 +133,7 @@ def add_availability(listing_id: int) -> str | Response | tuple[str, int]:
 @roles_required(Role.PROVIDER)
 def remove_availability(listing_id: int, rule_id: int) -> Response:
     item = _my_listing(listing_id)
-    try:
-        listings.remove_rule(item, rule_id)
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    listings.remove_rule(item, rule_id)
     return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
 
 
@@ -160,10 +148,8 @@ def add_days_off(listing_id: int) -> str | Response | tuple[str, int]:
         try:
             listings.add_exception(item, starts_on, ends_on, form.reason.data or "", today())
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("Days off added.", "success")
             return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
     return _availability_page(item, AvailabilityForm(formdata=None), form, failed=form)
@@ -173,11 +159,7 @@ def add_days_off(listing_id: int) -> str | Response | tuple[str, int]:
 @roles_required(Role.PROVIDER)
 def remove_days_off(listing_id: int, exception_id: int) -> Response:
     item = _my_listing(listing_id)
-    try:
-        listings.remove_exception(item, exception_id)
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    listings.remove_exception(item, exception_id)
     return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
 
 
@@ -188,10 +170,8 @@ def publish_listing(listing_id: int) -> Response:
     try:
         listings.publish(item, current_user, today())
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(f"‘{item.title}’ is published.", "success")
     return redirect(url_for("provider_onboarding.dashboard"))
 
@@ -201,6 +181,5 @@ def publish_listing(listing_id: int) -> Response:
 def unpublish_listing(listing_id: int) -> Response:
     item = _my_listing(listing_id)
     listings.unpublish(item, current_user)
-    db.session.commit()
     flash(f"‘{item.title}’ is hidden from the public.", "success")
     return redirect(url_for("provider_onboarding.dashboard"))

@@ -10,7 +10,7 @@ from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.directory.models import ProviderKind
 from marketplace.errors import DomainError
-from marketplace.extensions import db, limiter
+from marketplace.extensions import limiter
 from provider_onboarding import services, verification
 from provider_onboarding.forms import RegisterProviderForm
 from provider_onboarding.verification import Move
@@ -26,10 +26,8 @@ def register() -> str | Response | tuple[str, int]:
         try:
             user, _ = services.register_provider(_registration(form))
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             logout_user()
             login_user(user)
             flash("Your provider account has been created.", "success")

@@ -9,8 +9,7 @@ from werkzeug.wrappers import Response
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.directory.models import Provider, ProviderMemberRole
-from marketplace.errors import DomainError, NotAllowed, NotFound
-from marketplace.extensions import db
+from marketplace.errors import DomainError
 from marketplace.forms import BaseForm
 from provider_onboarding import services
 from provider_onboarding.forms import AvailabilityForm, StaffForm, WorkerForm
@@ -55,13 +54,9 @@ def add_staff() -> str | Response | tuple[str, int]:
                 full_name=form.stripped("full_name"),
                 role=ProviderMemberRole(form.role.data),
             )
-        except NotAllowed:
-            abort(403)
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error)
         else:
-            db.session.commit()
             flash("We have emailed them a link to set their password.", "success")
             return redirect(url_for("provider_onboarding.team"))
     return _team_page(provider, form, WorkerForm(prefix="worker", formdata=None), failed=form)
@@ -75,16 +70,10 @@ def remove_staff(member_id: int) -> Response:
     provider = my_provider()
     try:
         member = services.remove_staff(provider, current_user, member_id)
-    except NotAllowed:
-        abort(403)
-    except NotFound:
-        abort(404)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         name = member.user.full_name
-        db.session.commit()
         flash(f"{name} can no longer act for {provider.display_name}.", "success")
     return redirect(url_for("provider_onboarding.team"))
 
@@ -96,7 +85,6 @@ def add_worker() -> str | Response | tuple[str, int]:
     form = WorkerForm(prefix="worker")
     if form.validate_on_submit():
         worker = services.add_worker(provider, current_user, name=form.stripped("name"))
-        db.session.commit()
         return redirect(url_for("provider_onboarding.worker", worker_id=worker.id))
     return _team_page(provider, StaffForm(prefix="staff", formdata=None), form, failed=form)
 
@@ -104,10 +92,7 @@ def add_worker() -> str | Response | tuple[str, int]:
 @bp.route("/team/workers/<int:worker_id>", methods=["GET", "POST"])
 @roles_required(Role.PROVIDER)
 def worker(worker_id: int) -> str | Response | tuple[str, int]:
-    try:
-        item = services.worker_of(my_provider(), worker_id)
-    except NotFound:
-        abort(404)
+    item = services.worker_of(my_provider(), worker_id)
     form = AvailabilityForm()
     added = add_weekly_time(
         form,
@@ -130,13 +115,9 @@ def remove_worker(worker_id: int) -> Response:
     provider = my_provider()
     try:
         worker = services.remove_worker(provider, current_user, worker_id, today())
-    except NotFound:
-        abort(404)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("provider_onboarding.worker", worker_id=worker_id))
-    db.session.commit()
     flash(f"{worker.name} has been removed from your workers.", "success")
     return redirect(url_for("provider_onboarding.team"))
 
@@ -146,11 +127,7 @@ def remove_worker(worker_id: int) -> Response:
 def remove_worker_time(worker_id: int, window_id: int) -> Response:
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        item = services.worker_of(my_provider(), worker_id)
-        services.remove_worker_availability(item, window_id)
-    except NotFound:
-        abort(404)
-    db.session.commit()
+    item = services.worker_of(my_provider(), worker_id)
+    services.remove_worker_availability(item, window_id)
     flash("Time removed.", "success")
     return redirect(url_for("provider_onboarding.worker", worker_id=item.id))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
-from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from provider_onboarding import documents, services, verification
 from provider_onboarding.forms import DecisionForm
@@ -27,22 +27,15 @@ def verification_queue() -> str:
 @bp.route("/verification/<int:provider_id>", methods=["GET", "POST"])
 @roles_required(Role.COMMISSIONER, Role.ADMIN)
 def verification_decision(provider_id: int) -> str | Response | tuple[str, int]:
-    try:
-        provider = verification.provider_to_decide(current_user, provider_id)
-    except NotFound:
-        abort(404)
+    provider = verification.provider_to_decide(current_user, provider_id)
     form = DecisionForm()
     if form.validate_on_submit():
         decision = Decision(Move(form.move.data), form.stripped("reason") or "")
         try:
             verification.apply_move(provider, decision, current_user)
-        except NotAllowed:
-            abort(403)
         except DomainError as error:
-            db.session.rollback()
             form.add_domain_error(error, default_field="move")
         else:
-            db.session.commit()
             flash(f"Decision recorded for {provider.display_name}.", "success")
             return redirect(url_for("provider_onboarding.verification_queue"))
     status = 400 if form.errors else 200

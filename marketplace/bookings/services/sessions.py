@@ -1,0 +1,183 @@
+"""After acceptance: cancelling, delivery, confirmation and disputes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.bookings import notifications as notify
+from marketplace.bookings.models import (
+    Booking,
+    BookingState,
+    Occurrence,
+    OccurrenceState,
+)
+from marketplace.bookings.services.parties import CONFIRM_WITHIN, require
+from marketplace.bookings.services.prices import occurrence_price
+from marketplace.bookings.states import Side, move_booking, move_occurrence
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models_base import utcnow
+from marketplace.money import apply_basis_points, format_pence
+from marketplace.payments import services as payments
+from marketplace.transactions import atomic
+
+# Cancelling.
+
+
+@atomic
+def cancel_by_holder(
+    user: User, booking: Booking, reason: str, now: datetime | None = None
+) -> Booking:
+    """Free before the listing's notice period; inside it, the listing's charge is paid to the
+    provider for each session inside the notice and the rest of the money returns to the pot."""
+    side = require(user, booking, Side.HOLDER, Side.COMMISSIONER)
+    now = now or utcnow()
+    notice = timedelta(hours=booking.listing.cancellation_notice_hours)
+    charge_bps = booking.listing.cancellation_charge_bps
+    was = booking.state
+    move_booking(
+        booking, BookingState.CANCELLED_BY_HOLDER, side=side, actor_id=user.id, reason=reason
+    )
+    if was == BookingState.ACCEPTED:
+        for occurrence in booking.occurrences:
+            if occurrence.state == OccurrenceState.SCHEDULED:
+                late = occurrence.starts_at - now < notice
+                _close(occurrence, side, user.id, reason, charge_bps if late else 0)
+    notify.cancelled(booking, by_provider=False)
+    return booking
+
+
+@atomic
+def cancel_by_provider(user: User, booking: Booking, reason: str) -> Booking:
+    """Always free to the holder: every scheduled session's money returns to the pot."""
+    require(user, booking, Side.PROVIDER)
+    if not reason.strip():
+        raise DomainError("Tell the person why you are cancelling", field="reason")
+    move_booking(
+        booking,
+        BookingState.CANCELLED_BY_PROVIDER,
+        side=Side.PROVIDER,
+        actor_id=user.id,
+        reason=reason.strip(),
+    )
+    for occurrence in booking.occurrences:
+        if occurrence.state == OccurrenceState.SCHEDULED:
+            _close(occurrence, Side.PROVIDER, user.id, reason, 0)
+    notify.cancelled(booking, by_provider=True)
+    return booking
+
+
+def _close(occurrence: Occurrence, side: Side, actor_id: int, reason: str, charge_bps: int) -> None:
+    move_occurrence(
+        occurrence, OccurrenceState.CANCELLED, side=side, actor_id=actor_id, reason=reason
+    )
+    if occurrence.hold is None:
+        return
+    charge = apply_basis_points(occurrence.price_pence, charge_bps)
+    if charge > 0:
+        payments.settle(occurrence.hold, charge)
+    else:
+        payments.release(occurrence.hold)
+
+
+# Delivery, confirmation, disputes.
+
+
+@atomic
+def mark_delivered(
+    user: User, occurrence: Occurrence, actual_minutes: int, now: datetime | None = None
+) -> Occurrence:
+    """The provider records a session as delivered with the time actually worked."""
+    require(user, occurrence.booking, Side.PROVIDER)
+    now = now or utcnow()
+    if occurrence.starts_at > now:
+        raise DomainError("You can only mark a session delivered once it has started")
+    if not 1 <= actual_minutes <= 24 * 60:
+        raise DomainError("Enter the time worked, between 1 minute and 24 hours", field="minutes")
+    move_occurrence(occurrence, OccurrenceState.DELIVERED, side=Side.PROVIDER, actor_id=user.id)
+    occurrence.actual_minutes = actual_minutes
+    occurrence.delivered_at = now
+    notify.delivered(occurrence)
+    return occurrence
+
+
+def amount_due(occurrence: Occurrence) -> int:
+    """What the provider is paid: the time worked at the agreed rate, never more than was held."""
+    booking = occurrence.booking
+    minutes = occurrence.actual_minutes or int(
+        (occurrence.ends_at - occurrence.starts_at).total_seconds() // 60
+    )
+    worked = occurrence_price(booking.unit_price_pence, booking.price_unit, minutes)
+    return min(worked, occurrence.price_pence)
+
+
+@atomic
+def confirm(user: User, occurrence: Occurrence) -> Occurrence:
+    """The holder's side confirms delivery: the provider is paid through the payments service."""
+    require(user, occurrence.booking, Side.HOLDER)
+    return _confirm(occurrence, Side.HOLDER, user.id)
+
+
+def _confirm(
+    occurrence: Occurrence, side: Side, actor_id: int | None, amount: int | None = None
+) -> Occurrence:
+    move_occurrence(occurrence, OccurrenceState.CONFIRMED, side=side, actor_id=actor_id)
+    if occurrence.hold is not None:
+        payments.settle(occurrence.hold, amount_due(occurrence) if amount is None else amount)
+    return occurrence
+
+
+@atomic
+def dispute(user: User, occurrence: Occurrence, reason: str) -> Occurrence:
+    """The holder's side disputes a delivery: the money stays held until a commissioner decides."""
+    require(user, occurrence.booking, Side.HOLDER)
+    if not reason.strip():
+        raise DomainError("Tell us what went wrong", field="reason")
+    move_occurrence(
+        occurrence,
+        OccurrenceState.DISPUTED,
+        side=Side.HOLDER,
+        actor_id=user.id,
+        reason=reason.strip(),
+    )
+    notify.disputed(occurrence)
+    return occurrence
+
+
+@atomic
+def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: str) -> Occurrence:
+    """A commissioner pays the provider `pay_pence` (all, part or nothing) and returns the rest."""
+    require(user, occurrence.booking, Side.COMMISSIONER)
+    if not 0 <= pay_pence <= occurrence.price_pence:
+        raise DomainError(
+            f"Enter an amount between £0 and {format_pence(occurrence.price_pence)}", field="amount"
+        )
+    if pay_pence == 0:
+        move_occurrence(
+            occurrence,
+            OccurrenceState.CANCELLED,
+            side=Side.COMMISSIONER,
+            actor_id=user.id,
+            reason=note,
+        )
+        if occurrence.hold is not None:
+            payments.release(occurrence.hold)
+        return occurrence
+    return _confirm(occurrence, Side.COMMISSIONER, user.id, pay_pence)
+
+
+def auto_confirm(now: datetime | None = None) -> list[Occurrence]:
+    """Deliveries neither confirmed nor disputed within seven days are confirmed and paid."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Occurrence).where(
+            Occurrence.state == OccurrenceState.DELIVERED,
+            Occurrence.delivered_at <= now - CONFIRM_WITHIN,
+        )
+    ).all()
+    for occurrence in due:
+        _confirm(occurrence, Side.SYSTEM, None)
+    return list(due)

@@ -116,20 +116,8 @@ def move_booking(
 ) -> BookingEvent:
     """Apply an allowed move (compare-and-set) and record who made it. Raises MoveNotAllowed
     otherwise, AlreadyMoved when another request made the same move first."""
-    current = booking.state
-    if current == target:
-        raise AlreadyMoved(target)
-    _check(BOOKING_MOVES, current, target, side)
-    _compare_and_set(booking, current, target)
-    event = BookingEvent(
-        booking_id=booking.id,
-        from_state=current.value,
-        to_state=target.value,
-        actor_id=actor_id,
-        reason=reason[:500],
-    )
-    db.session.add(event)
-    return event
+    current = _move(booking, BOOKING_MOVES, target, side)
+    return _record(booking.id, None, current, target, actor_id, reason)
 
 
 def move_occurrence(
@@ -142,14 +130,36 @@ def move_occurrence(
 ) -> BookingEvent:
     """Apply an allowed move to one occurrence (compare-and-set) and record it. Raises
     MoveNotAllowed otherwise, AlreadyMoved when another request made the same move first."""
-    current = occurrence.state
+    current = _move(occurrence, OCCURRENCE_MOVES, target, side)
+    return _record(occurrence.booking_id, occurrence.id, current, target, actor_id, reason)
+
+
+def _move(
+    row: Booking | Occurrence,
+    table: Mapping[tuple[Any, Any], frozenset[Side]],
+    target: Any,
+    side: Side,
+) -> Any:
+    """Check the move against its table and make it; the state it was in."""
+    current = row.state
     if current == target:
         raise AlreadyMoved(target)
-    _check(OCCURRENCE_MOVES, current, target, side)
-    _compare_and_set(occurrence, current, target)
+    _check(table, current, target, side)
+    _compare_and_set(row, current, target)
+    return current
+
+
+def _record(
+    booking_id: int,
+    occurrence_id: int | None,
+    current: Any,
+    target: Any,
+    actor_id: int | None,
+    reason: str,
+) -> BookingEvent:
     event = BookingEvent(
-        booking_id=occurrence.booking_id,
-        occurrence_id=occurrence.id,
+        booking_id=booking_id,
+        occurrence_id=occurrence_id,
         from_state=current.value,
         to_state=target.value,
         actor_id=actor_id,

@@ -66,6 +66,12 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Sign the person out everywhere: a new session token, so every cookie that carried the
+    old one (this browser's, a copied one, another device's) no longer signs anyone in."""
+    user.session_token = secrets.token_urlsafe(32)
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 

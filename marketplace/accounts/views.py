@@ -71,6 +71,8 @@ def sign_in() -> ResponseReturnValue:
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("main.home"))

@@ -27,6 +27,18 @@ def test_person_signs_in_and_out(client, make_user):
     assert client.get("/account").status_code == 302
 
 
+def test_signing_out_ends_the_old_session_cookie_too(app, client, make_user):
+    user = make_user(Role.HOLDER)
+    client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    stolen = client.get_cookie("session")
+    assert stolen is not None
+    client.post("/sign-out")
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen.value)
+    assert replay.get("/account").status_code == 302  # sent to sign in: the cookie is dead
+
+
 def test_email_is_matched_whatever_its_case(client, make_user):
     make_user(Role.HOLDER, email="ada@example.org")
     response = client.post("/sign-in", data={"email": "ADA@Example.org", "password": PASSWORD})

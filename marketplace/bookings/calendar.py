@@ -78,7 +78,10 @@ def user_for_token(token: str) -> User | None:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    """TEXT as RFC 5545 writes it: backslash, semicolon and comma escaped, and every line break
+    (CRLF, a bare CR or LF) as \\n, so nothing typed can end a line of the feed."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
 
 def _stamp(value: datetime) -> str:

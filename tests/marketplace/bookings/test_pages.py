@@ -172,6 +172,26 @@ def test_the_calendar_feed_lists_sessions_at_a_secret_address(app, world):
     assert app.test_client().get(f"/bookings/calendar/{feed_path}.ics").status_code == 404
 
 
+def test_a_line_break_typed_in_a_title_cannot_end_a_line_of_the_calendar_feed(app, world):
+    w = world
+    w.listing.title = "Morning help\rX-INJECTED:1\nSUMMARY:fake\r\nEND:VEVENT"
+    db.session.commit()
+    booking = services.request_booking(
+        w.holder, w.holder, w.listing, w.pot, one_off(day=NEXT_TUESDAY), TODAY
+    )
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    holder = as_user(app, w.holder)
+    week = holder.get(f"/bookings/calendar?week={NEXT_TUESDAY.isoformat()}")
+    feed_path = week.text.split("/bookings/calendar/")[1].split(".ics")[0]
+    body = app.test_client().get(f"/bookings/calendar/{feed_path}.ics").get_data()
+
+    lines = body.split(b"\r\n")
+    assert all(b"\r" not in line and b"\n" not in line for line in lines)
+    assert not any(line.startswith(b"X-INJECTED") for line in lines)
+    assert b"Morning help\\nX-INJECTED:1\\nSUMMARY:fake\\nEND:VEVENT" in body.replace(b"\r\n ", b"")
+
+
 def test_when_a_provider_cancels_the_holder_is_offered_cover_bookable_in_one_step(
     app, world, make_provider, make_listing
 ):

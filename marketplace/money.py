@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
@@ -18,22 +19,27 @@ class MoneyError(ValueError):
     """What a person typed is not an amount of money. The message can be shown to them."""
 
 
+# Pounds as people in England write them: plain digits (0-9 only) or thousands in groups of
+# three with commas, then at most one decimal point. No exponents, underscores or other digits.
+POUNDS = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+")
+
+
 def parse_pounds(text: str) -> int:
     """Turn '£1,234.50' or '12' into pence. Raises MoneyError with a message fit to show."""
-    cleaned = text.strip().replace(",", "").removeprefix("£").strip()
+    cleaned = text.strip().removeprefix("£").strip()
     if not cleaned:
         raise MoneyError("Enter an amount in pounds, for example 12.50")
+    if cleaned.startswith("-") and POUNDS.fullmatch(cleaned[1:].lstrip("£").strip()):
+        raise MoneyError("Amount must not be negative")
+    if not POUNDS.fullmatch(cleaned):
+        raise MoneyError("Enter an amount in pounds and pence, like 12.50")
     try:
-        amount = Decimal(cleaned)
+        amount = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
         raise MoneyError("Enter an amount in pounds and pence, like 12.50") from None
-    if not amount.is_finite():
-        raise MoneyError("Enter an amount in pounds and pence, like 12.50")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise MoneyError("Amount must not have more than 2 decimal places")
-    if amount < 0:
-        raise MoneyError("Amount must not be negative")
     pence = int(amount * 100)
     if pence > MAX_PENCE:
         raise MoneyError("Amount is too large")

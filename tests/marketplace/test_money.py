@@ -7,7 +7,15 @@ from marketplace.money import MoneyError, apply_basis_points, format_pence, pars
 
 @pytest.mark.parametrize(
     ("typed", "pence"),
-    [("12", 1200), ("12.5", 1250), ("£1,234.50", 123450), (" 0.01 ", 1), ("0", 0)],
+    [
+        ("12", 1200),
+        ("12.5", 1250),
+        ("£1,234.50", 123450),
+        ("1,234,567", 123456700),
+        (" 0.01 ", 1),
+        ("0", 0),
+        (".5", 50),
+    ],
 )
 def test_amounts_people_type_become_pence(typed, pence):
     assert parse_pounds(typed) == pence
@@ -21,7 +29,14 @@ def test_amounts_people_type_become_pence(typed, pence):
         ("-5", "must not be negative"),
         ("twelve", "pounds and pence"),
         ("NaN", "pounds and pence"),
-        ("1e12", "too large"),
+        ("1000000000000", "too large"),
+        ("1e5", "pounds and pence"),
+        ("1_000", "pounds and pence"),
+        ("1,0,0,0", "pounds and pence"),
+        ("250,00", "pounds and pence"),
+        ("\uff12\uff15\uff10", "pounds and pence"),  # full-width digits
+        ("12.5.0", "pounds and pence"),
+        ("Infinity", "pounds and pence"),
     ],
 )
 def test_bad_amounts_are_refused_with_a_message(typed, message):

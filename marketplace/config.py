@@ -71,6 +71,9 @@ class Settings:
             "MAIL_PASSWORD": self.mail_password,
             "MAIL_SENDER": self.mail_sender,
             "SERVER_NAME": self.server_name,
+            # In production links are https, and a request for any other host is refused.
+            "PREFERRED_URL_SCHEME": "https" if production else "http",
+            "TRUSTED_HOSTS": [self.server_name] if production and self.server_name else None,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": True,
             "ELASTICSEARCH_URL": self.elasticsearch_url,
@@ -174,6 +177,11 @@ def load_settings(
     if environment not in ENVIRONMENTS:
         raise ConfigError(
             f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
+        )
+    if environment == "production" and not _text(env, "SERVER_NAME"):
+        raise ConfigError(
+            "SERVER_NAME must be set in production (the host name people use, e.g. "
+            "care.example.gov.uk): links in emails are built from it"
         )
     return Settings(
         environment=environment,

@@ -38,6 +38,21 @@ class OutboundEmail(db.Model):  # type: ignore[name-defined]
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
+DEVELOPMENT_HOST = "127.0.0.1:5000"  # where `make run` serves when SERVER_NAME is unset
+
+
+def link(endpoint: str, **values: object) -> str:
+    """A full address for an email, built only from the settings (SERVER_NAME and
+    PREFERRED_URL_SCHEME), never from the request's Host header, which a stranger chooses."""
+    config = current_app.config
+    adapter = current_app.url_map.bind(
+        config.get("SERVER_NAME") or DEVELOPMENT_HOST,
+        script_name=config.get("APPLICATION_ROOT") or "/",
+        url_scheme=config.get("PREFERRED_URL_SCHEME") or "http",
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def queue_email(to_address: str, subject: str, body_text: str, *, template: str) -> OutboundEmail:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
     message = OutboundEmail(

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
@@ -112,6 +113,8 @@ def _security_headers(response: Response) -> Response:
 
 def _error_page(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
+    if request_ctx.url_adapter is None:  # a Host we do not serve: no page can link from it
+        return f"{code} {error.name}", code
     template = code if code in (400, 403, 404, 405, 429) else "generic"
     return render_template(f"errors/{template}.html", error=error, code=code), code
 

@@ -103,6 +103,7 @@ def test_session_cookie_is_secure_in_production(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MARKETPLACE_ENV", "production")
+    monkeypatch.setenv("SERVER_NAME", "localhost")
     app = fresh_app(tmp_path)
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     cookie = _session_cookie(app.test_client())
@@ -143,3 +144,14 @@ def test_a_crash_gets_the_sites_problem_page_without_details(tmp_path: Path) -> 
     assert "Sorry, there is a problem with the service" in html
     assert "something broke" not in html
     assert "Content-Security-Policy" in response.headers
+
+
+def test_in_production_a_request_for_another_host_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MARKETPLACE_ENV", "production")
+    monkeypatch.setenv("SERVER_NAME", "localhost")
+    app = fresh_app(tmp_path)
+    page = "/accessibility"
+    assert app.test_client().get(page, headers={"Host": "evil.example"}).status_code == 400
+    assert app.test_client().get(page).status_code == 200

@@ -77,6 +77,7 @@ def test_a_postgres_url_is_pointed_at_the_installed_driver(tmp_path: Path) -> No
 def test_well_formed_settings_are_read(tmp_path: Path) -> None:
     env = {
         "MARKETPLACE_ENV": "production",
+        "SERVER_NAME": "care.example.gov.uk",
         "MAIL_SERVER": "smtp.internal",
         "MAIL_PORT": "587",
         "MAIL_USE_TLS": "yes",
@@ -90,6 +91,8 @@ def test_well_formed_settings_are_read(tmp_path: Path) -> None:
     assert settings.mail_use_tls is True
     assert settings.platform_fee_bps == 250
     assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["PREFERRED_URL_SCHEME"] == "https"
+    assert config["TRUSTED_HOSTS"] == ["care.example.gov.uk"]
     assert config["OPENSEARCH_URL"] == "http://127.0.0.1:9200"
     assert config["ALERT_UNSPENT_WEEKS"] == 12 and config["ALERT_PROVIDER_SHARE_PERCENT"] == 50
 
@@ -129,3 +132,10 @@ def test_the_command_line_starts_with_nothing_set(tmp_path: Path) -> None:
     result = _flask(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "main.home" in result.stdout
+
+
+def test_production_needs_the_host_name_that_links_in_emails_are_built_from(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError, match="SERVER_NAME must be set in production"):
+        load_settings({"MARKETPLACE_ENV": "production"}, instance_path=tmp_path)

@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace import audit
+from marketplace import audit, mail
 from marketplace.accounts.access import commissions, in_own_tenant
 from marketplace.accounts.models import (
     ConsentMethod,
@@ -146,7 +146,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     token = _reset_serializer().dumps({"id": user.id, "fp": _password_fingerprint(user)})
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = mail.link("accounts.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_SECONDS"] // 60
     queue_email(
         user.email,
@@ -220,7 +220,7 @@ def _invite(
     )
     db.session.add(invitation)
     db.session.flush()
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = mail.link("accounts.accept_invitation", token=token)
     who = tenant.name if tenant else "The care marketplace team"
     if holder is not None:
         who = f"{holder.full_name}"

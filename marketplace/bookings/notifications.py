@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, url_for
 from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
@@ -12,13 +11,11 @@ from marketplace.bookings.models import Booking, Occurrence
 from marketplace.clock import LONDON
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
-from marketplace.mail import queue_email
+from marketplace.mail import link, queue_email
 
 
 def _link(booking: Booking) -> str:
-    if has_request_context():
-        return url_for("bookings.booking", booking_id=booking.id, _external=True)
-    return f"/bookings/{booking.id}"
+    return link("bookings.booking", booking_id=booking.id)
 
 
 def _holder_side(booking: Booking) -> list[User]:

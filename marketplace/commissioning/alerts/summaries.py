@@ -8,22 +8,17 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from flask import url_for
-
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Tenant
 from marketplace.commissioning.alerts.rules import long_date
 from marketplace.commissioning.models import Alert, AlertKind
-from marketplace.mail import queue_email
+from marketplace.mail import link, queue_email
 from marketplace.money import format_pence
 from marketplace.payments.models import RefusalReason
 
 
 def _alerts_link() -> str:
-    try:
-        return url_for("alerts.index", _external=True)
-    except RuntimeError:  # no SERVER_NAME outside a request: the path is the best we have
-        return "/commissioning/alerts/"
+    return link("alerts.index")
 
 
 def queue_summaries(tenant: Tenant, new_alerts: list[Alert]) -> int:

@@ -37,6 +37,14 @@ def test_forgotten_password_is_reset_by_the_emailed_link_once(client, make_user)
     assert "already been used" in again.get_data(as_text=True)
 
 
+def test_the_reset_link_is_built_from_the_settings_not_the_host_a_stranger_sends(client, make_user):
+    user = make_user(Role.HOLDER)
+    client.post("/forgot-password", data={"email": user.email}, headers={"Host": "evil.example"})
+    [message] = emails_to(user.email)
+    assert "evil.example" not in message.body_text
+    assert "http://localhost/reset-password/" in message.body_text  # SERVER_NAME of the tests
+
+
 def test_expired_reset_link_is_refused(client, make_user, app, monkeypatch):
     user = make_user(Role.HOLDER)
     client.post("/forgot-password", data={"email": user.email})

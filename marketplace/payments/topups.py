@@ -48,8 +48,13 @@ def start_top_up(payer: User, pot: Pot, amount_pence: int, request_key: str) -> 
     return top_up
 
 
-def payment_succeeded(payment_intent_id: str, amount_received_pence: int) -> TopUp | None:
-    """Credit the pot for a paid top-up, once. None when the intent is not one of ours."""
+def payment_succeeded(
+    payment_intent_id: str, *, status: str, currency: str, amount_received: object
+) -> TopUp | None:
+    """Credit the pot for a paid top-up, once, with what our own top-up row says. Only an
+    intent that succeeded, in pounds, for exactly the row's amount is credited; anything else
+    is recorded in the audit log for an administrator and credits nothing. None when the
+    intent is not one of ours."""
     top_up = db.session.scalar(
         select(TopUp).where(TopUp.payment_intent_id == payment_intent_id).with_for_update()
     )
@@ -57,7 +62,20 @@ def payment_succeeded(payment_intent_id: str, amount_received_pence: int) -> Top
         return None
     if top_up.status != TopUpStatus.PENDING:
         return top_up
-    amount = amount_received_pence or top_up.amount_pence
+    if (status, currency, amount_received) != ("succeeded", "gbp", top_up.amount_pence):
+        audit.record(
+            "top_up.mismatch",
+            "top_up",
+            top_up.id,
+            actor_id=None,
+            tenant_id=top_up.pot.tenant_id,
+            status=status[:40],
+            currency=currency[:10],
+            amount_received=str(amount_received)[:20],
+            expected_pence=top_up.amount_pence,
+        )
+        return top_up
+    amount = top_up.amount_pence
     ledger.transfer(
         clearing_account(),
         services.available_account(top_up.pot),

@@ -17,7 +17,13 @@ from marketplace.payments.models import StripeEvent
 
 
 def _payment_intent_succeeded(obj: dict[str, Any]) -> None:
-    topups.payment_succeeded(str(obj["id"]), int(obj.get("amount_received") or 0))
+    topups.payment_succeeded(
+        str(obj.get("id")),
+        status=str(obj.get("status")),
+        currency=str(obj.get("currency")),
+        # amount_received is what was taken; a server without it (localstripe) gives amount.
+        amount_received=obj.get("amount_received", obj.get("amount")),
+    )
 
 
 def _account_updated(obj: dict[str, Any]) -> None:

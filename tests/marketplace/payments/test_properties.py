@@ -69,7 +69,12 @@ def test_any_sequence_of_money_moves_keeps_the_ledger_whole(money, steps):
                 )
                 db.session.add(made)
                 db.session.flush()
-                topups.payment_succeeded(made.payment_intent_id, step[1])
+                topups.payment_succeeded(
+                    made.payment_intent_id,
+                    status="succeeded",
+                    currency="gbp",
+                    amount_received=step[1],
+                )
                 money_in += step[1]
             elif kind == "refund":
                 paid = pick(db.session.query(TopUp).filter_by(status="succeeded").all(), step[1])

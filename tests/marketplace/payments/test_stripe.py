@@ -27,6 +27,7 @@ import pytest
 import stripe
 from werkzeug.serving import make_server
 
+from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from marketplace.payments import ledger, payouts, services
 from marketplace.payments.models import (
@@ -53,6 +54,19 @@ def signed(event: dict[str, Any], secret: str = SECRET) -> tuple[bytes, str]:
 
 def event(kind: str, obj: dict[str, Any], event_id: str = "evt_1") -> dict[str, Any]:
     return {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
+
+
+def paid(intent_id: str, pence: int, **changes: Any) -> dict[str, Any]:
+    """A PaymentIntent as Stripe sends it in payment_intent.succeeded."""
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "status": "succeeded",
+        "currency": "gbp",
+        "amount": pence,
+        "amount_received": pence,
+        **changes,
+    }
 
 
 @pytest.fixture()
@@ -85,9 +99,7 @@ def test_a_signed_payment_succeeded_event_credits_the_pot_once_however_often_rep
     money, client, webhook_secret
 ):
     pending_top_up(money)
-    body, signature = signed(
-        event("payment_intent.succeeded", {"id": "pi_test_1", "amount_received": 5_000})
-    )
+    body, signature = signed(event("payment_intent.succeeded", paid("pi_test_1", 5_000)))
     statuses = [post_event(client, body, signature).status_code for _ in range(10)]
     assert statuses == [200] * 10
     db.session.expire_all()
@@ -107,11 +119,48 @@ def test_a_signed_payment_succeeded_event_credits_the_pot_once_however_often_rep
 )
 def test_a_forged_webhook_gets_400_and_moves_no_money(money, client, webhook_secret, forge):
     pending_top_up(money)
-    body, signature = forge(
-        *signed(event("payment_intent.succeeded", {"id": "pi_test_1", "amount_received": 5000}))
-    )
+    body, signature = forge(*signed(event("payment_intent.succeeded", paid("pi_test_1", 5000))))
     assert post_event(client, body, signature).status_code == 400
     assert services.balance(money.pot).available_pence == 0
+    assert db.session.query(StripeEvent).count() == 0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"amount_received": 9_000_000},  # more than our top-up was for
+        {"amount_received": 100},
+        {"currency": "usd"},
+        {"status": "processing"},
+        {"amount_received": "5000"},
+    ],
+)
+def test_a_succeeded_event_that_disagrees_with_our_top_up_credits_nothing_and_is_recorded(
+    money, client, webhook_secret, changes
+):
+    made = pending_top_up(money)
+    body, signature = signed(event("payment_intent.succeeded", paid("pi_test_1", 5_000, **changes)))
+    assert post_event(client, body, signature).status_code == 200
+    db.session.expire_all()
+    assert services.balance(money.pot).available_pence == 0
+    assert db.session.get(TopUp, made.id).status == TopUpStatus.PENDING
+    [noted] = db.session.query(AuditEvent).filter_by(action="top_up.mismatch").all()
+    assert noted.subject_id == made.id and noted.detail["expected_pence"] == 5_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        json.dumps({"id": "evt_x", "type": "payment_intent.succeeded"}).encode(),
+        json.dumps({"id": "evt_x", "type": "payment_intent.succeeded", "data": {}}).encode(),
+        json.dumps({"id": "evt_x", "type": "x", "data": {"object": []}}).encode(),
+    ],
+)
+def test_a_signed_body_that_is_not_an_event_gets_400(money, client, webhook_secret, body):
+    stamp = int(time.time())
+    mac = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert post_event(client, body, f"t={stamp},v1={mac}").status_code == 400
     assert db.session.query(StripeEvent).count() == 0
 
 
@@ -119,7 +168,7 @@ def test_events_that_are_not_ours_are_acknowledged_and_ignored(money, client, we
     for n, (kind, obj) in enumerate(
         [
             ("customer.created", {"id": "cus_1"}),
-            ("payment_intent.succeeded", {"id": "pi_someone_elses", "amount_received": 100}),
+            ("payment_intent.succeeded", paid("pi_someone_elses", 100)),
             ("account.updated", {"id": "acct_unknown", "charges_enabled": True}),
         ]
     ):
@@ -238,7 +287,7 @@ def test_card_top_up_through_localstripe_credits_the_pot_by_webhook_and_refunds(
 
 def test_a_top_up_already_spent_cannot_be_refunded(money, sign_in, webhook_secret, client):
     made = pending_top_up(money)
-    post_event(client, *signed(event("payment_intent.succeeded", {"id": "pi_test_1"})))
+    post_event(client, *signed(event("payment_intent.succeeded", paid("pi_test_1", 5_000))))
     money.hold(4_000, "booking-1")
     db.session.commit()
     client = sign_in(money.holder)

@@ -73,9 +73,16 @@ def data_sources() -> str:
     return render_template("main/data_sources.html")
 
 
+MAX_PAGE = 100_000  # no list is this long; a larger number is nonsense, not a page
+
+
 def page_number() -> int:
-    """The page of a paginated list the request asks for; 1 when missing or nonsense."""
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    """The page of a paginated list the request asks for; 1 when missing or nonsense, and never
+    more than MAX_PAGE (a page past the end shows the list's empty state)."""
+    text = request.args.get("page", "")
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return min(max(1, int(text[:7])), MAX_PAGE)
 
 
 def london_time(value: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:

@@ -40,10 +40,17 @@ from wtforms.validators import (
 
 from marketplace.accounts.forms import email_field, name_field, new_password_fields
 from marketplace.accounts.services import check_new_password
-from marketplace.directory.models import DeliveryMode, PriceUnit, ProviderKind, WorkerGender
+from marketplace.directory.models import (
+    MAX_UNIT_PRICE_PENCE,
+    DeliveryMode,
+    PriceUnit,
+    ProviderKind,
+    WorkerGender,
+)
 from marketplace.directory.services import WEEKDAYS
 from marketplace.errors import DomainError
 from marketplace.forms import BaseForm, DateInputField
+from marketplace.money import format_pence
 from provider_onboarding.models import DocumentKind
 
 CQC_LOCATION_ID_PATTERN = r"^\s*1-\d{5,12}\s*$"
@@ -329,8 +336,8 @@ def pounds_to_pence(text: str) -> str:
         raise DomainError("Enter a price in pounds, like 21.50") from None
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise DomainError("Enter a price in pounds and pence, like 21.50")
-    if amount > 100_000:
-        raise DomainError("Enter a price of £100,000 or less")
+    if amount * 100 > MAX_UNIT_PRICE_PENCE:
+        raise DomainError(f"Enter a price of {format_pence(MAX_UNIT_PRICE_PENCE)} or less")
     return str(int(amount * 100))
 
 

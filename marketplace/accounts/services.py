@@ -58,7 +58,7 @@ def normalise_email(email: str) -> str:
 def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the id and the session token must both match an active user."""
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdigit()) or not token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):

@@ -118,11 +118,11 @@ def moment(args: Args, name: str) -> datetime | None:
     try:
         # A "+" left unencoded in a query string arrives as a space before the offset.
         parsed = datetime.fromisoformat(re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.upper()))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset past the year 9999
         raise BadParameter(
             f"{name} must be an ISO 8601 date and time, like 2025-03-15T10:30:00Z", name
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def clock_time(args: Args, name: str) -> time | None:

@@ -153,12 +153,18 @@ def _pounds_check(form: BaseForm, field: StringField) -> None:
         raise ValidationError(str(error)) from None
 
 
+def _one_of_the_workers(form: BaseForm, field: RadioField) -> None:
+    choices = {str(value) for value, *_ in field.choices or []}
+    if field.data and field.data not in choices:
+        raise ValidationError("Choose who will do these sessions from the list")
+
+
 class OfferForm(BaseForm):
     worker = RadioField(
         "Who will do these sessions?",
         widget=GovRadioInput(),
-        validators=[Optional()],
-        validate_choice=False,
+        validators=[Optional(), _one_of_the_workers],
+        validate_choice=False,  # a provider with no named workers has no choices to make
     )
     price = StringField(
         "Your price, in pounds",

@@ -70,6 +70,10 @@ class VerificationStatus(enum.StrEnum):
         }[self.value]
 
 
+# The most a listing (or an offer on it) may charge for one hour, session or item: £100,000.
+MAX_UNIT_PRICE_PENCE = 100_000_00
+
+
 class PriceUnit(enum.StrEnum):
     HOUR = "hour"
     SESSION = "session"

@@ -317,7 +317,7 @@ def _day(raw: str | None) -> int | None:
     text = (raw or "").strip().lower()
     if not text:
         return None
-    if text.isdigit() and int(text) < 7:
+    if text.isascii() and text.isdigit() and int(text) < 7:
         return int(text)
     if text in DAYS:
         return DAYS.index(text)
@@ -351,6 +351,6 @@ def _sort(raw: str | None, place: Place | None) -> str:
 
 def _page(raw: str | None) -> int:
     text = (raw or "").strip() or "1"
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
         raise QueryError(f"Page must be a number from 1 to {MAX_PAGE}", field="page")
     return int(text)

@@ -19,6 +19,24 @@ from provider_onboarding.importer.fields import (
 BYDAY = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
 
+def _has_lone_surrogate(document: object) -> bool:
+    """JSON may escape half a UTF-16 pair (\\ud800), which no database or page can hold."""
+    waiting = [document]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            waiting.extend(value.keys())
+            waiting.extend(value.values())
+        elif isinstance(value, list):
+            waiting.extend(value)
+    return False
+
+
 def read_oruk(data: bytes, errors: list[RowError]) -> list[SourceRow]:
     """A row for each service in the file; errors about the whole file (its encoding, its shape)
     go in `errors`, each service's own on its row."""
@@ -39,6 +57,14 @@ def read_oruk(data: bytes, errors: list[RowError]) -> list[SourceRow]:
         return []
     except RecursionError:
         errors.append(RowError(FILE_ROW, "file", "The file is not valid JSON: nested too deeply"))
+        return []
+    except ValueError:  # a number too long to read (Python's limit on digits)
+        errors.append(RowError(FILE_ROW, "file", "The file holds a number too long to read"))
+        return []
+    if _has_lone_surrogate(document):
+        errors.append(
+            RowError(FILE_ROW, "file", "The file holds text that is not valid Unicode (\\ud800)")
+        )
         return []
     if isinstance(document, dict) and isinstance(document.get("contents"), list):
         services = document["contents"]  # a paged service list

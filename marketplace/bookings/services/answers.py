@@ -23,10 +23,11 @@ from marketplace.bookings.services.parties import HOLD_AHEAD_DAYS, config, requi
 from marketplace.bookings.services.prices import describe, hourly_rate, occurrence_price
 from marketplace.bookings.services.requests import planned_shifts, request_of
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking
-from marketplace.directory.models import Provider
+from marketplace.directory.models import MAX_UNIT_PRICE_PENCE, Provider
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from marketplace.money import format_pence
 from marketplace.payments import services as payments
 from marketplace.transactions import atomic
 from provider_onboarding.models import Worker
@@ -213,6 +214,9 @@ def offer(
         raise DomainError("You can only make an offer on a request you have not answered")
     if unit_price_pence <= 0:
         raise DomainError("Enter a price above £0", field="price")
+    if unit_price_pence > MAX_UNIT_PRICE_PENCE:
+        limit = format_pence(MAX_UNIT_PRICE_PENCE)
+        raise DomainError(f"Enter a price of {limit} or less", field="price")
     _assign_worker(booking, worker_id)
     for earlier in booking.offers:
         if earlier.state == OfferState.OPEN:

@@ -64,12 +64,22 @@ def _category_for(listing: Listing, pot: Pot) -> Category:
     return next((c for c in listing.categories if c.id in allowed), listing.categories[0])
 
 
+# Bookings are made at most a year ahead; an ongoing rota is extended as its weeks come due.
+BOOK_AHEAD_DAYS = 366
+
+
 def _check_request(request: Request, today: date) -> None:
+    latest = today + timedelta(days=BOOK_AHEAD_DAYS)
     if request.kind == BookingKind.ONE_OFF:
         if request.day is None or request.start is None:
             raise DomainError("Enter the date and time you want", field="day")
         if request.day < today:
             raise DomainError("The date must be today or in the future", field="day")
+        if request.day > latest:
+            raise DomainError(
+                f"Choose a date before {latest:%-d %B %Y}: bookings are made up to a year ahead",
+                field="day",
+            )
         if not 15 <= request.duration_minutes <= 24 * 60:
             raise DomainError(
                 "The length must be between 15 minutes and 24 hours", field="duration"
@@ -79,8 +89,19 @@ def _check_request(request: Request, today: date) -> None:
         raise DomainError("Choose at least one day and time for the rota", field="slots")
     if request.starts_on is None or request.starts_on < today:
         raise DomainError("The rota must start today or later", field="starts_on")
+    if request.starts_on > latest:
+        raise DomainError(
+            f"Start the rota before {latest:%-d %B %Y}: bookings are made up to a year ahead",
+            field="starts_on",
+        )
     if request.ends_on is not None and request.ends_on < request.starts_on:
         raise DomainError("The end date must be after the start date", field="ends_on")
+    if request.ends_on is not None and request.ends_on > latest:
+        raise DomainError(
+            f"End the rota by {latest:%-d %B %Y}, or leave the end date empty: a rota "
+            "with no end goes on, a few weeks ahead at a time",
+            field="ends_on",
+        )
     for slot in request.slots:
         if not 15 <= slot.duration_minutes <= 24 * 60:
             raise DomainError("Each shift must be between 15 minutes and 24 hours", field="slots")

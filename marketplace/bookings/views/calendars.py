@@ -56,6 +56,8 @@ def inbox() -> str:
 
 # Calendars.
 
+CALENDAR_REACH_DAYS = 10 * 366  # the weeks the calendar shows, either side of today
+
 
 @bp.get("/calendar")
 @roles_required(Role.HOLDER, Role.REPRESENTATIVE, Role.PROVIDER)
@@ -64,6 +66,8 @@ def week() -> str:
         day = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
         day = today()
+    if abs((day - today()).days) > CALENDAR_REACH_DAYS:
+        day = today()  # a week nobody can have sessions in: show this week
     monday, _ = calendar.week_of(day)
     feed = calendar.feed_for(current_user)
     return render_template(

@@ -384,7 +384,10 @@ def save_bank_details(
     provider: Provider, actor: User, *, account_name: str, sort_code: str, account_number: str
 ) -> ProviderBankDetails:
     """Record where the payment run pays this provider, with an audit row that holds only the
-    masked numbers. Raises DomainError naming the field on a malformed sort code or number."""
+    masked numbers, and tell every owner by email. Only an owner may. Raises NotAllowed for
+    other staff, DomainError naming the field on a malformed sort code or number."""
+    if member_role(actor, provider) != ProviderMemberRole.OWNER:
+        raise NotAllowed("Only an owner can change where the provider is paid")
     sort_code = re.sub(r"[\s-]", "", sort_code)
     account_number = re.sub(r"\s", "", account_number)
     if not account_name.strip():
@@ -405,6 +408,16 @@ def save_bank_details(
         actor_id=actor.id,
         account_number=details.masked_account_number,
     )
+    for member in provider.members:
+        if member.role == ProviderMemberRole.OWNER and member.user.active:
+            queue_email(
+                member.user.email,
+                "Your bank details were changed",
+                f"{actor.full_name} changed the bank account {provider.display_name} is paid "
+                f"into, to an account ending {details.account_number[-4:]}.\n\nIf this was not "
+                "expected, sign in and check your bank details now, and tell the council.",
+                template="bank_details_changed",
+            )
     db.session.flush()
     return details
 

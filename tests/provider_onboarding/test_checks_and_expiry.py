@@ -21,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
 from provider_onboarding.models import ProviderBankDetails, ProviderChecks, Worker
 from provider_onboarding.services import check_warnings, dbs_renewal_due
+from tests.conftest import PASSWORD
 from tests.frozen import TODAY
 
 
@@ -182,6 +183,39 @@ def test_bank_details_are_validated_shown_masked_and_audited(
         select(AuditEvent).where(AuditEvent.action == "provider.bank_details.changed")
     )
     assert event.detail == {"account_number": "****3445"}
+
+
+def test_only_an_owner_changes_the_bank_details_and_every_owner_is_told(
+    app, make_user, make_provider
+):
+    owner, second_owner, staff = (make_user(Role.PROVIDER) for _ in range(3))
+    provider = make_provider(owner=owner)
+    db.session.add_all(
+        [
+            ProviderMember(
+                provider_id=provider.id, user_id=second_owner.id, role=ProviderMemberRole.OWNER
+            ),
+            ProviderMember(
+                provider_id=provider.id, user_id=staff.id, role=ProviderMemberRole.STAFF
+            ),
+        ]
+    )
+    db.session.commit()
+    details = {"account_name": "Sam", "sort_code": "30-94-30", "account_number": "00733445"}
+
+    as_staff = app.test_client()
+    as_staff.post("/sign-in", data={"email": staff.email, "password": PASSWORD})
+    assert as_staff.post("/provider/bank-details", data=details).status_code == 403
+    assert db.session.scalar(select(ProviderBankDetails)) is None
+
+    as_owner = app.test_client()
+    as_owner.post("/sign-in", data={"email": owner.email, "password": PASSWORD})
+    assert as_owner.post("/provider/bank-details", data=details).status_code == 302
+    told = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.template == "bank_details_changed")
+    ).all()
+    assert sorted(m.to_address for m in told) == sorted([owner.email, second_owner.email])
+    assert all("ending 3445" in m.body_text and "00733445" not in m.body_text for m in told)
 
 
 def test_an_owner_adds_staff_and_a_worker_with_their_own_week(

@@ -231,6 +231,7 @@ def save_checks(
     if details.dbs_issued_on is not None and details.dbs_issued_on > today:
         raise DomainError("The DBS issue date must be in the past", field="dbs_issued_on")
     checks = checks_of(provider) or ProviderChecks(provider_id=provider.id)
+    before = _checked_facts(checks, provider)
     checks.dbs_certificate_number = number
     checks.dbs_issued_on = details.dbs_issued_on
     checks.insurer = (details.insurer or "").strip() or None
@@ -242,8 +243,27 @@ def save_checks(
     provider.tenant_id = details.tenant_id
     db.session.add(checks)
     audit.record("provider.checks.saved", "provider", provider.id, actor_id=actor.id)
+    if provider.verification_status == VerificationStatus.VERIFIED and before != _checked_facts(
+        checks, provider
+    ):
+        reason = "The provider changed its checks after it was verified"
+        apply_move(provider, Decision(Move.RECHECK, reason), actor)
     db.session.flush()
     return checks
+
+
+def _checked_facts(checks: ProviderChecks, provider: Provider) -> tuple[object, ...]:
+    """What the checking body approved: a change to any of it sends the provider back."""
+    return (
+        checks.dbs_certificate_number,
+        checks.dbs_issued_on,
+        checks.insurer,
+        checks.insurance_expires_on,
+        checks.right_to_work_confirmed,
+        checks.reference_1,
+        checks.reference_2,
+        provider.tenant_id,
+    )
 
 
 def missing_for_submission(provider: Provider, today: date) -> list[str]:
@@ -316,14 +336,14 @@ def check_warnings(checks: ProviderChecks | None, today: date) -> list[str]:
 
 def expired_reasons(checks: ProviderChecks | None, today: date) -> list[str]:
     """Why the provider's checks no longer hold today (empty when they do)."""
-    if checks is None:
-        return []
+    if checks is None or checks.cqc_matched:
+        return []  # a CQC-registered provider is checked by the CQC, not by these dates
     reasons = []
     renewal = dbs_renewal_due(checks)
-    if renewal is not None and renewal <= today:
-        reasons.append("your DBS certificate is more than 3 years old")
-    if checks.insurance_expires_on is not None and checks.insurance_expires_on <= today:
-        reasons.append("your public liability insurance has expired")
+    if renewal is None or renewal <= today:  # no DBS date counts as expired
+        reasons.append("your DBS certificate is more than 3 years old, or its date is missing")
+    if checks.insurance_expires_on is None or checks.insurance_expires_on <= today:
+        reasons.append("your public liability insurance has expired, or its date is missing")
     return reasons
 
 

@@ -30,6 +30,7 @@ class Move(enum.StrEnum):
     REJECT = "reject"
     ASK_MORE = "ask_more"
     SUSPEND = "suspend"
+    RECHECK = "recheck"  # a verified provider changed its checks: they are checked again
 
 
 # (move, from) -> to. Any move not in this table is refused.
@@ -41,6 +42,7 @@ MOVES: dict[tuple[Move, VerificationStatus], VerificationStatus] = {
     (Move.REJECT, S.PENDING): S.REJECTED,
     (Move.ASK_MORE, S.PENDING): S.MORE_INFO,
     (Move.SUSPEND, S.VERIFIED): S.SUSPENDED,
+    (Move.RECHECK, S.VERIFIED): S.PENDING,
 }
 STAFF_MOVES = frozenset({Move.APPROVE, Move.REJECT, Move.ASK_MORE, Move.SUSPEND})
 NEEDS_REASON = frozenset({Move.REJECT, Move.ASK_MORE, Move.SUSPEND})
@@ -51,6 +53,11 @@ _EMAILS = {
     Move.REJECT: ("Your registration was not approved", "Your registration was not approved."),
     Move.ASK_MORE: ("We need more information", "The people checking your details need more."),
     Move.SUSPEND: ("Your account is suspended", "Your account has been suspended."),
+    Move.RECHECK: (
+        "Your changed checks will be looked at again",
+        "You changed your checks, so they will be looked at again. Your listings are hidden "
+        "from search until they are approved.",
+    ),
 }
 
 
@@ -118,7 +125,7 @@ def _check_actor(provider: Provider, move: Move, actor: User | None) -> None:
         return
     if move in STAFF_MOVES and not may_decide(actor, provider):
         raise NotAllowed("Only the commissioners who check this provider may decide")
-    if move == Move.SUBMIT and not _is_member(actor, provider):
+    if move in (Move.SUBMIT, Move.RECHECK) and not _is_member(actor, provider):
         raise NotAllowed("Only the provider's own staff may send its checks")
 
 

@@ -309,3 +309,25 @@ def test_staff_cannot_remove_people_and_another_providers_member_is_404(
     client.post("/sign-out")
     sign_in(owner)
     assert client.post(f"/provider/team/staff/{stranger.id}/remove").status_code == 404
+
+
+def test_checks_with_a_missing_date_count_as_expired(app, make_user, make_provider, make_listing):
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    listing = make_listing(provider=provider)
+    db.session.add(
+        ProviderChecks(
+            provider_id=provider.id,
+            dbs_issued_on=TODAY - timedelta(days=30),
+            insurance_expires_on=None,  # blanked
+            right_to_work_confirmed=True,
+            cqc_matched=False,
+        )
+    )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["directory", "expire"])
+
+    assert "suspended: 1" in result.output
+    db.session.refresh(listing)
+    assert listing.status == ListingStatus.SUSPENDED

@@ -25,6 +25,7 @@ EXPECTED = {
     (Move.REJECT, S.PENDING): S.REJECTED,
     (Move.ASK_MORE, S.PENDING): S.MORE_INFO,
     (Move.SUSPEND, S.VERIFIED): S.SUSPENDED,
+    (Move.RECHECK, S.VERIFIED): S.PENDING,
 }
 ALL_PAIRS = [(move, status) for move in Move for status in S]
 
@@ -37,7 +38,7 @@ def test_each_move_from_each_state_goes_where_the_table_says(
     owner = make_user(Role.PROVIDER)
     commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
     provider = make_provider(owner=owner, verification_status=from_status, tenant_id=tenant.id)
-    actor = owner if move == Move.SUBMIT else commissioner
+    actor = owner if move in (Move.SUBMIT, Move.RECHECK) else commissioner
     expected = EXPECTED.get((move, from_status))
 
     if expected is None:
@@ -138,3 +139,29 @@ def test_a_commissioner_sees_only_their_own_tenants_queue(
 
     assert mine.legal_name in page and other.legal_name not in page
     assert client.get(f"/provider/verification/{other.id}").status_code == 404
+
+
+def test_a_verified_provider_that_changes_its_checks_is_checked_again_and_hidden(
+    client, make_user, make_provider, make_tenant, make_listing, sign_in
+):
+    from marketplace.directory.services import listing_is_published
+    from marketplace.extensions import db
+    from provider_onboarding.models import ProviderChecks
+
+    tenant = make_tenant()
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner, tenant_id=tenant.id)
+    listing = make_listing(provider=provider)
+    db.session.add(
+        ProviderChecks(provider_id=provider.id, insurer="Acme", right_to_work_confirmed=True)
+    )
+    db.session.commit()
+    assert listing_is_published(listing)
+    sign_in(owner)
+
+    blanked = client.post("/provider/checks", data={"tenant_id": str(tenant.id)})
+
+    assert blanked.status_code == 302
+    db.session.refresh(provider)
+    assert provider.verification_status == S.PENDING
+    assert not listing_is_published(listing)  # search and the feed no longer show it

@@ -184,6 +184,12 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
 
+    @property
+    def is_personal_assistant(self) -> bool:
+        """A self-employed personal assistant: the budgets' hourly PA cap applies to them,
+        whatever kind of support the listing is filed under."""
+        return self.kind == ProviderKind.PERSONAL_ASSISTANT
+
 
 class ProviderMemberRole(enum.StrEnum):
     OWNER = "owner"

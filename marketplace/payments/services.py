@@ -282,7 +282,11 @@ def spend_label(provider: Provider, category: Category) -> str:
 
 
 def _refusal_reason(
-    pot: Pot, category: Category, amount_pence: int, hourly_rate_pence: int | None
+    pot: Pot,
+    provider: Provider,
+    category: Category,
+    amount_pence: int,
+    hourly_rate_pence: int | None,
 ) -> tuple[RefusalReason, str] | None:
     """Why the pot's rules refuse this spend, in words for the holder; None when they allow it."""
     if not pot.active:
@@ -294,7 +298,7 @@ def _refusal_reason(
             "in your support plan. Ask your council or NHS contact if you think it should be.",
         )
     cap = pot.pa_hourly_cap_pence
-    if category.is_personal_assistance and cap and hourly_rate_pence and hourly_rate_pence > cap:
+    if provider.is_personal_assistant and cap and hourly_rate_pence and hourly_rate_pence > cap:
         return (
             RefusalReason.ABOVE_CAP,
             f"The rate of {format_pence(hourly_rate_pence)} an hour is above the "
@@ -361,7 +365,7 @@ def hold(
     )
     if existing is not None:
         return existing
-    why = _refusal_reason(pot, category, amount_pence, hourly_rate_pence)
+    why = _refusal_reason(pot, provider, category, amount_pence, hourly_rate_pence)
     if why is not None:
         raise _refuse(pot, provider, category, amount_pence, reference, why)
     made = Hold(

@@ -142,7 +142,7 @@ def quote(holder: User, listing: Listing, pot: Pot, request: Request, today: dat
             "provider will not be able to accept this unless your plan changes."
         )
     cap = pot.pa_hourly_cap_pence
-    if category.is_personal_assistance and cap and unit == PriceUnit.HOUR and price > cap:
+    if listing.provider.is_personal_assistant and cap and unit == PriceUnit.HOUR and price > cap:
         warnings.append(
             f"{format_pence(price)} an hour is above the {format_pence(cap)} an hour your budget "
             "allows for personal assistants."

@@ -18,7 +18,7 @@ from marketplace.bookings.models import BookingKind, Occurrence
 from marketplace.clock import london_today
 from marketplace.commissioning import alerts
 from marketplace.commissioning.models import Alert, AlertKind
-from marketplace.directory.models import Category, Listing, PriceUnit, Provider
+from marketplace.directory.models import Category, Listing, PriceUnit, Provider, ProviderKind
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
@@ -93,7 +93,9 @@ def council(make_tenant, make_user, make_provider, make_listing) -> Council:
     )
     db.session.add_all([pa, therapy])
     db.session.commit()
-    provider = make_provider(owner=provider_user, legal_name="Moorside Care Ltd")
+    provider = make_provider(
+        owner=provider_user, legal_name="Moorside Care Ltd", kind=ProviderKind.PERSONAL_ASSISTANT
+    )
     listing = make_listing(
         provider=provider, categories=[pa], price_pence=1_500, price_unit=PriceUnit.HOUR
     )

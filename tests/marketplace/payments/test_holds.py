@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace.directory.models import ProviderKind
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.payments import ledger, services, statements
@@ -92,10 +93,17 @@ def test_spend_outside_the_plan_is_refused_and_commissioners_see_the_attempt(mon
 
 
 def test_a_personal_assistant_rate_above_the_cap_is_refused(money):
+    money.provider.kind = ProviderKind.PERSONAL_ASSISTANT
     money.fund(50_000)
     with pytest.raises(services.SpendRefused, match="£30.00 an hour is above the £25.00"):
         money.hold(12_000, "booking-1", hourly_rate_pence=3_000)
     assert money.hold(10_000, "booking-2", hourly_rate_pence=2_500).amount_pence == 10_000
+
+
+def test_the_cap_is_for_personal_assistants_not_for_agencies_listed_under_pa_support(money):
+    assert money.provider.kind == ProviderKind.CARE_AGENCY
+    money.fund(50_000)
+    assert money.hold(12_000, "booking-1", hourly_rate_pence=3_000).amount_pence == 12_000
 
 
 @pytest.mark.parametrize("amount", [0, -100, 10**15, 12.5, True])

@@ -43,17 +43,6 @@ from rapidfuzz.distance import Levenshtein
 
 from marketplace.directory.models import DeliveryMode, ProviderKind
 from marketplace.directory.taxonomy import terms as taxonomy_terms
-from marketplace.search import cells
-from marketplace.search.columns import (
-    Candidates,
-    Columns,
-    Floats,
-    facet_counts,
-    miles_from,
-    miles_of,
-    origin_of,
-    without_collection,
-)
 from marketplace.search.documents import SCHEMA_VERSION, Document
 from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
@@ -68,6 +57,17 @@ from marketplace.search.query import (
     allowed_edits,
     empty_facets,
     price_band,
+)
+from marketplace.search.tantivy import cells
+from marketplace.search.tantivy.columns import (
+    Candidates,
+    Columns,
+    Floats,
+    facet_counts,
+    miles_from,
+    miles_of,
+    origin_of,
+    without_collection,
 )
 
 # Text fields and their weight in the score.

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from marketplace.search import columns
 from marketplace.search.geo import Place, Point
 from marketplace.search.query import SearchQuery
+from marketplace.search.tantivy import columns
 from marketplace.search.tantivy import engine as tantivy_engine
 from marketplace.search.tantivy.engine import TantivyEngine
 

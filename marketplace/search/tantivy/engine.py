@@ -41,14 +41,12 @@ import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from marketplace.directory.models import DeliveryMode, ProviderKind
-from marketplace.directory.taxonomy import terms as taxonomy_terms
+from marketplace.directory.models import DeliveryMode
 from marketplace.search.documents import SCHEMA_VERSION, Document
 from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import (
-    LANGUAGES,
     PRICE_BANDS,
     Alternative,
     Hit,
@@ -69,16 +67,24 @@ from marketplace.search.tantivy.columns import (
     origin_of,
     without_collection,
 )
-
-# Text fields and their weight in the score.
-TEXT_FIELDS = (
-    ("title", 3.0),
-    ("category_names", 2.0),
-    ("specialisms", 2.0),
-    ("provider_name", 1.5),
-    ("description", 1.0),
+from marketplace.search.tantivy.index import (
+    AT_HOME,
+    CATEGORY_BITS,
+    EVERYWHERE,
+    FAR,
+    FAST_KEYWORDS,
+    KIND_CODES,
+    LANGUAGE_BITS,
+    ONLINE,
+    ONLINE_CELL,
+    REBUILD_HEAP,
+    TEXT_FIELDS,
+    WRITER_HEAP,
+    build_schema,
+    field_values,
+    to_tantivy,
 )
-KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
+
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
 ALL_AT_ONCE = 20_000  # a search near a place reads this many candidates at once: most often all
 ALL_AT_ONCE_LOCATED = 50_000  # beyond that, the located ones apart (the online ones counted)
@@ -86,29 +92,12 @@ APART_FROM = 5_000  # online services likely matched from which they are counted
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
 OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
 RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
-REACH_PARTS = 4  # a travel radius's edge cells are about 1/4 of it
-EVERYWHERE = "any"  # the reach term of services that are not at home
-ONLINE_CELL = "online"  # the cell of online services, in every area searched
 AREA_CACHE = 512  # searched areas kept as built queries (place and radius)
 TEXT_CACHE = 4096  # texts kept as built queries (until the index changes)
 STORED_CACHE = 4096  # listings' stored fields kept after being shown (until the index changes)
-FAST_KEYWORDS = ("categories", "kind", "languages")
-# A box around the place narrows a search near it: south edge <= box_s, box_n <= north edge, and
-# so on. Located services hold their latitude and longitude in these; online ones (found from
-# everywhere) and those with no location (found from nowhere) hold values far outside the map.
-BOX_FIELDS = ("box_s", "box_n", "box_w", "box_e")
-FAR = 1e9
 MAX_EXPANSIONS = 8
-WRITER_HEAP = 64_000_000
-REBUILD_HEAP = 400_000_000
-CATEGORY_BITS = {term.slug: i for i, term in enumerate(taxonomy_terms())}
-KIND_CODES = {kind.value: i for i, kind in enumerate(ProviderKind)}
-MODE_CODES = {mode.value: i for i, mode in enumerate(DeliveryMode)}
-LANGUAGE_BITS = {language: i for i, language in enumerate(LANGUAGES)}
 CATEGORY_NAMES, KIND_NAMES = list(CATEGORY_BITS), list(KIND_CODES)
 LANGUAGE_NAMES = list(LANGUAGE_BITS)
-AT_HOME = MODE_CODES[DeliveryMode.AT_HOME.value]
-ONLINE = MODE_CODES[DeliveryMode.ONLINE.value]
 PRICE_RANGES = {
     "range": {
         "field": "price_pence",
@@ -134,94 +123,6 @@ FACET_AGGREGATIONS = {
     **{name: {"terms": {"field": name, "size": 1000}} for name in FAST_KEYWORDS},
     "price": PRICE_RANGES,
 }
-
-
-def build_schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    builder.add_integer_field("listing_id", stored=True, indexed=True, fast=True)
-    builder.add_integer_field("provider_id", stored=True)
-    for name, _ in TEXT_FIELDS:
-        builder.add_text_field(name, stored=name in ("title", "description", "provider_name"))
-    for name in KEYWORD_FIELDS:
-        builder.add_text_field(
-            name, stored=name == "categories", tokenizer_name="raw", fast=name in FAST_KEYWORDS
-        )
-    builder.add_text_field("price_unit", stored=True, tokenizer_name="raw")
-    builder.add_integer_field("price_pence", stored=True, indexed=True, fast=True)
-    for name in ("latitude", "longitude"):
-        builder.add_float_field(name, fast=True)  # ranges on fast fields follow the text
-    builder.add_float_field("travel_radius_miles", fast=True)
-    for name in ("cells", "reach"):
-        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    for name in ("category_mask", "kind_code", "language_mask", "mode_code"):
-        builder.add_unsigned_field(name, fast=True)
-    for name in BOX_FIELDS:
-        builder.add_float_field(name, fast=True)
-    return builder.build()
-
-
-def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
-    flags = [doc["delivery_mode"]]
-    flags += [name for name in ("accessible", "verified") if doc[name]]
-    located = doc["latitude"] is not None
-    if located:
-        flags.append("located")
-    values: dict[str, Any] = {
-        "listing_id": doc["listing_id"],
-        "provider_id": doc["provider_id"],
-        **{name: doc[name] or "" for name, _ in TEXT_FIELDS},
-        "categories": doc["categories"],
-        "kind": doc["kind"],
-        "languages": doc["languages"],
-        "gender": doc["gender"] or "",
-        "cqc_rating": doc["cqc_rating"] or "",
-        "flags": flags,
-        "slots": doc["slots"],
-        "price_unit": doc["price_unit"],
-        "price_pence": doc["price_pence"],
-        "latitude": doc["latitude"] if located else 0.0,
-        "longitude": doc["longitude"] if located else 0.0,
-        "travel_radius_miles": float(doc["travel_radius_miles"] or 0),
-        "category_mask": _mask(doc["categories"], CATEGORY_BITS),
-        "kind_code": KIND_CODES[doc["kind"]],
-        "language_mask": _mask(doc["languages"], LANGUAGE_BITS),
-        "mode_code": MODE_CODES[doc["delivery_mode"]],
-        **dict(zip(BOX_FIELDS, _box_values(doc), strict=True)),
-    }
-    if doc["delivery_mode"] == DeliveryMode.ONLINE.value:
-        values["cells"], values["reach"] = [ONLINE_CELL], [EVERYWHERE]
-    elif located:
-        values["cells"] = cells.cell_names(doc["latitude"], doc["longitude"])
-        values["reach"] = reach_terms(doc)
-    return tantivy.Document.from_dict(values, schema)
-
-
-def _box_values(doc: Document) -> tuple[float, float, float, float]:
-    """The document's box fields: a located service's latitude and longitude, each twice; an
-    online service's values pass every box; an unlocated one's pass none."""
-    if doc["delivery_mode"] == DeliveryMode.ONLINE.value:
-        return FAR, -FAR, FAR, -FAR
-    if doc["latitude"] is None:
-        return -FAR, FAR, -FAR, FAR
-    return doc["latitude"], doc["latitude"], doc["longitude"], doc["longitude"]
-
-
-def reach_terms(doc: Document) -> list[str]:
-    """Where a search may start from for the service to reach it: "any" for a venue; for an
-    at-home service the cells certainly within its travel radius ("s:" and the cell) and those
-    that may be ("m:")."""
-    if doc["delivery_mode"] != DeliveryMode.AT_HOME.value:
-        return [EVERYWHERE]
-    miles = float(doc["travel_radius_miles"] or 0)
-    found = cells.cover(
-        doc["latitude"], doc["longitude"], miles,
-        cells.level_for(miles, REACH_PARTS), cells.level_for(miles, 1),
-    )  # fmt: skip
-    return [f"s:{name}" for name in found.sure] + [f"m:{name}" for name in found.maybe]
-
-
-def _mask(values: Iterable[str], bits: dict[str, int]) -> int:
-    return sum(1 << bits[value] for value in set(values) if value in bits)
 
 
 @dataclass(frozen=True)
@@ -731,7 +632,7 @@ class TantivyEngine:
             if exhausted or len(rows) >= need or limit >= matched:
                 break
             limit = min(limit * 4, matched)
-        prices = _values(searcher, "price_pence", [r[0] for r in rows])
+        prices = field_values(searcher, "price_pence", [r[0] for r in rows])
         order = sorted(
             range(len(rows)),
             key=lambda i: (prices[i], -rows[i][1], _or(rows[i][2], far)),
@@ -789,10 +690,10 @@ class TantivyEngine:
         addresses = [address for _, address in found]
         if not addresses:
             return [], []
-        lats = _values(searcher, "latitude", addresses)
-        lons = _values(searcher, "longitude", addresses)
-        modes = _values(searcher, "mode_code", addresses)
-        reaches = _values(searcher, "travel_radius_miles", addresses)
+        lats = field_values(searcher, "latitude", addresses)
+        lons = field_values(searcher, "longitude", addresses)
+        modes = field_values(searcher, "mode_code", addresses)
+        reaches = field_values(searcher, "travel_radius_miles", addresses)
         origin = origin_of(query.place.point.latitude, query.place.point.longitude)
         limit = query.radius_miles if query.radius_miles is not None else math.inf
         checks: list[tuple[bool, float | None]] = []
@@ -857,13 +758,13 @@ class TantivyEngine:
         """Count documents of the band found within reach into the facets."""
         if not addresses:
             return
-        _count_bits(facets["category"], _values(searcher, "category_mask", addresses),
+        _count_bits(facets["category"], field_values(searcher, "category_mask", addresses),
                     CATEGORY_NAMES)  # fmt: skip
-        _count_bits(facets["language"], _values(searcher, "language_mask", addresses),
+        _count_bits(facets["language"], field_values(searcher, "language_mask", addresses),
                     LANGUAGE_NAMES)  # fmt: skip
-        for code, n in Counter(_values(searcher, "kind_code", addresses)).items():
+        for code, n in Counter(field_values(searcher, "kind_code", addresses)).items():
             facets["kind"][KIND_NAMES[code]] = facets["kind"].get(KIND_NAMES[code], 0) + n
-        for price, n in Counter(_values(searcher, "price_pence", addresses)).items():
+        for price, n in Counter(field_values(searcher, "price_pence", addresses)).items():
             band = price_band(price)
             facets["price_band"][band] = facets["price_band"].get(band, 0) + n
 
@@ -1114,13 +1015,6 @@ def _counted(found: Candidates) -> dict[str, dict[str, int]]:
     ):
         facets[name] = {key: n for key, n in zip(known, found_counts, strict=True) if n}
     return facets
-
-
-def _values(
-    searcher: tantivy.Searcher, name: str, addresses: list[tantivy.DocAddress]
-) -> list[Any]:
-    """A fast field's values for many documents at once."""
-    return list(searcher.fast_field_values(name, addresses))
 
 
 def _count_bits(

@@ -29,10 +29,8 @@ import os
 import shutil
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,34 +45,28 @@ from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import (
-    PRICE_BANDS,
     Alternative,
     Hit,
     SearchQuery,
     SearchResults,
     allowed_edits,
     empty_facets,
-    price_band,
 )
 from marketplace.search.tantivy import cells
 from marketplace.search.tantivy.columns import (
     Candidates,
     Columns,
     Floats,
-    facet_counts,
     miles_from,
     miles_of,
     origin_of,
     without_collection,
 )
+from marketplace.search.tantivy.facets import added, aggregated, count_into, counted
 from marketplace.search.tantivy.index import (
     AT_HOME,
-    CATEGORY_BITS,
     EVERYWHERE,
     FAR,
-    FAST_KEYWORDS,
-    KIND_CODES,
-    LANGUAGE_BITS,
     ONLINE,
     ONLINE_CELL,
     REBUILD_HEAP,
@@ -96,33 +88,6 @@ AREA_CACHE = 512  # searched areas kept as built queries (place and radius)
 TEXT_CACHE = 4096  # texts kept as built queries (until the index changes)
 STORED_CACHE = 4096  # listings' stored fields kept after being shown (until the index changes)
 MAX_EXPANSIONS = 8
-CATEGORY_NAMES, KIND_NAMES = list(CATEGORY_BITS), list(KIND_CODES)
-LANGUAGE_NAMES = list(LANGUAGE_BITS)
-PRICE_RANGES = {
-    "range": {
-        "field": "price_pence",
-        "ranges": [
-            {"from": low, "to": high} if low else {"to": high}
-            for _, _, low, high in PRICE_BANDS[:-1]
-        ]
-        + [{"from": PRICE_BANDS[-1][2]}],
-    }
-}
-# Facets counted from one number per document (a bit mask of categories, of languages; the kind's
-# code): far cheaper for tantivy than terms of a text field with several values. Every distinct
-# mask is a bucket; MASK_BUCKETS is far beyond what a taxonomy of a few dozen terms gives, and
-# if a search ever had more, the text-field aggregation below is used instead.
-MASK_BUCKETS = 65_536
-FACET_CODES = {
-    "categories": {"terms": {"field": "category_mask", "size": MASK_BUCKETS}},
-    "languages": {"terms": {"field": "language_mask", "size": MASK_BUCKETS}},
-    "kind": {"terms": {"field": "kind_code", "size": 1000}},
-    "price": PRICE_RANGES,
-}
-FACET_AGGREGATIONS = {
-    **{name: {"terms": {"field": name, "size": 1000}} for name in FAST_KEYWORDS},
-    "price": PRICE_RANGES,
-}
 
 
 @dataclass(frozen=True)
@@ -313,7 +278,7 @@ class TantivyEngine:
                 if apart is not None:
                     return apart
             area = self._area(query)
-            facets, total = self._facets(searcher, _all([*parts, *area.sure]))
+            facets, total = aggregated(searcher, _all([*parts, *area.sure]))
             band = _filter(_all([*parts, area.band]))
             kept = [
                 a for a, _, _ in self._survivors(searcher, query, _everything(searcher, band, 256))
@@ -321,7 +286,7 @@ class TantivyEngine:
             total += len(kept)
             if total == 0:
                 return SearchResults(0, [], empty_facets())
-            self._add_facets(searcher, facets, kept)
+            count_into(facets, searcher, kept)
             need = min(start + query.per_page, total)
             if query.sort == "relevance":
                 rows = self._by_score(searcher, query, wide, need)
@@ -342,7 +307,7 @@ class TantivyEngine:
         """Results from every candidate, read with its score: those within reach are counted
         into the total and facets, then put in the order asked for."""
         kept, nearness = self._within_reach(searcher, query, found)
-        return self._page(searcher, query, kept, nearness, _counted(kept), start, used)
+        return self._page(searcher, query, kept, nearness, counted(kept), start, used)
 
     def _apart(
         self,
@@ -363,11 +328,11 @@ class TantivyEngine:
             return None
         kept, nearness = self._within_reach(searcher, query, read.hits)
         online = _all([*parts, _filter(self._term("flags", DeliveryMode.ONLINE.value))])
-        online_facets, online_total = self._facets(searcher, online)
+        online_facets, online_total = aggregated(searcher, online)
         total = len(kept) + online_total
         need = min(start + query.per_page, total)
         extra = table.candidates(searcher, self._online_first(searcher, query, online, need))
-        facets = _added(_counted(kept), online_facets)
+        facets = added(counted(kept), online_facets)
         nearness = np.concatenate([nearness, np.full(len(extra), math.inf)])
         return self._page(searcher, query, kept.join(extra), nearness, facets, start, used,
                           total)  # fmt: skip
@@ -483,7 +448,7 @@ class TantivyEngine:
         self, searcher: tantivy.Searcher, query: SearchQuery, q: tantivy.Query, used: set[str]
     ) -> SearchResults:
         """A search with no place: tantivy alone decides, counts and ranks."""
-        facets, total = self._facets(searcher, q)
+        facets, total = aggregated(searcher, q)
         if total == 0:
             return SearchResults(0, [], empty_facets())
         start = (query.page - 1) * query.per_page
@@ -704,69 +669,6 @@ class TantivyEngine:
             miles = miles_from(origin, lat, lon)
             checks.append((miles <= limit and (mode != AT_HOME or miles <= reach), miles))
         return addresses, checks
-
-    def _facets(
-        self, searcher: tantivy.Searcher, q: tantivy.Query
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        """Facet counts and how many documents match: every document has one kind, so the kind
-        buckets add up to the count."""
-        found = searcher.aggregate(q, FACET_CODES)
-        matched = sum(int(bucket["doc_count"]) for bucket in found["kind"]["buckets"])
-        facets = empty_facets()
-        if matched == 0:  # (an index with no segments has no price buckets at all)
-            return facets, 0
-        if any(found[name].get("sum_other_doc_count") for name in ("categories", "languages")):
-            return self._facets_by_terms(searcher, q)
-        for name, field, known in (("category", "categories", CATEGORY_NAMES),
-                                   ("language", "languages", LANGUAGE_NAMES)):  # fmt: skip
-            _count_bits(facets[name], [int(b["key"]) for b in found[field]["buckets"]], known,
-                        [int(b["doc_count"]) for b in found[field]["buckets"]])  # fmt: skip
-        for bucket in found["kind"]["buckets"]:
-            if bucket["doc_count"]:
-                facets["kind"][KIND_NAMES[int(bucket["key"])]] = int(bucket["doc_count"])
-        self._price_facets(facets, found)
-        return facets, matched
-
-    def _facets_by_terms(
-        self, searcher: tantivy.Searcher, q: tantivy.Query
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        """As _facets, from the text fields' terms (slower; for masks too varied to bucket)."""
-        found = searcher.aggregate(q, FACET_AGGREGATIONS)
-        matched = sum(int(bucket["doc_count"]) for bucket in found["kind"]["buckets"])
-        facets = empty_facets()
-        for name, field, known in (("category", "categories", CATEGORY_BITS),
-                                   ("kind", "kind", KIND_CODES),
-                                   ("language", "languages", LANGUAGE_BITS)):  # fmt: skip
-            for bucket in found[field]["buckets"]:
-                if bucket["key"] in known and bucket["doc_count"]:
-                    facets[name][bucket["key"]] = int(bucket["doc_count"])
-        self._price_facets(facets, found)
-        return facets, matched
-
-    @staticmethod
-    def _price_facets(facets: dict[str, dict[str, int]], found: dict[str, Any]) -> None:
-        for (key, _, _, _), bucket in zip(PRICE_BANDS, found["price"]["buckets"], strict=True):
-            if bucket["doc_count"]:
-                facets["price_band"][key] = int(bucket["doc_count"])
-
-    def _add_facets(
-        self,
-        searcher: tantivy.Searcher,
-        facets: dict[str, dict[str, int]],
-        addresses: list[tantivy.DocAddress],
-    ) -> None:
-        """Count documents of the band found within reach into the facets."""
-        if not addresses:
-            return
-        _count_bits(facets["category"], field_values(searcher, "category_mask", addresses),
-                    CATEGORY_NAMES)  # fmt: skip
-        _count_bits(facets["language"], field_values(searcher, "language_mask", addresses),
-                    LANGUAGE_NAMES)  # fmt: skip
-        for code, n in Counter(field_values(searcher, "kind_code", addresses)).items():
-            facets["kind"][KIND_NAMES[code]] = facets["kind"].get(KIND_NAMES[code], 0) + n
-        for price, n in Counter(field_values(searcher, "price_pence", addresses)).items():
-            band = price_band(price)
-            facets["price_band"][band] = facets["price_band"].get(band, 0) + n
 
     def _hit(
         self,
@@ -990,47 +892,6 @@ def _order(sort: str, kept: Candidates, nearness: Floats, need: int) -> list[int
         picked = np.flatnonzero(first <= np.partition(first, need - 1)[need - 1])
     order = np.lexsort([kept.rows["order"][picked], *(key[picked] for key in reversed(keys))])
     return picked[order[:need]].tolist()
-
-
-def _added(*counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Facet counts added up."""
-    total = empty_facets()
-    for facets in counts:
-        for name, values in facets.items():
-            for key, n in values.items():
-                total[name][key] = total[name].get(key, 0) + n
-    return total
-
-
-def _counted(found: Candidates) -> dict[str, dict[str, int]]:
-    """Facet counts of the candidates."""
-    edges = [low for _, _, low, _ in PRICE_BANDS] + [PRICE_BANDS[-1][3]]
-    counts = facet_counts(found, len(CATEGORY_NAMES), len(LANGUAGE_NAMES), len(KIND_NAMES), edges)
-    facets = empty_facets()
-    for name, known, found_counts in zip(
-        ("category", "language", "kind", "price_band"),
-        (CATEGORY_NAMES, LANGUAGE_NAMES, KIND_NAMES, [key for key, *_ in PRICE_BANDS]),
-        counts,
-        strict=True,
-    ):
-        facets[name] = {key: n for key, n in zip(known, found_counts, strict=True) if n}
-    return facets
-
-
-def _count_bits(
-    into: dict[str, int], masks: list[int], names: list[str], counts: list[int] | None = None
-) -> None:
-    """Add to `into`, for each bit set in a mask, its name: once per mask, or `counts` times."""
-    pairs = Counter(masks).items() if counts is None else zip(masks, counts, strict=True)
-    for mask, n in pairs:
-        for bit in _bits(mask):
-            into[names[bit]] = into.get(names[bit], 0) + n
-
-
-@lru_cache(maxsize=65_536)
-def _bits(mask: int) -> tuple[int, ...]:
-    """The positions of the bits set in a mask, lowest first."""
-    return tuple(bit for bit in range(mask.bit_length()) if mask >> bit & 1)
 
 
 def outer_spread(latitude: float, miles: float) -> tuple[float, float]:

@@ -30,29 +30,22 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tantivy
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from marketplace.directory.models import DeliveryMode
 from marketplace.search.documents import SCHEMA_VERSION, Document
-from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.highlight import highlight
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import (
-    Alternative,
     Hit,
     SearchQuery,
     SearchResults,
-    allowed_edits,
     empty_facets,
 )
-from marketplace.search.tantivy import cells
 from marketplace.search.tantivy.columns import (
     Candidates,
     Columns,
@@ -62,13 +55,11 @@ from marketplace.search.tantivy.columns import (
     origin_of,
     without_collection,
 )
+from marketplace.search.tantivy.compile import TEXT_CACHE, Compiler, all_of, as_filter
 from marketplace.search.tantivy.facets import added, aggregated, count_into, counted
 from marketplace.search.tantivy.index import (
     AT_HOME,
-    EVERYWHERE,
-    FAR,
     ONLINE,
-    ONLINE_CELL,
     REBUILD_HEAP,
     TEXT_FIELDS,
     WRITER_HEAP,
@@ -82,24 +73,7 @@ ALL_AT_ONCE = 20_000  # a search near a place reads this many candidates at once
 ALL_AT_ONCE_LOCATED = 50_000  # beyond that, the located ones apart (the online ones counted)
 APART_FROM = 5_000  # online services likely matched from which they are counted apart at once
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
-OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
-RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
-AREA_CACHE = 512  # searched areas kept as built queries (place and radius)
-TEXT_CACHE = 4096  # texts kept as built queries (until the index changes)
 STORED_CACHE = 4096  # listings' stored fields kept after being shown (until the index changes)
-MAX_EXPANSIONS = 8
-
-
-@dataclass(frozen=True)
-class Area:
-    """Filters around a place. `sure`: documents certainly within reach (online, or in a cell
-    wholly inside the circle and, if at home, travelling to the place's cell for certain).
-    `band`: the others that may be (in a cell on the circle's edge, or with the place on the
-    edge of their travel). The two never overlap. `candidates`: both."""
-
-    sure: tuple[tantivy.Query, ...]
-    band: tantivy.Query
-    candidates: tuple[tantivy.Query, ...]
 
 
 class TantivyEngine:
@@ -108,18 +82,13 @@ class TantivyEngine:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.schema = build_schema()
+        self.compiler = Compiler(self.schema)
         self._lock = threading.RLock()  # _write holds it and may create the index
         self._index: tantivy.Index | None = None
         self._live: str | None = None
         self._meta_mtime = 0.0
-        self._vocab: dict[str, set[str]] = {}
-        self._vocab_list: list[str] = []
-        self._expansions: dict[str, frozenset[str]] = {}
-        self._areas: dict[tuple[float, float, float | None], Area] = {}
         self._columns: Columns | None = None
-        self._texts: dict[Any, tuple[tantivy.Query | None, frozenset[str]]] = {}
         self._stored: dict[tuple[int, int], dict[str, Any]] = {}
-        self._places: dict[Any, tuple[list[tantivy.Query], list[tantivy.Query]]] = {}
         self._breadths: dict[str, float] = {}
         self._columns_shape = (0, 0)
         self._pointer_seen: tuple[int, ...] = ()
@@ -256,13 +225,12 @@ class TantivyEngine:
             index = self._current()
             searcher = index.searcher()
             used: set[str] = set()
-            text = self._text_query(query, used)
-            if text is None:
+            parts = self.compiler.parts(searcher, query, used)
+            if parts is None:
                 return SearchResults(0, [], empty_facets())
-            parts = [text, *self._filters(query)]
             if query.place is None:
-                return self._search_everywhere(searcher, query, _all(parts), used)
-            wide = self._near(query, parts, self._table(searcher))
+                return self._search_everywhere(searcher, query, all_of(parts), used)
+            wide = self.compiler.near(query, parts, self._table(searcher))
             start = (query.page - 1) * query.per_page
             # One pass reads every candidate with its score (all but the broadest searches);
             # the checks, counts and order are then worked out over arrays (see columns.py).
@@ -277,9 +245,9 @@ class TantivyEngine:
                 apart = self._apart(searcher, query, parts, start, used)
                 if apart is not None:
                     return apart
-            area = self._area(query)
-            facets, total = aggregated(searcher, _all([*parts, *area.sure]))
-            band = _filter(_all([*parts, area.band]))
+            area = self.compiler.area(query)
+            facets, total = aggregated(searcher, all_of([*parts, *area.sure]))
+            band = as_filter(all_of([*parts, area.band]))
             kept = [
                 a for a, _, _ in self._survivors(searcher, query, _everything(searcher, band, 256))
             ]
@@ -322,12 +290,12 @@ class TantivyEngine:
         most of them) are counted by tantivy, with only those that could be on the page
         read. None when even the located ones are too many to read at once."""
         table = self._table(searcher)
-        near = self._near(query, parts, table, located=True)
+        near = self.compiler.near(query, parts, table, located=True)
         read = searcher.search(near, limit=ALL_AT_ONCE_LOCATED, count=True)
         if _count_of(read) > ALL_AT_ONCE_LOCATED:
             return None
         kept, nearness = self._within_reach(searcher, query, read.hits)
-        online = _all([*parts, _filter(self._term("flags", DeliveryMode.ONLINE.value))])
+        online = all_of([*parts, as_filter(self.compiler.term("flags", DeliveryMode.ONLINE.value))])
         online_facets, online_total = aggregated(searcher, online)
         total = len(kept) + online_total
         need = min(start + query.per_page, total)
@@ -359,14 +327,14 @@ class TantivyEngine:
         where its spellings are most often found; an alternative, the product of its words'
         shares; a clause, the sum of its alternatives'; the text, the product of its
         clauses'."""
-        vocabulary = self._vocabulary()
+        vocabulary = self.compiler.vocabulary(searcher)
         share = 1.0
         for clause in query.clauses:
             either = 0.0
             for alternative in clause:
                 each = 1.0
                 for word in alternative:
-                    spellings = self._expand(word)
+                    spellings = self.compiler.expand(searcher, word)
                     most = max(
                         sum(searcher.doc_freq(name, term) for term in spellings
                             if term in vocabulary.get(name, ()))
@@ -393,10 +361,8 @@ class TantivyEngine:
         ).hits
         if not cheapest:
             return []
-        top = tantivy.Query.range_query(
-            self.schema, "price_pence", tantivy.FieldType.Integer, None, int(cheapest[-1][0])
-        )
-        return _everything(searcher, _all([online, _filter(top)]), len(cheapest))
+        top = self.compiler.prices(None, int(cheapest[-1][0]))
+        return _everything(searcher, all_of([online, as_filter(top)]), len(cheapest))
 
     def _within_reach(
         self, searcher: tantivy.Searcher, query: SearchQuery, found: list[Any]
@@ -479,74 +445,18 @@ class TantivyEngine:
                 return rows[:need]
             limit *= 4
 
-    def _near(
-        self, query: SearchQuery, parts: list[tantivy.Query], table: Columns, located: bool = False
-    ) -> tantivy.Query:
-        """The parts, all required, and the box around the place holding every point within
-        the radius (or, with no radius, anywhere): online services and located ones inside
-        it. Tantivy checks the box from fast fields only for documents the rest matches.
-        When most services at home within the radius would not travel as far as the place
-        (a wide circle), those whose travel cover does not hold the place are left out too,
-        by the reach terms (see reach_terms): fewer candidates to read for a little more work
-        in tantivy."""
-        assert query.place is not None
-        point = query.place.point
-        key = (point.latitude, point.longitude, query.radius_miles, located)
-        near = self._places.get(key)
-        if near is None:
-            near = self._place_filters(point, query.radius_miles, table, located)
-            if len(self._places) >= AREA_CACHE:
-                self._places.pop(next(iter(self._places)))
-            self._places[key] = near
-        required, excluded = near
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, q) for q in [*parts, *required]]
-            + [(tantivy.Occur.MustNot, q) for q in excluded]
-        )
-
-    def _place_filters(
-        self, point: Point, miles: float | None, table: Columns, located: bool
-    ) -> tuple[list[tantivy.Query], list[tantivy.Query]]:
-        """The filters of `_near` for a place and radius: required and excluded. `located`:
-        leave out online services (their box_n is below every place's)."""
-        floor = -FAR / 2 if located else None
-        if miles is None:
-            box = [self._float("box_s", -FAR / 2, None)]
-            if located:
-                box.append(self._float("box_n", floor, None))
-        else:
-            dlat, dlon = outer_spread(point.latitude, miles)
-            box = [
-                self._float("box_s", point.latitude - dlat, None),
-                self._float("box_n", floor, point.latitude + dlat),
-                self._float("box_w", point.longitude - dlon, None),
-                self._float("box_e", None, point.longitude + dlon),
-            ]
-        if not table.mostly_out_of_reach(miles):
-            return [_filter(q) for q in box], []
-        here = cells.cell_names(point.latitude, point.longitude)
-        reaching = self._terms("reach", [f"{kind}:{name}" for kind in "sm" for name in here])
-        at_home = tantivy.Query.range_query(
-            self.schema, "mode_code", tantivy.FieldType.Unsigned, AT_HOME, AT_HOME
-        )
-        beyond = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, at_home), (tantivy.Occur.MustNot, reaching)]
-        )
-        return [_filter(q) for q in box], [beyond]
-
     def compiled(self, query: SearchQuery) -> tantivy.Query | None:
         """The query a search near a place reads (text, filters and the box around the place),
         or with no place the one it ranks with (for the bench): None when a word matches
         nothing."""
         with self._lock:
             searcher = self._current().searcher()
-            text = self._text_query(query, set())
-            if text is None:
+            parts = self.compiler.parts(searcher, query, set())
+            if parts is None:
                 return None
-            parts = [text, *self._filters(query)]
             if query.place is None:
-                return _all(parts)
-            return self._near(query, parts, self._table(searcher))
+                return all_of(parts)
+            return self.compiler.near(query, parts, self._table(searcher))
 
     def _ranked(
         self,
@@ -586,8 +496,7 @@ class TantivyEngine:
             ).hits  # fmt: skip
             exhausted = len(cheapest) < limit
             top = int(cheapest[-1][0])
-            upto = _all([outer, _filter(tantivy.Query.range_query(
-                self.schema, "price_pence", tantivy.FieldType.Integer, None, top))])  # fmt: skip
+            upto = all_of([outer, as_filter(self.compiler.prices(None, top))])
             found = _everything(searcher, upto, len(cheapest))
             rows: list[tuple[tantivy.DocAddress, float, float | None]]
             if query.place is None:
@@ -616,14 +525,14 @@ class TantivyEngine:
         enough; online services, which have no distance, come after in score order."""
         assert query.place is not None
         point = query.place.point
-        located = _all([outer, _filter(self._term("flags", "located"))])
-        online = _all([outer, _filter(self._term("flags", DeliveryMode.ONLINE.value))])
+        located = all_of([outer, as_filter(self.compiler.term("flags", "located"))])
+        online = all_of([outer, as_filter(self.compiler.term("flags", DeliveryMode.ONLINE.value))])
         reachable = _count(searcher, located)
         scale = query.radius_miles or 50.0
         miles = max(0.5, scale * math.sqrt(2 * need / max(reachable, 1)))
         rows: list[tuple[tantivy.DocAddress, float, float | None]] = []
         while reachable:
-            box = _all([located, _filter(_all(self._box(point, miles)))])
+            box = all_of([located, as_filter(all_of(self.compiler.box(point, miles)))])
             found = _everything(searcher, box, need)
             rows = [r for r in self._survivors(searcher, query, found)
                     if r[2] is not None and r[2] <= miles]  # fmt: skip
@@ -706,171 +615,10 @@ class TantivyEngine:
             },
         )
 
-    # Building the query
-
-    def _text_query(self, query: SearchQuery, used: set[str]) -> tantivy.Query | None:
-        """All words must match (in any field); None when a word matches nothing at all.
-        Built once for each text (until the index changes); `used` gets the terms queried."""
-        known = self._texts.get(query.text)
-        if known is None:
-            terms: set[str] = set()
-            known = (self._build_text_query(query, terms), frozenset(terms))
-            if len(self._texts) >= TEXT_CACHE:
-                self._texts.pop(next(iter(self._texts)))
-            self._texts[query.text] = known
-        used.update(known[1])
-        return known[0]
-
-    def _build_text_query(self, query: SearchQuery, used: set[str]) -> tantivy.Query | None:
-        clauses = []
-        for clause in query.clauses:
-            alternatives = [self._alternative(a, used) for a in clause]
-            possible = [a for a in alternatives if a is not None]
-            if not possible:
-                return None
-            clauses.append(
-                tantivy.Query.boolean_query([(tantivy.Occur.Should, a) for a in possible])
-            )
-        if not clauses:
-            return tantivy.Query.all_query()
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
-
-    def _alternative(self, words: Alternative, used: set[str]) -> tantivy.Query | None:
-        musts = []
-        for word in words:
-            should = []
-            for term in self._expand(word):
-                for name, boost in TEXT_FIELDS:
-                    if term in self._vocabulary().get(name, ()):
-                        q = tantivy.Query.term_query(self.schema, name, term)
-                        should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
-                        used.add(term)
-            if not should:
-                return None
-            musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
-        return tantivy.Query.boolean_query(musts)
-
-    def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
-        filters = [
-            self._any_of("categories", query.categories),
-            self._any_of("kind", query.kinds),
-            self._any_of("languages", query.languages),
-            self._any_of("gender", (query.gender,) if query.gender else ()),
-            self._any_of("cqc_rating", query.cqc_ratings),
-            self._any_of("flags", ("accessible",) if query.accessible else ()),
-            self._any_of("flags", ("verified",) if query.verified_only else ()),
-            self._any_of("slots", (query.slot,) if query.slot else ()),
-        ]
-        if query.max_price_pence is not None:
-            filters.append(
-                tantivy.Query.range_query(
-                    self.schema, "price_pence", tantivy.FieldType.Integer, 0, query.max_price_pence
-                )
-            )
-        return [f for f in filters if f is not None]
-
-    def _any_of(self, name: str, values: Iterable[str]) -> tantivy.Query | None:
-        terms = [tantivy.Query.term_query(self.schema, name, value) for value in values]
-        if not terms:
-            return None
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
-
-    def _term(self, name: str, value: str) -> tantivy.Query:
-        return tantivy.Query.term_query(self.schema, name, value)
-
-    def _terms(self, name: str, values: list[str] | tuple[str, ...]) -> tantivy.Query:
-        if not values:
-            return tantivy.Query.empty_query()
-        return tantivy.Query.term_set_query(self.schema, name, list(values))
-
-    def _area(self, query: SearchQuery) -> Area:
-        """Around the place: filters for the documents certainly within reach, for the band
-        that may be, and for both; built once for each place and radius."""
-        assert query.place is not None
-        point = query.place.point
-        key = (point.latitude, point.longitude, query.radius_miles)
-        found = self._areas.get(key)
-        if found is None:
-            found = self._build_area(point, query.radius_miles)
-            if len(self._areas) >= AREA_CACHE:
-                self._areas.pop(next(iter(self._areas)))
-            self._areas[key] = found
-        return found
-
-    def _build_area(self, point: Point, miles: float | None) -> Area:
-        here = cells.cell_names(point.latitude, point.longitude)
-        reach_sure = [EVERYWHERE, *(f"s:{name}" for name in here)]
-        reach_maybe = [f"m:{name}" for name in here]
-        reaches = _filter(self._terms("reach", reach_maybe))
-        if miles is None:
-            return Area(
-                sure=(_filter(self._terms("reach", reach_sure)),),
-                band=reaches,
-                candidates=(_filter(self._terms("reach", reach_sure + reach_maybe)),),
-            )
-        finest, coarsest = cells.level_for(miles, RADIUS_PARTS), cells.level_for(miles, 1)
-        circle = cells.cover(point.latitude, point.longitude, miles, finest, coarsest)
-        return Area(
-            sure=(
-                _filter(self._terms("cells", [ONLINE_CELL, *circle.sure])),
-                _filter(self._terms("reach", reach_sure)),
-            ),
-            band=_filter(_any([self._terms("cells", circle.maybe), reaches])),
-            candidates=(
-                _filter(self._terms("cells", [ONLINE_CELL, *circle.sure, *circle.maybe])),
-                _filter(self._terms("reach", reach_sure + reach_maybe)),
-            ),
-        )
-
-    def _box(self, point: Point, miles: float) -> list[tantivy.Query]:
-        """A latitude/longitude box holding every point within `miles` (and a little more)."""
-        dlat, dlon = outer_spread(point.latitude, miles)
-        return [
-            self._float("latitude", point.latitude - dlat, point.latitude + dlat),
-            self._float("longitude", point.longitude - dlon, point.longitude + dlon),
-        ]
-
-    def _float(self, name: str, low: float | None, high: float | None) -> tantivy.Query:
-        return tantivy.Query.range_query(self.schema, name, tantivy.FieldType.Float, low, high)
-
-    # Typo tolerance against the term dictionary
-
-    def _vocabulary(self) -> dict[str, set[str]]:
-        if not self._vocab and self._index is not None:
-            searcher = self._index.searcher()
-            self._vocab = {
-                name: {term for term, _ in searcher.terms_with_prefix(name, "")}
-                for name, _ in TEXT_FIELDS
-            }
-            self._vocab_list = sorted(set().union(*self._vocab.values()))
-        return self._vocab
-
     def _forget_vocabulary(self) -> None:
-        self._vocab, self._vocab_list, self._expansions = {}, [], {}
+        self.compiler.forget()
         self._columns = None
-        self._texts, self._stored, self._places, self._breadths = {}, {}, {}, {}
-
-    def _expand(self, word: str) -> frozenset[str]:
-        """The word and the indexed words within its allowed edits, most frequent first."""
-        cached = self._expansions.get(word)
-        if cached is not None:
-            return cached
-        self._vocabulary()
-        edits = allowed_edits(word)
-        found = {word}
-        if edits:
-            matches = process.extract(
-                word,
-                self._vocab_list,
-                scorer=Levenshtein.distance,
-                score_cutoff=edits,
-                limit=MAX_EXPANSIONS,
-            )
-            found.update(match for match, _, _ in matches)
-        result = frozenset(found)
-        if len(self._expansions) < 10_000:
-            self._expansions[word] = result
-        return result
+        self._stored, self._breadths = {}, {}
 
 
 def _order(sort: str, kept: Candidates, nearness: Floats, need: int) -> list[int]:
@@ -892,29 +640,6 @@ def _order(sort: str, kept: Candidates, nearness: Floats, need: int) -> list[int
         picked = np.flatnonzero(first <= np.partition(first, need - 1)[need - 1])
     order = np.lexsort([kept.rows["order"][picked], *(key[picked] for key in reversed(keys))])
     return picked[order[:need]].tolist()
-
-
-def outer_spread(latitude: float, miles: float) -> tuple[float, float]:
-    """Degrees of latitude and longitude either side of a point that hold every point within
-    `miles` of it, with a margin."""
-    dlat = math.degrees(miles * OUTER_SLACK / EARTH_RADIUS_MILES) + 1e-6
-    far = min(abs(latitude) + dlat, 89.0)
-    return dlat, min(dlat / max(math.cos(math.radians(far)), 0.01), 360.0)
-
-
-def _all(queries: list[tantivy.Query]) -> tantivy.Query:
-    if len(queries) == 1:
-        return queries[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
-
-
-def _any(queries: list[tantivy.Query]) -> tantivy.Query:
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
-
-
-def _filter(query: tantivy.Query) -> tantivy.Query:
-    """A query that narrows without adding to the score."""
-    return tantivy.Query.const_score_query(query, 0.0)
 
 
 def _everything(searcher: tantivy.Searcher, query: tantivy.Query, hint: int) -> list[Any]:

@@ -25,10 +25,6 @@ place on the edge of a travel cover) is checked exactly in Python.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import threading
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -37,9 +33,8 @@ import numpy as np
 import tantivy
 
 from marketplace.directory.models import DeliveryMode
-from marketplace.search.documents import SCHEMA_VERSION, Document
+from marketplace.search.documents import Document
 from marketplace.search.highlight import highlight
-from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import (
     Hit,
     SearchQuery,
@@ -60,12 +55,9 @@ from marketplace.search.tantivy.facets import added, aggregated, count_into, cou
 from marketplace.search.tantivy.index import (
     AT_HOME,
     ONLINE,
-    REBUILD_HEAP,
     TEXT_FIELDS,
-    WRITER_HEAP,
-    build_schema,
+    LiveIndex,
     field_values,
-    to_tantivy,
 )
 
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
@@ -81,138 +73,34 @@ class TantivyEngine:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.schema = build_schema()
+        self.live = LiveIndex(root, self._forget_vocabulary)
+        self.schema = self.live.schema
         self.compiler = Compiler(self.schema)
-        self._lock = threading.RLock()  # _write holds it and may create the index
-        self._index: tantivy.Index | None = None
-        self._live: str | None = None
-        self._meta_mtime = 0.0
         self._columns: Columns | None = None
         self._stored: dict[tuple[int, int], dict[str, Any]] = {}
         self._breadths: dict[str, float] = {}
         self._columns_shape = (0, 0)
-        self._pointer_seen: tuple[int, ...] = ()
-        self._pointer_name: str | None = None
 
-    # The live directory
-
-    @property
-    def _pointer(self) -> Path:
-        return self.root / "CURRENT"
-
-    def _new_dir(self) -> Path:
-        path = self.root / f"v{SCHEMA_VERSION}-{uuid.uuid4().hex[:12]}"
-        path.mkdir(parents=True)
-        return path
-
-    def _swap_to(self, path: Path) -> None:
-        previous = self._pointer.read_text().strip() if self._pointer.exists() else None
-        staging = self.root / f"CURRENT.{uuid.uuid4().hex}"
-        staging.write_text(path.name)
-        os.replace(staging, self._pointer)
-        if previous and previous != path.name:
-            shutil.rmtree(self.root / previous, ignore_errors=True)
+    # The index
 
     def ensure_index(self) -> None:
-        with self._lock:
-            if self._pointer.exists():
-                return
-            path = self._new_dir()
-            tantivy.Index(self.schema, path=str(path))
-            self._swap_to(path)
+        self.live.ensure()
 
-    def _read_pointer(self) -> str:
-        """The live directory's name; CURRENT is read again only when its file has changed
-        (a swap replaces it with a new file)."""
-        try:
-            stat = os.stat(self._pointer)
-        except FileNotFoundError:
-            self.ensure_index()
-            stat = os.stat(self._pointer)
-        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
-        if seen != self._pointer_seen or self._pointer_name is None:
-            self._pointer_name = self._pointer.read_text().strip()
-            self._pointer_seen = seen
-        return self._pointer_name
+    def upsert(self, docs: list[Document]) -> None:
+        self.live.upsert(docs)
+
+    def delete(self, listing_ids: list[int]) -> None:
+        self.live.delete(listing_ids)
+
+    def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None]) -> int:
+        return self.live.rebuild(docs, progress)
+
+    def count(self) -> int:
+        return self.live.count()
 
     def _current(self) -> tantivy.Index:
         """The live index, reopened when another process swapped or committed to it."""
-        live = self._read_pointer()
-        if not live.startswith(f"v{SCHEMA_VERSION}-"):
-            raise SearchUnavailable(
-                f"tantivy index {live} has an older schema: run `flask search reindex`"
-            )
-        meta = self.root / live / "meta.json"
-        try:
-            mtime = meta.stat().st_mtime
-            if live != self._live or self._index is None:
-                self._index = tantivy.Index.open(str(self.root / live))
-                self._index.config_reader("Manual")  # searchers change only on reload()
-                self._live, self._meta_mtime = live, mtime
-                self._forget_vocabulary()
-            elif mtime != self._meta_mtime:
-                self._index.reload()
-                self._meta_mtime = mtime
-                self._forget_vocabulary()
-        except (OSError, ValueError) as error:
-            raise SearchUnavailable(f"tantivy index {live}: {error}") from error
-        return self._index
-
-    # Writing
-
-    def upsert(self, docs: list[Document]) -> None:
-        def change(writer: tantivy.IndexWriter) -> None:
-            for doc in docs:
-                self._replace(writer, doc)
-
-        self._write(change)
-
-    def delete(self, listing_ids: list[int]) -> None:
-        self._write(
-            lambda writer: [
-                writer.delete_documents_by_term("listing_id", listing_id)
-                for listing_id in listing_ids
-            ]
-        )
-
-    def _replace(self, writer: tantivy.IndexWriter, doc: Document) -> None:
-        writer.delete_documents_by_term("listing_id", doc["listing_id"])
-        writer.add_document(to_tantivy(doc, self.schema))
-
-    def _write(self, change: Callable[[tantivy.IndexWriter], object]) -> None:
-        with self._lock:
-            index = self._current()
-            try:
-                writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
-                change(writer)
-                writer.commit()
-                writer.wait_merging_threads()
-            except (OSError, ValueError, RuntimeError) as error:
-                raise SearchUnavailable(f"tantivy write failed: {error}") from error
-            index.reload()
-            self._forget_vocabulary()
-
-    def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None]) -> int:
-        with self._lock:
-            path = self._new_dir()
-            index = tantivy.Index(self.schema, path=str(path))
-            # One indexing thread with room for the whole rebuild: one segment, so a search
-            # opens each term's postings once (Python preparing documents is the bottleneck).
-            writer = index.writer(heap_size=REBUILD_HEAP, num_threads=1)
-            added = 0
-            for doc in docs:
-                writer.add_document(to_tantivy(doc, self.schema))
-                added += 1
-                progress(1)
-            writer.commit()
-            writer.wait_merging_threads()
-            self._swap_to(path)
-            self._index = None
-        return added
-
-    def count(self) -> int:
-        with self._lock:
-            return int(self._current().searcher().num_docs)
+        return self.live.current()
 
     # Searching
     #
@@ -221,7 +109,7 @@ class TantivyEngine:
     # what it can (_apart, then the passes below it).
 
     def search(self, query: SearchQuery) -> SearchResults:
-        with self._lock:
+        with self.live.lock:
             index = self._current()
             searcher = index.searcher()
             used: set[str] = set()
@@ -449,7 +337,7 @@ class TantivyEngine:
         """The query a search near a place reads (text, filters and the box around the place),
         or with no place the one it ranks with (for the bench): None when a word matches
         nothing."""
-        with self._lock:
+        with self.live.lock:
             searcher = self._current().searcher()
             parts = self.compiler.parts(searcher, query, set())
             if parts is None:

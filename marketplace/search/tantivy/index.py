@@ -1,4 +1,7 @@
-"""The tantivy index's schema, and a listing's document made into one of its documents.
+"""The tantivy index on disk: its schema, the live directory and the writes to it.
+
+The live index is the directory named in the file CURRENT; a rebuild writes a new directory and
+replaces CURRENT in one rename, so searches never see an empty index.
 
 Geography is in the index twice. A box around the place is held in fast fields (box_s … box_e)
 that tantivy checks only for documents the rest of a query matches. And as terms (see cells.py):
@@ -9,14 +12,20 @@ cells its travel radius certainly covers ("s:…") and those it may cover ("m:�
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import tantivy
 
 from marketplace.directory.models import DeliveryMode, ProviderKind
 from marketplace.directory.taxonomy import terms as taxonomy_terms
-from marketplace.search.documents import Document
+from marketplace.search.documents import SCHEMA_VERSION, Document
+from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import LANGUAGES
 from marketplace.search.tantivy import cells
 
@@ -141,3 +150,146 @@ def field_values(
 ) -> list[Any]:
     """A fast field's values for many documents at once."""
     return list(searcher.fast_field_values(name, addresses))
+
+
+class LiveIndex:
+    """The live index under `root`, opened again when another process swapped or committed to
+    it; `changed` is called whenever what it holds may have changed (so what was worked out
+    from it is forgotten). `lock` guards the open index and what was worked out from it."""
+
+    def __init__(self, root: Path, changed: Callable[[], None]) -> None:
+        self.root = root
+        self.schema = build_schema()
+        self.lock = threading.RLock()  # _write holds it and may create the index
+        self._changed = changed
+        self._index: tantivy.Index | None = None
+        self._live: str | None = None
+        self._meta_mtime = 0.0
+        self._pointer_seen: tuple[int, ...] = ()
+        self._pointer_name: str | None = None
+
+    # The live directory
+
+    @property
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _new_dir(self) -> Path:
+        path = self.root / f"v{SCHEMA_VERSION}-{uuid.uuid4().hex[:12]}"
+        path.mkdir(parents=True)
+        return path
+
+    def _swap_to(self, path: Path) -> None:
+        previous = self._pointer.read_text().strip() if self._pointer.exists() else None
+        staging = self.root / f"CURRENT.{uuid.uuid4().hex}"
+        staging.write_text(path.name)
+        os.replace(staging, self._pointer)
+        if previous and previous != path.name:
+            shutil.rmtree(self.root / previous, ignore_errors=True)
+
+    def ensure(self) -> None:
+        """Make an empty index of the current schema if there is none."""
+        with self.lock:
+            if self._pointer.exists():
+                return
+            path = self._new_dir()
+            tantivy.Index(self.schema, path=str(path))
+            self._swap_to(path)
+
+    def _read_pointer(self) -> str:
+        """The live directory's name; CURRENT is read again only when its file has changed
+        (a swap replaces it with a new file)."""
+        try:
+            stat = os.stat(self._pointer)
+        except FileNotFoundError:
+            self.ensure()
+            stat = os.stat(self._pointer)
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
+        if seen != self._pointer_seen or self._pointer_name is None:
+            self._pointer_name = self._pointer.read_text().strip()
+            self._pointer_seen = seen
+        return self._pointer_name
+
+    def current(self) -> tantivy.Index:
+        """The live index, reopened when another process swapped or committed to it."""
+        live = self._read_pointer()
+        if not live.startswith(f"v{SCHEMA_VERSION}-"):
+            raise SearchUnavailable(
+                f"tantivy index {live} has an older schema: run `flask search reindex`"
+            )
+        meta = self.root / live / "meta.json"
+        try:
+            mtime = meta.stat().st_mtime
+            if live != self._live or self._index is None:
+                self._index = tantivy.Index.open(str(self.root / live))
+                self._index.config_reader("Manual")  # searchers change only on reload()
+                self._live, self._meta_mtime = live, mtime
+                self._changed()
+            elif mtime != self._meta_mtime:
+                self._index.reload()
+                self._meta_mtime = mtime
+                self._changed()
+        except (OSError, ValueError) as error:
+            raise SearchUnavailable(f"tantivy index {live}: {error}") from error
+        return self._index
+
+    # Writing
+
+    def upsert(self, docs: list[Document]) -> None:
+        """Add or replace documents by listing_id."""
+
+        def change(writer: tantivy.IndexWriter) -> None:
+            for doc in docs:
+                self._replace(writer, doc)
+
+        self._write(change)
+
+    def delete(self, listing_ids: list[int]) -> None:
+        """Remove documents by listing_id."""
+        self._write(
+            lambda writer: [
+                writer.delete_documents_by_term("listing_id", listing_id)
+                for listing_id in listing_ids
+            ]
+        )
+
+    def _replace(self, writer: tantivy.IndexWriter, doc: Document) -> None:
+        writer.delete_documents_by_term("listing_id", doc["listing_id"])
+        writer.add_document(to_tantivy(doc, self.schema))
+
+    def _write(self, change: Callable[[tantivy.IndexWriter], object]) -> None:
+        with self.lock:
+            index = self.current()
+            try:
+                writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+                change(writer)
+                writer.commit()
+                writer.wait_merging_threads()
+            except (OSError, ValueError, RuntimeError) as error:
+                raise SearchUnavailable(f"tantivy write failed: {error}") from error
+            index.reload()
+            self._changed()
+
+    def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None]) -> int:
+        """Build a fresh index from `docs` beside the live one, then swap it in."""
+        with self.lock:
+            path = self._new_dir()
+            index = tantivy.Index(self.schema, path=str(path))
+            # One indexing thread with room for the whole rebuild: one segment, so a search
+            # opens each term's postings once (Python preparing documents is the bottleneck).
+            writer = index.writer(heap_size=REBUILD_HEAP, num_threads=1)
+            added = 0
+            for doc in docs:
+                writer.add_document(to_tantivy(doc, self.schema))
+                added += 1
+                progress(1)
+            writer.commit()
+            writer.wait_merging_threads()
+            self._swap_to(path)
+            self._index = None
+        return added
+
+    def count(self) -> int:
+        """Documents in the live index."""
+        with self.lock:
+            return int(self.current().searcher().num_docs)

@@ -34,9 +34,7 @@ import tantivy
 
 from marketplace.directory.models import DeliveryMode
 from marketplace.search.documents import Document
-from marketplace.search.highlight import highlight
 from marketplace.search.query import (
-    Hit,
     SearchQuery,
     SearchResults,
     empty_facets,
@@ -52,6 +50,7 @@ from marketplace.search.tantivy.columns import (
 )
 from marketplace.search.tantivy.compile import TEXT_CACHE, Compiler, all_of, as_filter
 from marketplace.search.tantivy.facets import added, aggregated, count_into, counted
+from marketplace.search.tantivy.hits import StoredHits
 from marketplace.search.tantivy.index import (
     AT_HOME,
     ONLINE,
@@ -65,7 +64,6 @@ ALL_AT_ONCE = 20_000  # a search near a place reads this many candidates at once
 ALL_AT_ONCE_LOCATED = 50_000  # beyond that, the located ones apart (the online ones counted)
 APART_FROM = 5_000  # online services likely matched from which they are counted apart at once
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
-STORED_CACHE = 4096  # listings' stored fields kept after being shown (until the index changes)
 
 
 class TantivyEngine:
@@ -77,7 +75,7 @@ class TantivyEngine:
         self.schema = self.live.schema
         self.compiler = Compiler(self.schema)
         self._columns: Columns | None = None
-        self._stored: dict[tuple[int, int], dict[str, Any]] = {}
+        self.hits = StoredHits()
         self._breadths: dict[str, float] = {}
         self._columns_shape = (0, 0)
 
@@ -148,7 +146,7 @@ class TantivyEngine:
                 rows = self._by_score(searcher, query, wide, need)
             else:
                 rows = self._ranked(searcher, query, wide, need, total)
-            hits = [self._hit(searcher, address, score, distance, used)
+            hits = [self.hits.hit(searcher, address, score, distance, used)
                     for address, score, distance in rows[start:need]]  # fmt: skip
             return SearchResults(total, hits, facets)
 
@@ -288,7 +286,9 @@ class TantivyEngine:
         hits = []
         for i in _order(query.sort, kept, nearness, need)[start:need]:
             distance = None if math.isinf(nearness[i]) else miles_of(kept, i, origin)
-            hits.append(self._hit(searcher, kept.address(i), float(kept.scores[i]), distance, used))
+            hits.append(
+                self.hits.hit(searcher, kept.address(i), float(kept.scores[i]), distance, used)
+            )
         return SearchResults(total, hits, facets)
 
     def _table(self, searcher: tantivy.Searcher) -> Columns:
@@ -308,7 +308,7 @@ class TantivyEngine:
         start = (query.page - 1) * query.per_page
         need = min(start + query.per_page, total)
         rows = self._ranked(searcher, query, q, need, total)
-        hits = [self._hit(searcher, address, score, distance, used)
+        hits = [self.hits.hit(searcher, address, score, distance, used)
                 for address, score, distance in rows[start:need]]  # fmt: skip
         return SearchResults(total, hits, facets)
 
@@ -467,46 +467,11 @@ class TantivyEngine:
             checks.append((miles <= limit and (mode != AT_HOME or miles <= reach), miles))
         return addresses, checks
 
-    def _hit(
-        self,
-        searcher: tantivy.Searcher,
-        address: tantivy.DocAddress,
-        score: float,
-        distance: float | None,
-        used: set[str],
-    ) -> Hit:
-        key = (address.segment_ord, address.doc)
-        stored = self._stored.get(key)
-        if stored is None:
-            stored = searcher.doc(address).to_dict()
-            if len(self._stored) >= STORED_CACHE:
-                self._stored.pop(next(iter(self._stored)))
-            self._stored[key] = stored
-
-        def first(name: str) -> Any:
-            return stored.get(name, [None])[0]
-
-        title, description = first("title") or "", first("description") or ""
-        return Hit(
-            listing_id=first("listing_id"),
-            title=title,
-            provider_id=first("provider_id"),
-            provider_name=first("provider_name") or "",
-            categories=list(stored.get("categories", [])),
-            price_pence=first("price_pence"),
-            price_unit=first("price_unit"),
-            distance_miles=distance,
-            score=score,
-            highlights={
-                "title": highlight(title, used),
-                "description": highlight(description, used, snippet=True),
-            },
-        )
-
     def _forget_vocabulary(self) -> None:
         self.compiler.forget()
         self._columns = None
-        self._stored, self._breadths = {}, {}
+        self.hits.forget()
+        self._breadths = {}
 
 
 def _order(sort: str, kept: Candidates, nearness: Floats, need: int) -> list[int]:

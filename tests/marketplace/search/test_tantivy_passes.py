@@ -10,7 +10,7 @@ import pytest
 from marketplace.search.geo import Place, Point
 from marketplace.search.query import SearchQuery
 from marketplace.search.tantivy import columns
-from marketplace.search.tantivy import engine as tantivy_engine
+from marketplace.search.tantivy import plans as tantivy_engine
 from marketplace.search.tantivy.engine import TantivyEngine
 
 CENTRE = Point(53.54, -2.11)

@@ -29,7 +29,7 @@ from marketplace.paths import PROJECT_ROOT
 from marketplace.search import services
 from marketplace.search.geo import outcodes
 from marketplace.search.query import LANGUAGES, SearchQuery
-from marketplace.search.tantivy_engine import TantivyEngine
+from marketplace.search.tantivy.engine import TantivyEngine
 
 CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
 CATEGORIES = ["personal-assistant", "homecare", "physiotherapy", "occupational-therapy",

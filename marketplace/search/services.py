@@ -54,7 +54,7 @@ def _make_engine(app: Flask) -> SearchEngine:
         from marketplace.search.elastic_engine import ElasticEngine
 
         return ElasticEngine.from_config(app.config)
-    from marketplace.search.tantivy_engine import TantivyEngine
+    from marketplace.search.tantivy.engine import TantivyEngine
 
     return TantivyEngine(Path(app.instance_path) / "search" / "tantivy")
 

@@ -13,7 +13,7 @@ from marketplace.directory.taxonomy import categories_by_slug, load_taxonomy
 from marketplace.extensions import db
 from marketplace.search import services
 from marketplace.search.interfaces import SearchEngine
-from marketplace.search.tantivy_engine import TantivyEngine
+from marketplace.search.tantivy.engine import TantivyEngine
 
 
 @pytest.fixture(scope="session")

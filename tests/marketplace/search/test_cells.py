@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from marketplace.search import cells
 from marketplace.search.geo import EARTH_RADIUS_MILES, Point, miles_between
+from marketplace.search.tantivy import cells
 
 OLDHAM = Point(53.5409, -2.1114)
 

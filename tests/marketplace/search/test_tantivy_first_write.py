@@ -4,7 +4,7 @@ import pytest
 
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.query import SearchQuery
-from marketplace.search.tantivy_engine import TantivyEngine
+from marketplace.search.tantivy.engine import TantivyEngine
 
 
 def test_the_first_write_creates_the_index_instead_of_waiting_for_itself(tmp_path):

@@ -7,10 +7,11 @@ import random
 
 import pytest
 
-from marketplace.search import columns, tantivy_engine
 from marketplace.search.geo import Place, Point
 from marketplace.search.query import SearchQuery
-from marketplace.search.tantivy_engine import TantivyEngine
+from marketplace.search.tantivy import columns
+from marketplace.search.tantivy import plans as tantivy_engine
+from marketplace.search.tantivy.engine import TantivyEngine
 
 CENTRE = Point(53.54, -2.11)
 

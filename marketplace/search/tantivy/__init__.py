@@ -1,0 +1,1 @@
+"""The default search engine: a tantivy index on local disk."""

@@ -34,7 +34,7 @@ from marketplace.payments import services as payments
 from marketplace.payments.models import Allocation, Pot
 from marketplace.search import services as search
 from marketplace.search.models import SearchEvent
-from marketplace.search.tantivy_engine import TantivyEngine
+from marketplace.search.tantivy.engine import TantivyEngine
 
 SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
 SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"

@@ -13,7 +13,7 @@ import json
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import click
@@ -620,7 +620,7 @@ def _make_demo_listing(spec: DemoListing, provider: Provider, index: int) -> Lis
         AvailabilityRule(weekday=day, start_time=start, end_time=end) for day in spec.weekdays
     ]
     # A fixed holiday a few weeks from the first load, so the page shows one.
-    holiday = date.today() + timedelta(days=21 + index)
+    holiday = london_today() + timedelta(days=21 + index)
     listing.exceptions = [
         AvailabilityException(
             starts_on=holiday, ends_on=holiday + timedelta(days=6), reason="Holiday"

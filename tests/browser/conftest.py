@@ -21,8 +21,10 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from marketplace import clock
 from marketplace.extensions import db
 from tests.conftest import make_app
+from tests.frozen import NOW
 from tests.test_access_table import PASSWORD, World, build_world, routes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +72,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         WTF_CSRF_ENABLED=True,
         SERVER_NAME=None,
     )
-    with app.app_context():
+    with app.app_context(), clock.frozen(NOW):  # the world is made at the moment the tests run
         upgrade()
         world = build_world()
         loaded = (

@@ -6,24 +6,25 @@ delivered, the holder confirms, and the pot's statement shows the payment.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from marketplace.bookings.schedule import LONDON
 from marketplace.directory.models import Listing
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
 from marketplace.search import services as search
 from tests.browser.conftest import AXE, LiveSite, Problems, Visitor, _record_console
+from tests.frozen import TODAY
 
 
 def _ready_the_budget(site: LiveSite) -> int:
-    """The world's pot may buy the listing's category and holds £100; the index is up to date."""
+    """The world's pot may buy the listing's category and holds £100; the listing works bank
+    holidays (so today's shift is booked on any day); the index is up to date."""
     with site.app.app_context():
         pot = db.session.get(Pot, site.world.more_ids["pot_id"])
         listing = db.session.get(Listing, site.world.listing.id)
         pot.categories = list(listing.categories)
+        listing.works_bank_holidays = True
         commissioner = db.session.get(
             type(site.world.users["commissioner"]), site.world.users["commissioner"].id
         )
@@ -73,7 +74,7 @@ def test_a_holder_books_a_weekly_rota_and_pays_for_a_confirmed_shift(
         holder.page.get_by_role("button", name="Book Help at home in the morning").click()
     check(holder, problems, "request-form")
 
-    today = datetime.now(LONDON).date()
+    today = TODAY  # the server runs in this process's thread, so it reads the same frozen clock
     page = holder.page
     page.locator("#pot").check()
     page.locator("#kind-2").check()

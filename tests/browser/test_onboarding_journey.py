@@ -4,18 +4,20 @@ page on the way."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from tests.browser.conftest import LiveSite, Problems
 from tests.browser.test_booking_journey import check, new_visitor, submit
+from tests.frozen import TODAY
 
 TITLE = "Evening personal assistant in Oldham"
 
 
-def fill_date(page: Any, name: str, day: str, month: str, year: str) -> None:
+def fill_date(page: Any, name: str, day: date) -> None:
     boxes = page.locator(f"input[name={name}]")
-    for index, value in enumerate((day, month, year)):
-        boxes.nth(index).fill(value)
+    for index, value in enumerate((day.day, day.month, day.year)):
+        boxes.nth(index).fill(str(value))
 
 
 def test_a_personal_assistant_registers_is_verified_and_publishes_to_the_public(
@@ -40,9 +42,9 @@ def test_a_personal_assistant_registers_is_verified_and_publishes_to_the_public(
     check(pa, problems, "onboarding-checks")
     page.get_by_label("Who checks you").select_option(label="Oldham Council")
     page.get_by_label("DBS certificate number").fill("001234567890")
-    fill_date(page, "dbs_issued_on", "1", "2", "2025")
+    fill_date(page, "dbs_issued_on", TODAY - timedelta(days=300))  # well within 3 years
     page.get_by_label("Public liability insurer").fill("Acme Mutual")
-    fill_date(page, "insurance_expires_on", "1", "2", "2030")
+    fill_date(page, "insurance_expires_on", TODAY + timedelta(days=730))
     page.get_by_label("I confirm I have the right to work in the UK").check()
     page.get_by_label("First reference").fill("Jo Smith, 07700 900 001")
     page.get_by_label("Second reference").fill("Ali Khan, ali@example.org")

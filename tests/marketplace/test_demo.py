@@ -193,6 +193,15 @@ def test_demo_listings_are_all_demo_and_public_pages_render(client, app_ctx):
     assert "cqc.org.uk/location/" + cqc.cqc_location_id in page
 
 
+def test_each_demo_listing_has_a_holiday_a_few_weeks_after_the_day_the_demo_loads(app_ctx):
+    load_demo()
+    holidays = db.session.scalars(
+        select(AvailabilityException).where(AvailabilityException.reason == "Holiday")
+    ).all()
+    offsets = sorted((holiday.starts_on - london_today()).days for holiday in holidays)
+    assert offsets == list(range(21, 21 + len(holidays)))  # a day apart, from three weeks on
+
+
 def _contact_names(path: Path) -> set[str]:
     names: set[str] = set()
     for location in json.loads(path.read_text(encoding="utf-8")):

@@ -51,6 +51,7 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
         price_unit=PriceUnit.HOUR,
         cancellation_notice_hours=48,
         cancellation_charge_bps=5000,
+        works_bank_holidays=True,  # so a rota's sessions do not depend on the date (test_schedule)
     )
     pot = payments.create_pot(
         commissioner,

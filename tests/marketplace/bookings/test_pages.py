@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 
 from marketplace.accounts.models import ConsentMethod, Representation, Role
-from marketplace.bookings import services
+from marketplace.bookings import schedule, services
 from marketplace.bookings.models import Booking, BookingState, OccurrenceState
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
 
-from .conftest import TODAY
-from .test_bookings import one_off
+from .conftest import NINE, TODAY
+from .test_bookings import TUESDAY, one_off
 
-NEXT_TUESDAY = TODAY + timedelta(days=8)
+NEXT_TUESDAY = TUESDAY + timedelta(days=7)
 
 
 def form_for(w, **changes):
@@ -166,7 +166,8 @@ def test_the_calendar_feed_lists_sessions_at_a_secret_address(app, world):
     feed_path = week.text.split("/bookings/calendar/")[1].split(".ics")[0]
     feed = app.test_client().get(f"/bookings/calendar/{feed_path}.ics")
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
-    assert "BEGIN:VEVENT" in feed.text and "DTSTART:20261201T090000Z" in feed.text
+    starts = schedule.london_to_utc(NEXT_TUESDAY, NINE)
+    assert "BEGIN:VEVENT" in feed.text and f"DTSTART:{starts:%Y%m%dT%H%M%SZ}" in feed.text
     assert app.test_client().get("/bookings/calendar/not-a-token.ics").status_code == 404
     holder.post("/bookings/calendar/new-address")
     assert app.test_client().get(f"/bookings/calendar/{feed_path}.ics").status_code == 404
@@ -224,7 +225,9 @@ def test_when_a_provider_cancels_the_holder_is_offered_cover_bookable_in_one_ste
     assert "Other people who may be able to help" in page.text
     assert "Evening and morning PA" in page.text and w.listing.title in page.text
     prefilled = holder.get(f"/bookings/new/{other.id}?from={booking.id}")
-    assert 'value="09:00"' in prefilled.text and f'value="{NEXT_TUESDAY.day}"' in prefilled.text
+    assert 'value="09:00"' in prefilled.text
+    for part in f"{NEXT_TUESDAY:%d %m %Y}".split():  # the date boxes, zero-padded
+        assert f'value="{part}"' in prefilled.text
 
 
 def test_a_worker_leaves_once_their_bookings_are_done_and_is_offered_for_nothing_new(app, world):

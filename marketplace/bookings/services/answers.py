@@ -19,7 +19,12 @@ from marketplace.bookings.models import (
     Offer,
     OfferState,
 )
-from marketplace.bookings.services.parties import HOLD_AHEAD_DAYS, config, require
+from marketplace.bookings.services.parties import (
+    HOLD_AHEAD_DAYS,
+    config,
+    reason_given,
+    require,
+)
 from marketplace.bookings.services.prices import describe, hourly_rate, occurrence_price
 from marketplace.bookings.services.requests import planned_shifts, request_of
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking
@@ -194,12 +199,9 @@ def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking
 @atomic
 def decline(user: User, booking: Booking, reason: str) -> Booking:
     require(user, booking, Side.PROVIDER)
-    if not reason.strip():
-        raise DomainError("Tell the person why you cannot take this booking", field="reason")
-    move_booking(
-        booking, BookingState.DECLINED, side=Side.PROVIDER, actor_id=user.id, reason=reason.strip()
-    )
-    notify.declined(booking, reason.strip())
+    why = reason_given(reason, "Tell the person why you cannot take this booking")
+    move_booking(booking, BookingState.DECLINED, side=Side.PROVIDER, actor_id=user.id, reason=why)
+    notify.declined(booking, why)
     return booking
 
 

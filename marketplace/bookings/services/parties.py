@@ -14,7 +14,7 @@ from marketplace.bookings.models import (
 )
 from marketplace.bookings.states import Side
 from marketplace.directory.services import is_provider_staff
-from marketplace.errors import NotAllowed, NotFound
+from marketplace.errors import DomainError, NotAllowed, NotFound
 
 HOLD_AHEAD_DAYS = 28  # a rota's money is set aside four weeks (28 days, today included) at a time
 CONFIRM_WITHIN = timedelta(days=7)
@@ -47,3 +47,11 @@ def require(user: User, booking: Booking, *sides: Side) -> Side:
     if side not in sides:
         raise NotAllowed("You cannot make this change to this booking")
     return side
+
+
+def reason_given(reason: str, ask: str) -> str:
+    """The reason a person typed, trimmed. Raises DomainError with `ask` when there is none."""
+    given = reason.strip()
+    if not given:
+        raise DomainError(ask, field="reason")
+    return given

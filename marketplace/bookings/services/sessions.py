@@ -14,7 +14,7 @@ from marketplace.bookings.models import (
     Occurrence,
     OccurrenceState,
 )
-from marketplace.bookings.services.parties import CONFIRM_WITHIN, require
+from marketplace.bookings.services.parties import CONFIRM_WITHIN, reason_given, require
 from marketplace.bookings.services.prices import occurrence_price
 from marketplace.bookings.states import Side, move_booking, move_occurrence
 from marketplace.errors import DomainError
@@ -54,18 +54,12 @@ def cancel_by_holder(
 def cancel_by_provider(user: User, booking: Booking, reason: str) -> Booking:
     """Always free to the holder: every scheduled session's money returns to the pot."""
     require(user, booking, Side.PROVIDER)
-    if not reason.strip():
-        raise DomainError("Tell the person why you are cancelling", field="reason")
-    move_booking(
-        booking,
-        BookingState.CANCELLED_BY_PROVIDER,
-        side=Side.PROVIDER,
-        actor_id=user.id,
-        reason=reason.strip(),
-    )
+    why = reason_given(reason, "Tell the person why you are cancelling")
+    cancelled = BookingState.CANCELLED_BY_PROVIDER
+    move_booking(booking, cancelled, side=Side.PROVIDER, actor_id=user.id, reason=why)
     for occurrence in booking.occurrences:
         if occurrence.state == OccurrenceState.SCHEDULED:
-            _close(occurrence, Side.PROVIDER, user.id, reason, 0)
+            _close(occurrence, Side.PROVIDER, user.id, why, 0)
     notify.cancelled(booking, by_provider=True)
     return booking
 
@@ -134,14 +128,9 @@ def _confirm(
 def dispute(user: User, occurrence: Occurrence, reason: str) -> Occurrence:
     """The holder's side disputes a delivery: the money stays held until a commissioner decides."""
     require(user, occurrence.booking, Side.HOLDER)
-    if not reason.strip():
-        raise DomainError("Tell us what went wrong", field="reason")
+    why = reason_given(reason, "Tell us what went wrong")
     move_occurrence(
-        occurrence,
-        OccurrenceState.DISPUTED,
-        side=Side.HOLDER,
-        actor_id=user.id,
-        reason=reason.strip(),
+        occurrence, OccurrenceState.DISPUTED, side=Side.HOLDER, actor_id=user.id, reason=why
     )
     notify.disputed(occurrence)
     return occurrence

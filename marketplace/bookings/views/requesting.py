@@ -123,7 +123,8 @@ def new(listing_id: int) -> ResponseReturnValue:
         return render_template("bookings/no_budget.html", listing=listing, holder=holder), 409
     if request.method == "GET":
         _prefill(form, request.args.get("from", type=int), holder)
-    if form.validate_on_submit():
+    changing = request.form.get("change") == "yes"  # back from the check page, answers kept
+    if not changing and form.validate_on_submit():
         pot = next(p for p in pots if str(p.id) == form.pot.data)
         try:
             booking_request = _request_from(form)

@@ -56,6 +56,21 @@ def test_a_holder_checks_the_price_then_sends_a_request(app, world):
     assert db.session.query(OutboundEmail).filter_by(template="booking_requested").count() == 1
 
 
+def test_the_check_page_says_when_and_how_long_and_lets_the_person_change_it(app, world):
+    w = world
+    client = as_user(app, w.holder)
+    check = client.post(f"/bookings/new/{w.listing.id}", data=form_for(w))
+    page = check.get_data(as_text=True)
+    assert f"{NEXT_TUESDAY:%A %-d %B %Y}, 9:30am for 2 hours" in page
+    assert "the money for this session is set aside" in page and "first 4 weeks" not in page
+    assert "Back to the service" in page and ">Change<" in page
+
+    back = client.post(f"/bookings/new/{w.listing.id}", data={**form_for(w), "change": "yes"})
+    assert back.status_code == 200 and "Which budget will pay?" in back.text
+    assert 'value="9:30am"' in back.text  # the answers are kept
+    assert db.session.query(Booking).count() == 0
+
+
 def test_the_check_page_says_when_a_block_price_applies(app, world):
     w = world
     w.listing.block_quantity, w.listing.block_pays_for = 2, 1

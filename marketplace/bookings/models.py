@@ -101,6 +101,10 @@ class Booking(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The listing's cancellation terms, copied when the booking is accepted: the deal agreed.
+    # A later edit of the listing never changes them. Empty until accepted.
+    cancellation_notice_hours: Mapped[int | None] = mapped_column(Integer)
+    cancellation_charge_bps: Mapped[int | None] = mapped_column(Integer)
 
     holder = relationship("User", foreign_keys=[holder_id])
     listing = relationship("Listing")
@@ -121,6 +125,19 @@ class Booking(db.Model):  # type: ignore[name-defined]
     )
 
     __table_args__ = (CheckConstraint("unit_price_pence >= 0", name="price_not_negative"),)
+
+    @property
+    def notice_hours(self) -> int:
+        """Hours before a session within which cancelling is charged: agreed, or the listing's
+        while the request waits."""
+        agreed = self.cancellation_notice_hours
+        return agreed if agreed is not None else self.listing.cancellation_notice_hours
+
+    @property
+    def charge_bps(self) -> int:
+        """The share of a session's price paid on a late cancellation, in basis points."""
+        agreed = self.cancellation_charge_bps
+        return agreed if agreed is not None else self.listing.cancellation_charge_bps
 
 
 class RotaSlot(db.Model):  # type: ignore[name-defined]

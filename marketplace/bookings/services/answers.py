@@ -191,6 +191,8 @@ def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking
     _lock_provider(booking.provider_id)
     move_booking(booking, BookingState.ACCEPTED, side=side, actor_id=actor_id)
     booking.accepted_at = utcnow()
+    booking.cancellation_notice_hours = booking.listing.cancellation_notice_hours
+    booking.cancellation_charge_bps = booking.listing.cancellation_charge_bps
     _schedule_and_hold(booking, today + timedelta(days=HOLD_AHEAD_DAYS - 1))
     notify.accepted(booking)
     return booking

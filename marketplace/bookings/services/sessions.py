@@ -31,12 +31,12 @@ from marketplace.transactions import atomic
 def cancel_by_holder(
     user: User, booking: Booking, reason: str, now: datetime | None = None
 ) -> Booking:
-    """Free before the listing's notice period; inside it, the listing's charge is paid to the
-    provider for each session inside the notice and the rest of the money returns to the pot."""
+    """Free before the notice period agreed at acceptance; inside it, the agreed charge is paid
+    to the provider for each session inside the notice and the rest returns to the pot."""
     side = require(user, booking, Side.HOLDER, Side.COMMISSIONER)
     now = now or utcnow()
-    notice = timedelta(hours=booking.listing.cancellation_notice_hours)
-    charge_bps = booking.listing.cancellation_charge_bps
+    notice = timedelta(hours=booking.notice_hours)
+    charge_bps = booking.charge_bps
     was = booking.state
     move_booking(
         booking, BookingState.CANCELLED_BY_HOLDER, side=side, actor_id=user.id, reason=reason

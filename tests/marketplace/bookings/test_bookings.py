@@ -202,6 +202,22 @@ def test_early_cancellation_by_the_holder_is_free(world):
     assert balances(w).available_pence == 100_000
 
 
+def test_terms_edited_after_acceptance_do_not_change_the_deal(world):
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    services.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+    w.listing.cancellation_notice_hours, w.listing.cancellation_charge_bps = 24 * 30, 10_000
+    db.session.commit()  # the provider now asks a month's notice and charges everything
+    start = booking.occurrences[0].starts_at
+    services.cancel_by_holder(w.holder, booking, "Plans changed", now=start - timedelta(days=3))
+    db.session.commit()
+    assert (booking.cancellation_notice_hours, booking.cancellation_charge_bps) == (48, 5000)
+    assert balances(w).available_pence == 100_000  # free, as agreed: 48 hours' notice was given
+    assert payments.payable_account(w.provider.id).balance_pence == 0
+    assert_ledger_whole()
+
+
 def test_cancellation_by_the_provider_is_always_free_to_the_holder(world):
     w = world
     booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)

@@ -86,13 +86,19 @@ test-moments: install
 
 # The suite with the machine's clock a year ahead: a test or a page that reads the real clock
 # instead of marketplace.clock fails here, not in a year's time. Only the wall clock moves: with
-# the monotonic clock shifted too, a timed wait (threading.Timer, as the rate limiter's memory
-# storage runs) computes its deadline a year out and never wakes, and Python waits for that
-# thread at exit. The timeout is a second guard, so CI can never hang here.
+# the monotonic clock shifted too, a timed wait (the threading.Timer the rate limiter's memory
+# storage starts in every process) computes its deadline a year out and never wakes, and Python
+# waits for that thread at exit, for ever. With only the wall clock moved, libfaketime 0.9.10
+# refuses time.sleep (EINVAL), which the tests that start a server process (localstripe,
+# osmem-server, the `flask` command line) wait with: those run in every other stage, not here
+# (FAKETIME_LEAVES_OUT).
+# The timeout is a second guard, so CI can never hang here.
+FAKETIME_LEAVES_OUT := not opensearch and not localstripe and not stripe_js and not command_line
 test-faketime: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/faketime.xml
 	FAKETIME_DONT_FAKE_MONOTONIC=1 timeout --kill-after=60 1800 $(FAKETIME) -f '+366d' \
-		$(PYTEST) -m "not browser" -q --junitxml=$(ARTIFACTS)/faketime.xml
+		$(PYTEST) -m "not browser" -k "$(FAKETIME_LEAVES_OUT)" -q \
+		--junitxml=$(ARTIFACTS)/faketime.xml
 
 test-postgres: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/postgres.xml

@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 	test-faketime system-packages clean
 
 help:
-	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000"
+	@echo "make run    install, migrate, load demo data, serve (gunicorn + worker) on http://127.0.0.1:5000"
 	@echo "make test   install, lint, tests on SQLite and PostgreSQL 15, browser tests (Chromium + axe)"
 	@echo "make lint   ruff and mypy only"
 
@@ -61,7 +61,7 @@ system-packages:
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	scripts/serve.sh 5000
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -91,9 +91,10 @@ test-moments: install
 # waits for that thread at exit, for ever. With only the wall clock moved, libfaketime 0.9.10
 # refuses time.sleep (EINVAL), which the tests that start a server process (localstripe,
 # osmem-server, the `flask` command line) wait with: those run in every other stage, not here
-# (FAKETIME_LEAVES_OUT).
+# (FAKETIME_LEAVES_OUT), nor the test of the worker as its own process.
 # The timeout is a second guard, so CI can never hang here.
-FAKETIME_LEAVES_OUT := not opensearch and not localstripe and not stripe_js and not command_line
+FAKETIME_LEAVES_OUT := not opensearch and not localstripe and not stripe_js and not command_line \
+	and not worker_process
 test-faketime: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/faketime.xml
 	FAKETIME_DONT_FAKE_MONOTONIC=1 timeout --kill-after=60 1800 $(FAKETIME) -f '+366d' \

@@ -33,8 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _extensions(app)
     _blueprints(app)
     _session_hooks(app)
-    from marketplace import cli, web
+    from marketplace import cli, logs, web
 
+    logs.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app
@@ -108,9 +109,11 @@ def _blueprints(app: Flask) -> None:
     from marketplace.commissioning.market.views import bp as market_bp
     from marketplace.commissioning.views import bp as commissioning_bp
     from marketplace.directory.views import bp as directory_bp
+    from marketplace.health import bp as health_bp
     from marketplace.payments.views import bp as payments_bp
     from marketplace.search.views import bp as search_bp
     from marketplace.web import bp as main_bp
+    from marketplace.worker.views import bp as jobs_bp
     from provider_onboarding.views import bp as onboarding_bp
 
     for blueprint in (
@@ -126,5 +129,7 @@ def _blueprints(app: Flask) -> None:
         market_bp,
         api_bp,
         onboarding_bp,
+        health_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)

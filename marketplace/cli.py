@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     from marketplace.directory.cli import directory_cli
     from marketplace.payments.cli import payments_cli
     from marketplace.search.cli import search_cli
+    from marketplace.worker.cli import worker_cli
     from provider_onboarding.cli import DIRECTORY_COMMANDS
 
     for command in DIRECTORY_COMMANDS:
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
         search_cli,
         bookings_cli,
         reports_cli,
+        worker_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(verify)

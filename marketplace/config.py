@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from marketplace.worker.schedule import DEFAULT_SCHEDULE, ScheduleError, When, schedule_from
+
 
 class ConfigError(Exception):
     """A setting is malformed. The message is one line and names the setting."""
@@ -47,6 +49,9 @@ class Settings:
     alert_unspent_weeks: int = 8
     alert_spend_rate_weeks: int = 4
     alert_provider_share_percent: int = 50
+    queue_url: str | None = None
+    log_format: str | None = None
+    worker_schedule: dict[str, When] = field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
     extra: dict[str, str] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, object]:
@@ -75,6 +80,9 @@ class Settings:
             "PREFERRED_URL_SCHEME": "https" if production else "http",
             "TRUSTED_HOSTS": [self.server_name] if production and self.server_name else None,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "QUEUE_URL": self.queue_url,
+            "LOG_FORMAT": self.log_format,
+            "WORKER_SCHEDULE": self.worker_schedule,
             "RATELIMIT_HEADERS_ENABLED": True,
             "ELASTICSEARCH_URL": self.elasticsearch_url,
             "OPENSEARCH_URL": self.opensearch_url,
@@ -167,6 +175,13 @@ def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     return key
 
 
+def _log_format(env: Mapping[str, str]) -> str | None:
+    raw = _text(env, "LOG_FORMAT")
+    if raw is not None and raw.lower() not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, got {raw!r}")
+    return raw.lower() if raw else None
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
@@ -183,6 +198,20 @@ def load_settings(
             "SERVER_NAME must be set in production (the host name people use, e.g. "
             "care.example.gov.uk): links in emails are built from it"
         )
+    ratelimit_storage_uri = _text(env, "RATELIMIT_STORAGE_URI") or "memory://"
+    if (
+        environment == "production"
+        and ratelimit_storage_uri.startswith("memory://")
+        and _int(env, "WEB_CONCURRENCY", 1, 1, 256) > 1
+    ):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must be shared storage (redis://…) when WEB_CONCURRENCY is "
+            "more than 1: each process would otherwise count sign-in attempts on its own"
+        )
+    try:
+        worker_schedule = schedule_from(env)
+    except ScheduleError as error:
+        raise ConfigError(str(error)) from None
     return Settings(
         environment=environment,
         database_url=_database_url(env, instance_path),
@@ -195,7 +224,10 @@ def load_settings(
         mail_password=_text(env, "MAIL_PASSWORD"),
         mail_sender=_text(env, "MAIL_SENDER") or "no-reply@care-marketplace.example",
         server_name=_text(env, "SERVER_NAME"),
-        ratelimit_storage_uri=_text(env, "RATELIMIT_STORAGE_URI") or "memory://",
+        ratelimit_storage_uri=ratelimit_storage_uri,
+        queue_url=_url(env, "QUEUE_URL", ("sqlite", "redis")),
+        worker_schedule=worker_schedule,
+        log_format=_log_format(env),
         elasticsearch_url=_url(env, "ELASTICSEARCH_URL", ("http", "https")),
         opensearch_url=_url(env, "OPENSEARCH_URL", ("http", "https")),
         stripe_api_key=_text(env, "STRIPE_API_KEY"),

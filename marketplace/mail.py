@@ -158,7 +158,9 @@ def listen_for_commits() -> None:
 def deliver_after_request(response: Response) -> Response:
     from flask import g
 
+    from marketplace.worker.queue import hand_off
+
     ready = g.pop("mail_ready_ids", [])
-    if ready:
+    if ready and not hand_off("send_mail", ready):
         send_pending(only_ids=ready)
     return response

@@ -41,6 +41,7 @@ from marketplace.payments.models import (
     TopUp,
 )
 from marketplace.search.models import SearchEvent, SearchOutbox
+from marketplace.worker.models import JobRun
 from provider_onboarding.models import (
     ProviderBankDetails,
     ProviderChecks,
@@ -77,6 +78,7 @@ __all__ = [
     "Category",
     "CqcLocation",
     "Invitation",
+    "JobRun",
     "LedgerAccount",
     "LedgerTransfer",
     "Listing",

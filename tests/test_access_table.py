@@ -70,6 +70,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/providers/<int:provider_id>"):        (200, 200, 200, 200, 200, 200),
     ("GET", "/search"):                             (200, 200, 200, 200, 200, 200),
     ("GET", "/search.json"):                        (200, 200, 200, 200, 200, 200),
+    ("GET", "/healthz"):                            (200, 200, 200, 200, 200, 200),
+    ("GET", "/readyz"):                             (200, 200, 200, 200, 200, 200),
     # Signing in, passwords, invitations
     ("GET", "/sign-in"):                            (200, 302, 302, 302, 302, 302),
     ("POST", "/sign-in"):                           (400, 302, 302, 302, 302, 302),
@@ -228,6 +230,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/admin/users"):                        (302, 403, 403, 403, 403, 200),
     ("POST", "/admin/users/<int:user_id>/active"):  (302, 403, 403, 403, 403, 302),
     ("GET", "/admin/audit"):                        (302, 403, 403, 403, 403, 200),
+    ("GET", "/admin/jobs/"):                        (302, 403, 403, 403, 403, 200),
 }  # fmt: skip
 
 

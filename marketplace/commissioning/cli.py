@@ -22,40 +22,20 @@ def alerts_command(tenant_id: int | None) -> None:
     """Check every budget and booking for alerts and email each commissioner a summary of the
     new ones. Run it daily (from cron or a systemd timer); running it again the same day adds
     no alert twice and sends no second summary."""
-    from collections import Counter
-
-    from sqlalchemy import select
-
-    from marketplace.accounts.models import Tenant
-    from marketplace.clock import london_today
-    from marketplace.commissioning.alerts.storage import open_alert_counts, run
-    from marketplace.commissioning.alerts.summaries import queue_summaries
+    from marketplace.commissioning.alerts.daily import check_every_body
     from marketplace.commissioning.models import AlertKind
-    from marketplace.extensions import db
-    from marketplace.models_base import utcnow
 
-    query = select(Tenant).order_by(Tenant.id)
-    if tenant_id is not None:
-        query = query.where(Tenant.id == tenant_id)
-    tenants = list(db.session.scalars(query))
-    if tenant_id is not None and not tenants:
+    try:
+        checked = check_every_body(tenant_id)
+    except LookupError:
         raise click.BadParameter(
             f"there is no council or NHS body {tenant_id}", param_hint="--tenant"
-        )
-    now = utcnow()
-    new: Counter[AlertKind] = Counter()
-    still_open: Counter[AlertKind] = Counter()
-    emails = 0
-    for tenant in tenants:
-        result = run(tenant.id, today=london_today(now), now=now)
-        new.update(a.kind for a in result.new)
-        still_open.update(open_alert_counts(tenant.id))
-        emails += queue_summaries(tenant, result.new)
-    db.session.commit()
+        ) from None
     for kind in AlertKind:
-        click.echo(f"{kind.label}: {new[kind]} new, {still_open[kind]} open")
+        click.echo(f"{kind.label}: {checked.new[kind]} new, {checked.still_open[kind]} open")
     click.echo(
-        f"Checked {len(tenants)} council(s) and NHS body(ies); queued {emails} summary email(s)."
+        f"Checked {checked.bodies} council(s) and NHS body(ies); "
+        f"queued {checked.emails} summary email(s)."
     )
 
 

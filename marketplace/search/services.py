@@ -234,7 +234,9 @@ def _mark_ready(session: Session) -> None:
 def drain_after_request(response: object) -> object:
     """After a request that changed listings has committed, send the changes to the engine.
     A failure is logged and left in the outbox; the response is unaffected."""
-    if not g.pop("search_drain_after_request", False):
+    from marketplace.worker.queue import hand_off
+
+    if not g.pop("search_drain_after_request", False) or hand_off("drain_search"):
         return response
     try:
         drain_outbox(limit=DRAIN_BATCH)

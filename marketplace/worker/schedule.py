@@ -1,0 +1,86 @@
+"""When each timed job runs, in London time, and the period a run is for.
+
+A daily job runs once per London day, at or after its time (a worker that was down at 06:00
+runs it when it starts). A sweep runs every N minutes; its period is the N-minute slot. The
+period is what makes a job run once however many workers run (see `runs.claim`).
+
+Each job's time is a setting: `SCHEDULE_<JOB>` with the job's name in capitals and `-` as `_`,
+e.g. `SCHEDULE_REPORTS_ALERTS=07:30` or `SCHEDULE_MAIL_SEND="every 10"` (minutes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+
+
+class ScheduleError(ValueError):
+    """A schedule setting is malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class When:
+    at: time | None = None  # daily, at this London time
+    every_minutes: int | None = None  # a sweep
+
+    def period_due(self, london: datetime) -> str | None:
+        """The period a run is due for at this London moment, or None when none is due yet."""
+        if self.every_minutes is not None:
+            minute = london.hour * 60 + london.minute
+            start = minute - minute % self.every_minutes
+            return f"{london:%Y-%m-%d}T{start // 60:02d}:{start % 60:02d}"
+        assert self.at is not None
+        return f"{london:%Y-%m-%d}" if london.time() >= self.at else None
+
+    def words(self) -> str:
+        if self.every_minutes is not None:
+            return f"every {self.every_minutes} minutes"
+        assert self.at is not None
+        return f"daily at {self.at:%H:%M}"
+
+
+# The defaults: sweeps that catch what the after-commit hand-off missed, then the day's jobs in
+# the order they build on each other (requests expire before rotas extend; allocations land
+# before the alerts look at budgets).
+DEFAULT_SCHEDULE: dict[str, When] = {
+    "mail-send": When(every_minutes=5),
+    "search-drain": When(every_minutes=5),
+    "bookings-expire": When(every_minutes=60),
+    "reports-rollup": When(at=time(1, 0)),
+    "bookings-auto-confirm": When(at=time(5, 30)),
+    "payments-allocate": When(at=time(6, 0)),
+    "bookings-extend-rotas": When(at=time(6, 15)),
+    "directory-expire": When(at=time(6, 30)),
+    "reports-alerts": When(at=time(7, 0)),
+}
+
+_EVERY = re.compile(r"every\s+(\d{1,4})", re.IGNORECASE)
+_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def setting_name(job: str) -> str:
+    return "SCHEDULE_" + job.upper().replace("-", "_")
+
+
+def parse_when(name: str, raw: str) -> When:
+    raw = raw.strip()
+    if match := _EVERY.fullmatch(raw):
+        minutes = int(match.group(1))
+        if not 1 <= minutes <= 1440:
+            raise ScheduleError(f"{name}: every 1 to 1440 minutes, got {raw!r}")
+        return When(every_minutes=minutes)
+    if match := _AT.fullmatch(raw):
+        return When(at=time(int(match.group(1)), int(match.group(2))))
+    raise ScheduleError(f"{name} must be a London time like 06:00 or 'every 10', got {raw!r}")
+
+
+def schedule_from(env: Mapping[str, str]) -> dict[str, When]:
+    """The default schedule with any `SCHEDULE_<JOB>` settings applied."""
+    schedule = dict(DEFAULT_SCHEDULE)
+    for job in schedule:
+        raw = env.get(setting_name(job), "").strip()
+        if raw:
+            schedule[job] = parse_when(setting_name(job), raw)
+    return schedule

@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian machine: `make run` and `make test`.
 # Everything installs into this folder (.venv, node_modules, static/dist); Debian packages
-# (PostgreSQL 15 for the second test run, Chromium for the browser tests) only when missing.
+# (PostgreSQL 15 and Redis for the second test run, Chromium for the browser tests, faketime)
+# only when missing.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -52,6 +53,7 @@ system-packages:
 	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql"; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
 	[ -x $(FAKETIME) ] || missing="$$missing faketime"; \
+	[ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
@@ -103,7 +105,8 @@ test-faketime: install
 
 test-postgres: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/postgres.xml
-	scripts/with-postgres.sh $(PYTEST) -m "not browser" --junitxml=$(ARTIFACTS)/postgres.xml
+	scripts/with-postgres.sh scripts/with-redis.sh $(PYTEST) -m "not browser" \
+		--junitxml=$(ARTIFACTS)/postgres.xml
 
 test-browser: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/browser.xml

@@ -237,7 +237,8 @@ def sign_in(client: FlaskClient) -> Callable[[User], FlaskClient]:
 @pytest.fixture(scope="session", autouse=True)
 def _record_database(record_testsuite_property: Callable[[str, object], None]) -> None:
     """Name the database and the clock's moment in the JUnit report, so .ci/run can tell the
-    PostgreSQL run and each moment's run took place."""
+    PostgreSQL run (with Redis beside it) and each moment's run took place."""
     url = os.environ.get("TEST_DATABASE_URL") or "sqlite"
     record_testsuite_property("database", url.split(":", 1)[0].split("+", 1)[0])
     record_testsuite_property("clock_at", NOW.strftime("%Y-%m-%dT%H:%M"))
+    record_testsuite_property("redis", "yes" if os.environ.get("REDIS_URL") else "no")

@@ -1,6 +1,8 @@
-"""The worker as its own process (`flask --app wsgi worker run`, SQLite queue): a listing change
-and an email committed by the web app are handed off after the commit, and the worker delivers
-both: the email to a real SMTP server (aiosmtpd) on 127.0.0.1, the change to the search index.
+"""The worker as its own process (`flask --app wsgi worker run`), on a SQLite queue and on
+Debian's Redis (`scripts/with-redis.sh` sets REDIS_URL; `make test` runs it in the PostgreSQL
+stage): a listing change and an email committed by the web app are handed off after the commit,
+and the worker delivers both: the email to a real SMTP server (aiosmtpd) on 127.0.0.1, the change
+to the search index. And gunicorn with two processes counts sign-in limits in Redis together.
 
 It starts a server process and waits for it, so the faketime stage leaves it out (see the
 Makefile's FAKETIME_LEAVES_OUT); every other stage runs it."""
@@ -55,6 +57,16 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/queue.sqlite3"
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("Redis: REDIS_URL is not set (make test runs this under scripts/with-redis.sh)")
+    return url
+
+
 def _wait_for(check: object, what: str, worker: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
     while not check():  # type: ignore[operator]
@@ -69,11 +81,10 @@ def test_worker_process_delivers_a_committed_email_and_listing_change(
     app_ctx: Flask,
     make_listing,
     smtp_inbox: tuple[Inbox, int],
-    tmp_path: Path,
+    queue_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inbox, smtp_port = smtp_inbox
-    queue_url = f"sqlite:///{tmp_path}/queue.sqlite3"
     monkeypatch.setitem(app_ctx.config, "QUEUE_URL", queue_url)
     env = {
         **os.environ,
@@ -173,3 +184,89 @@ def test_worker_process_and_web_server_start_and_stop_together(tmp_path: Path) -
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.communicate()
+
+
+def test_worker_process_sign_in_limits_hold_across_two_gunicorn_processes(
+    tmp_path: Path,
+) -> None:
+    """Ten sign-in attempts a minute from one address, counted in Redis by both processes."""
+    import urllib.error
+    import urllib.request
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("Redis: REDIS_URL is not set (make test runs this under scripts/with-redis.sh)")
+    port = _free_port()
+    instance = tmp_path / "instance"
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance}/limits.sqlite3",
+        "RATELIMIT_STORAGE_URI": redis_url,
+    }
+    root = Path(__file__).resolve().parents[3]
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        env=env,
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    web = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--no-control-socket",
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def up() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    return True
+            except OSError:
+                return False
+
+        _wait_for(up, "serve", web)
+        import http.cookiejar
+        import re
+
+        browser = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        with browser.open(f"http://127.0.0.1:{port}/sign-in", timeout=10) as page:
+            token = re.search(
+                r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()
+            )
+        assert token, "no CSRF token on the sign-in page"
+        form = f"csrf_token={token.group(1)}&email=a%40example.org&password=wrong".encode()
+        statuses = []
+        for _ in range(12):
+            attempt = urllib.request.Request(
+                f"http://127.0.0.1:{port}/sign-in", data=form, method="POST"
+            )
+            try:
+                with browser.open(attempt, timeout=10) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as refused:
+                statuses.append(refused.code)
+        assert 429 not in statuses[:10], statuses
+        assert statuses[10:] == [429, 429], statuses
+    finally:
+        web.terminate()
+        try:
+            web.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.communicate()

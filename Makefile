@@ -63,7 +63,7 @@ system-packages:
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	scripts/serve.sh 5000
+	scripts/with-redis.sh scripts/serve.sh 5000
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -3,13 +3,17 @@
 # started and stopped together (Ctrl-C or SIGTERM stops both; if either stops, so does the other).
 #   scripts/serve.sh [PORT]        (default 5000)
 # Settings come from the environment (see README "Running it live"). With no QUEUE_URL set the
-# queue is a SQLite file in instance/. Without shared rate-limit storage (RATELIMIT_STORAGE_URI
-# =redis://…) one gunicorn process serves, with threads, so sign-in limits count in one place.
+# queue is a SQLite file in instance/. With REDIS_URL set (make run starts a Redis for it) the
+# sign-in limits are counted there and two gunicorn processes serve; without shared rate-limit
+# storage one process serves, with threads, so the limits count in one place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-5000}"
 bin=".venv/bin"
 export QUEUE_URL="${QUEUE_URL:-sqlite:///$PWD/instance/queue.sqlite3}"
+if [[ -n "${REDIS_URL:-}" && -z "${RATELIMIT_STORAGE_URI:-}" ]]; then
+    export RATELIMIT_STORAGE_URI="$REDIS_URL"
+fi
 if [[ "${RATELIMIT_STORAGE_URI:-memory://}" == memory://* ]]; then
     export WEB_CONCURRENCY=1
 else

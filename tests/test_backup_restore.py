@@ -5,11 +5,8 @@ allocations, bookings and an uploaded document is backed up, restored into a new
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -20,26 +17,13 @@ from sqlalchemy.engine import make_url
 from marketplace.clock import london_today
 from marketplace.extensions import db
 from tests.conftest import make_app
+from tests.postgres import new_database
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"),
     reason="PostgreSQL: TEST_DATABASE_URL is not set (make test sets it)",
 )
-
-
-@contextmanager
-def new_database() -> Iterator[str]:
-    base = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"backup_{secrets.token_hex(4)}"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # name is ours: hex only
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _money_and_bookings(url: str) -> dict[str, object]:
@@ -63,7 +47,7 @@ def test_a_backup_restores_into_a_new_database_that_verifies_clean(tmp_path: Pat
     from marketplace.demo.services import load_demo
     from marketplace.payments.services import allocate_due
 
-    with new_database() as source, new_database() as target:
+    with new_database("backup") as source, new_database("restore") as target:
         app = make_app(str(tmp_path / "source"), SQLALCHEMY_DATABASE_URI=source)
         with app.app_context():
             upgrade()

@@ -7,38 +7,22 @@ session fixture uses) when TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
-from sqlalchemy.engine import make_url
 
 from marketplace.accounts.models import Tenant, TenantKind
 from marketplace.extensions import db
 from tests.conftest import make_app
+from tests.postgres import new_database
 
 BOOKKEEPING = {"alembic_version"}
-
-
-def _postgres_database() -> Iterator[str]:
-    """Create an empty database on the test server, yield its URL, drop it afterwards."""
-    base = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"migrations_{secrets.token_hex(4)}"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # name is ours: hex only
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -48,7 +32,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     elif not os.environ.get("TEST_DATABASE_URL"):
         pytest.skip("PostgreSQL: TEST_DATABASE_URL is not set (make test sets it)")
     else:
-        yield from _postgres_database()
+        with new_database("migrations") as url:
+            yield url
 
 
 @pytest.fixture()

@@ -30,6 +30,7 @@ from marketplace.search.models import SearchOutbox
 from marketplace.worker.queue import hand_off
 
 WAIT_SECONDS = 60
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Inbox(Message):
@@ -65,6 +66,24 @@ def queue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if not url:
         pytest.skip("Redis: REDIS_URL is not set (make test runs this under scripts/with-redis.sh)")
     return url
+
+
+def _migrated(instance: Path, **settings: str) -> dict[str, str]:
+    """Settings for a server process on a new SQLite database in `instance`, migrated."""
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance}/served.sqlite3",
+        **settings,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return env
 
 
 def _wait_for(check: object, what: str, worker: subprocess.Popen[str]) -> None:
@@ -139,24 +158,11 @@ def test_worker_process_and_web_server_start_and_stop_together(tmp_path: Path) -
 
     port = _free_port()
     instance = tmp_path / "instance"
-    env = {
-        **os.environ,
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance}/serve.sqlite3",
-        "QUEUE_URL": f"sqlite:///{instance}/queue.sqlite3",
-    }
-    root = Path(__file__).resolve().parents[3]
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        env=env,
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
+    env = _migrated(instance, QUEUE_URL=f"sqlite:///{instance}/queue.sqlite3")
     serve = subprocess.Popen(
         ["bash", "scripts/serve.sh", str(port)],
         env=env,
-        cwd=root,
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -197,21 +203,7 @@ def test_worker_process_sign_in_limits_hold_across_two_gunicorn_processes(
     if not redis_url:
         pytest.skip("Redis: REDIS_URL is not set (make test runs this under scripts/with-redis.sh)")
     port = _free_port()
-    instance = tmp_path / "instance"
-    env = {
-        **os.environ,
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance}/limits.sqlite3",
-        "RATELIMIT_STORAGE_URI": redis_url,
-    }
-    root = Path(__file__).resolve().parents[3]
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        env=env,
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
+    env = _migrated(tmp_path / "instance", RATELIMIT_STORAGE_URI=redis_url)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     web = subprocess.Popen(
         [
@@ -224,7 +216,7 @@ def test_worker_process_sign_in_limits_hold_across_two_gunicorn_processes(
             "wsgi:app",
         ],
         env=env,
-        cwd=root,
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import DateField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.errors import DomainError
 
@@ -21,6 +40,76 @@ def strip_whitespace(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def text_field(
+    label: str,
+    *,
+    required: str | None = None,
+    optional: bool = False,
+    max_length: int | None = None,
+    too_long: str | None = None,
+    checks: Sequence[Any] = (),
+    area: bool = False,
+    **kwargs: Any,
+) -> StringField:
+    """A GOV.UK text input (a textarea with `area`). `required` is the message shown when it is
+    left empty; `optional` lets an empty answer skip the checks; then a length limit and `checks`.
+    """
+    validators: list[Any] = []
+    if required:
+        validators.append(DataRequired(message=required))
+    elif optional:
+        validators.append(Optional())
+    if max_length is not None:
+        validators.append(Length(max=max_length, message=too_long))
+    validators.extend(checks)
+    if area:
+        return TextAreaField(label, widget=GovTextArea(), validators=validators, **kwargs)
+    return StringField(label, widget=GovTextInput(), validators=validators, **kwargs)
+
+
+def words_field(label: str, what: str, most: int, **kwargs: Any) -> StringField:
+    """A textarea of up to `most` characters; a longer answer is told to keep the `what` shorter."""
+    too_long = f"Keep the {what} to {most:,} characters or fewer"
+    return text_field(label, area=True, max_length=most, too_long=too_long, **kwargs)
+
+
+def radio_field(label: str, required: str, **kwargs: Any) -> RadioField:
+    """GOV.UK radios; `required` is the message shown when none is chosen."""
+    return RadioField(
+        label, widget=GovRadioInput(), validators=[InputRequired(message=required)], **kwargs
+    )
+
+
+def checkboxes_field(label: str, required: str, **kwargs: Any) -> SelectMultipleField:
+    """GOV.UK checkboxes; `required` is the message shown when none is ticked."""
+    return SelectMultipleField(
+        label, widget=GovCheckboxesInput(), validators=[InputRequired(message=required)], **kwargs
+    )
+
+
+def select_field(label: str, required: str, **kwargs: Any) -> SelectField:
+    """A GOV.UK select; `required` is the message shown when nothing is chosen."""
+    return SelectField(
+        label, widget=GovSelect(), validators=[InputRequired(message=required)], **kwargs
+    )
+
+
+def submit_button(label: str) -> SubmitField:
+    return SubmitField(label, widget=GovSubmitInput())
+
+
+def parsed_by(parse: Callable[[str], Any], *refusals: type[Exception]) -> Callable[..., None]:
+    """A field check: the answer must be one `parse` accepts; its refusal is the message shown."""
+
+    def check(form: FlaskForm, field: Any) -> None:
+        try:
+            parse(field.data or "")
+        except refusals as error:
+            raise ValidationError(str(error)) from None
+
+    return check
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
@@ -29,7 +118,7 @@ class BaseForm(FlaskForm):
             unbound_field.kwargs["filters"] = [drop_nul, *filters]
             return unbound_field.bind(form=form, **options)
 
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = submit_button("Continue")
 
     def add_domain_error(self, error: DomainError, default_field: str | None = None) -> None:
         """Show a service's refusal against the field it names, or the form's first field."""

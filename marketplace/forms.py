@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -110,6 +111,16 @@ def parsed_by(parse: Callable[[str], Any], *refusals: type[Exception]) -> Callab
     return check
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What a form's action made, once it was carried out."""
+
+    value: T
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
@@ -127,6 +138,20 @@ class BaseForm(FlaskForm):
         field.errors = [*field.errors, error.message]
         if isinstance(self.errors, dict):
             self._errors = None  # recompute form.errors with the new message
+
+    def carry_out(
+        self, action: Callable[[], T], default_field: str | None = None
+    ) -> Done[T] | None:
+        """When the form was sent and is valid, run `action` (a service call). Its result, or None
+        when the form was not sent, not valid, or the service refused (the refusal is then
+        shown on the form, as `add_domain_error` shows it)."""
+        if not self.validate_on_submit():
+            return None
+        try:
+            return Done(action())
+        except DomainError as error:
+            self.add_domain_error(error, default_field)
+            return None
 
     def stripped(self, name: str) -> Any:
         value = self._fields[name].data

@@ -153,6 +153,10 @@ class BaseForm(FlaskForm):
             self.add_domain_error(error, default_field)
             return None
 
+    def answers(self, *names: str) -> dict[str, Any]:
+        """The named answers, stripped, as keyword arguments for a service."""
+        return {name: self.stripped(name) for name in names}
+
     def stripped(self, name: str) -> Any:
         value = self._fields[name].data
         return value.strip() if isinstance(value, str) else value

@@ -180,9 +180,7 @@ def invite_representative(holder_id: int | None = None) -> ResponseReturnValue:
         lambda: services.invite_representative(
             current_user,
             holder,
-            email=form.stripped("email"),
-            full_name=form.stripped("full_name"),
-            relationship_to_holder=form.stripped("relationship_to_holder"),
+            **form.answers("email", "full_name", "relationship_to_holder"),
         )
     ):
         flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
@@ -268,7 +266,7 @@ def tenant(tenant_id: int) -> ResponseReturnValue:
     form = InvitePersonForm()
     if form.carry_out(
         lambda: services.invite_commissioner(
-            current_user, tenant, email=form.stripped("email"), full_name=form.stripped("full_name")
+            current_user, tenant, **form.answers("email", "full_name")
         )
     ):
         flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")

@@ -85,8 +85,7 @@ def invite_holder() -> tuple[str, int] | Response:
     if holder_form.carry_out(
         lambda: services.invite_holder(
             current_user,
-            email=holder_form.stripped("email"),
-            full_name=holder_form.stripped("full_name"),
+            **holder_form.answers("email", "full_name"),
         )
     ):
         flash(f"We have emailed an invitation to {holder_form.stripped('email')}.", "success")
@@ -104,8 +103,7 @@ def invite_staff() -> tuple[str, int] | Response:
         lambda: services.invite_commissioner(
             current_user,
             current_user.tenant,
-            email=staff_form.stripped("email"),
-            full_name=staff_form.stripped("full_name"),
+            **staff_form.answers("email", "full_name"),
         )
     ):
         flash(f"We have emailed an invitation to {staff_form.stripped('email')}.", "success")

@@ -23,9 +23,7 @@ def bank_details() -> str | Response | tuple[str, int]:
         lambda: services.save_bank_details(
             provider,
             current_user,
-            account_name=form.stripped("account_name"),
-            sort_code=form.stripped("sort_code"),
-            account_number=form.stripped("account_number"),
+            **form.answers("account_name", "sort_code", "account_number"),
         )
     ):
         flash("Your bank details are saved.", "success")

@@ -49,8 +49,7 @@ def add_staff() -> str | Response | tuple[str, int]:
         lambda: services.add_staff(
             provider,
             current_user,
-            email=form.stripped("email"),
-            full_name=form.stripped("full_name"),
+            **form.answers("email", "full_name"),
             role=ProviderMemberRole(form.role.data),
         )
     ):

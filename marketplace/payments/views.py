@@ -323,13 +323,7 @@ def payout_run(run_id: int) -> str:
 @roles_required(Role.COMMISSIONER)
 def payout_run_csv(run_id: int) -> Response:
     run = _run(run_id)
-    audit.record(
-        "payout_run.downloaded",
-        "payout_run",
-        run.id,
-        actor_id=current_user.id,
-        tenant_id=run.tenant_id,
-    )
+    audit.note("payout_run.downloaded", run, current_user)
     return _csv(run.csv_text, f"payment-run-{run.id}.csv")
 
 

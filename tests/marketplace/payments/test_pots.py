@@ -91,7 +91,10 @@ def test_a_one_off_payment_needs_a_reason_and_is_audited(people, homecare):
     db.session.commit()
     assert services.balance(pot).available_pence == 5_000
     assert db.session.query(Allocation).one().period_start is None
-    assert db.session.query(AuditEvent).filter_by(action="pot.funded").count() == 1
+    event = db.session.query(AuditEvent).filter_by(action="pot.funded").one()
+    assert (event.subject_type, event.subject_id) == ("pot", pot.id)
+    assert (event.actor_id, event.tenant_id) == (commissioner.id, holder.tenant_id)
+    assert event.detail == {"amount_pence": 5_000}
 
 
 def test_only_the_holders_own_commissioner_sets_up_or_funds_a_pot(people, homecare):

@@ -9,6 +9,7 @@ from marketplace.directory.models import Category
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot, PotKind
+from provider_onboarding.models import ProviderChecks
 from tests.frozen import TODAY
 
 
@@ -36,3 +37,12 @@ def set_up_pot(commissioner: User, holder: User, categories: list[Category], **t
     }
     category_ids = [category.id for category in categories]
     return payments.create_pot(commissioner, holder, category_ids=category_ids, **terms)
+
+
+def add_checks(provider_id: int, **fields: Any) -> ProviderChecks:
+    """The checks a provider gave, added to the session: the right to work confirmed and no CQC
+    match, unless `fields` say otherwise. The caller commits."""
+    fields = {"right_to_work_confirmed": True, "cqc_matched": False, **fields}
+    checks = ProviderChecks(provider_id=provider_id, **fields)
+    db.session.add(checks)
+    return checks

@@ -5,6 +5,7 @@ Rows are only ever added. `detail` holds ids and codes, not personal data.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models_base import UTCDateTime, utcnow
+
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # PayoutRun -> Payout_Run
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
@@ -50,3 +53,18 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def note(
+    action: str, subject: Any, actor: Any | None, *, tenant_id: int | None = None, **detail: Any
+) -> AuditEvent:
+    """Record `action` on `subject` (a row: its kind and id are kept) by `actor` (a User, or None
+    for the service itself). The event belongs to `tenant_id`, or else to the subject's tenant."""
+    return record(
+        action,
+        _SNAKE.sub("_", type(subject).__name__).lower(),
+        subject.id,
+        actor_id=actor.id if actor is not None else None,
+        tenant_id=tenant_id if tenant_id is not None else getattr(subject, "tenant_id", None),
+        **detail,
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -9,7 +12,16 @@ from flask.cli import AppGroup
 from marketplace import mail
 from marketplace.extensions import db
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 mail_cli = AppGroup("mail", help="The email outbox.")
+
+
+def day_option(flag: str, name: str, help: str) -> Callable[[F], F]:
+    """A command's option for a day written like 2026-11-23: a datetime at midnight, or None."""
+    return click.option(
+        flag, name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help
+    )
 
 
 @mail_cli.command("send")

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import DateField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.errors import DomainError
 
@@ -21,6 +41,86 @@ def strip_whitespace(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def text_field(
+    label: str,
+    *,
+    required: str | None = None,
+    optional: bool = False,
+    max_length: int | None = None,
+    too_long: str | None = None,
+    checks: Sequence[Any] = (),
+    area: bool = False,
+    **kwargs: Any,
+) -> StringField:
+    """A GOV.UK text input (a textarea with `area`). `required` is the message shown when it is
+    left empty; `optional` lets an empty answer skip the checks; then a length limit and `checks`.
+    """
+    validators: list[Any] = []
+    if required:
+        validators.append(DataRequired(message=required))
+    elif optional:
+        validators.append(Optional())
+    if max_length is not None:
+        validators.append(Length(max=max_length, message=too_long))
+    validators.extend(checks)
+    if area:
+        return TextAreaField(label, widget=GovTextArea(), validators=validators, **kwargs)
+    return StringField(label, widget=GovTextInput(), validators=validators, **kwargs)
+
+
+def words_field(label: str, what: str, most: int, **kwargs: Any) -> StringField:
+    """A textarea of up to `most` characters; a longer answer is told to keep the `what` shorter."""
+    too_long = f"Keep the {what} to {most:,} characters or fewer"
+    return text_field(label, area=True, max_length=most, too_long=too_long, **kwargs)
+
+
+def radio_field(label: str, required: str, **kwargs: Any) -> RadioField:
+    """GOV.UK radios; `required` is the message shown when none is chosen."""
+    return RadioField(
+        label, widget=GovRadioInput(), validators=[InputRequired(message=required)], **kwargs
+    )
+
+
+def checkboxes_field(label: str, required: str, **kwargs: Any) -> SelectMultipleField:
+    """GOV.UK checkboxes; `required` is the message shown when none is ticked."""
+    return SelectMultipleField(
+        label, widget=GovCheckboxesInput(), validators=[InputRequired(message=required)], **kwargs
+    )
+
+
+def select_field(label: str, required: str, **kwargs: Any) -> SelectField:
+    """A GOV.UK select; `required` is the message shown when nothing is chosen."""
+    return SelectField(
+        label, widget=GovSelect(), validators=[InputRequired(message=required)], **kwargs
+    )
+
+
+def submit_button(label: str) -> SubmitField:
+    return SubmitField(label, widget=GovSubmitInput())
+
+
+def parsed_by(parse: Callable[[str], Any], *refusals: type[Exception]) -> Callable[..., None]:
+    """A field check: the answer must be one `parse` accepts; its refusal is the message shown."""
+
+    def check(form: FlaskForm, field: Any) -> None:
+        try:
+            parse(field.data or "")
+        except refusals as error:
+            raise ValidationError(str(error)) from None
+
+    return check
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What a form's action made, once it was carried out."""
+
+    value: T
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
@@ -29,7 +129,7 @@ class BaseForm(FlaskForm):
             unbound_field.kwargs["filters"] = [drop_nul, *filters]
             return unbound_field.bind(form=form, **options)
 
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = submit_button("Continue")
 
     def add_domain_error(self, error: DomainError, default_field: str | None = None) -> None:
         """Show a service's refusal against the field it names, or the form's first field."""
@@ -38,6 +138,24 @@ class BaseForm(FlaskForm):
         field.errors = [*field.errors, error.message]
         if isinstance(self.errors, dict):
             self._errors = None  # recompute form.errors with the new message
+
+    def carry_out(
+        self, action: Callable[[], T], default_field: str | None = None
+    ) -> Done[T] | None:
+        """When the form was sent and is valid, run `action` (a service call). Its result, or None
+        when the form was not sent, not valid, or the service refused (the refusal is then
+        shown on the form, as `add_domain_error` shows it)."""
+        if not self.validate_on_submit():
+            return None
+        try:
+            return Done(action())
+        except DomainError as error:
+            self.add_domain_error(error, default_field)
+            return None
+
+    def answers(self, *names: str) -> dict[str, Any]:
+        """The named answers, stripped, as keyword arguments for a service."""
+        return {name: self.stripped(name) for name in names}
 
     def stripped(self, name: str) -> Any:
         value = self._fields[name].data

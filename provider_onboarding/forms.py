@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
-    GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -21,17 +19,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
-    SubmitField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -49,48 +43,63 @@ from marketplace.directory.models import (
 )
 from marketplace.directory.services import WEEKDAYS
 from marketplace.errors import DomainError
-from marketplace.forms import BaseForm, DateInputField
+from marketplace.forms import (
+    BaseForm,
+    DateInputField,
+    checkboxes_field,
+    radio_field,
+    select_field,
+    submit_button,
+    text_field,
+)
 from marketplace.money import format_pence
 from provider_onboarding.models import DocumentKind
 
 CQC_LOCATION_ID_PATTERN = r"^\s*1-\d{5,12}\s*$"
 
 
+def whole_number_field(
+    label: str, low: int, high: int, out_of_range: str, required: str | None = None, **kwargs: Any
+) -> IntegerField:
+    """A whole number typed in a text box: optional unless `required` gives the message."""
+    leading = InputRequired(message=required) if required else Optional()
+    return IntegerField(
+        label,
+        widget=GovTextInput(),
+        validators=[leading, NumberRange(min=low, max=high, message=out_of_range)],
+        **kwargs,
+    )
+
+
 class RegisterProviderForm(BaseForm):
     full_name = name_field("Your full name", "Enter your full name")
     email = email_field("Your email address", "Enter your email address")
     password, confirm = new_password_fields()
-    kind = RadioField(
+    kind = radio_field(
         "What kind of provider are you?",
-        widget=GovRadioInput(),
+        "Select what kind of provider you are",
         choices=[SelectChoice(kind.value, kind.label) for kind in ProviderKind],
-        validators=[InputRequired(message="Select what kind of provider you are")],
     )
-    legal_name = StringField(
+    legal_name = text_field(
         "Legal name",
-        widget=GovTextInput(),
         description="Your company or charity's name, or your own name if you are a sole trader",
-        validators=[
-            DataRequired(message="Enter your legal name"),
-            Length(max=200, message="Legal name must be 200 characters or fewer"),
-        ],
+        required="Enter your legal name",
+        max_length=200,
+        too_long="Legal name must be 200 characters or fewer",
         render_kw={"autocomplete": "organization", "spellcheck": "false"},
     )
-    trading_name = StringField(
+    trading_name = text_field(
         "Trading name (optional)",
-        widget=GovTextInput(),
         description="The name people know you by, if it is different",
-        validators=[
-            Optional(),
-            Length(max=200, message="Trading name must be 200 characters or fewer"),
-        ],
+        optional=True,
+        max_length=200,
+        too_long="Trading name must be 200 characters or fewer",
     )
-    contact_phone = StringField(
+    contact_phone = text_field(
         "Contact phone number",
-        widget=GovTextInput(),
         description="For people booking with you. For example, 0161 496 0000 or 07700 900 982",
-        validators=[
-            DataRequired(message="Enter a contact phone number"),
+        required="Enter a contact phone number",
+        checks=[
             Regexp(
                 r"^\s*(\+44\s?|0)[\d\s()-]{9,15}$",
                 message="Enter a UK phone number, like 0161 496 0000 or 07700 900 982",
@@ -98,19 +107,17 @@ class RegisterProviderForm(BaseForm):
         ],
         render_kw={"autocomplete": "tel", "type": "tel"},
     )
-    postcode = StringField(
+    postcode = text_field(
         "Postcode",
-        widget=GovTextInput(),
         description="Where you work from. We never show a sole trader's full postcode.",
-        validators=[DataRequired(message="Enter your postcode")],
+        required="Enter your postcode",
         render_kw={"autocomplete": "postal-code", "spellcheck": "false"},
     )
-    cqc_location_id = StringField(
+    cqc_location_id = text_field(
         "CQC location ID (optional)",
-        widget=GovTextInput(),
         description="If the Care Quality Commission registers you. Like 1-123456789",
-        validators=[
-            Optional(),
+        optional=True,
+        checks=[
             Regexp(
                 CQC_LOCATION_ID_PATTERN,
                 message="Enter a CQC location ID in the correct format, like 1-123456789",
@@ -118,7 +125,7 @@ class RegisterProviderForm(BaseForm):
         ],
         render_kw={"spellcheck": "false"},
     )
-    submit = SubmitField("Create account", widget=GovSubmitInput())
+    submit = submit_button("Create account")
 
     def validate_postcode(self, field: StringField) -> None:
         from provider_onboarding.services import normalise_postcode
@@ -139,19 +146,17 @@ DayMonthYearField = DateInputField
 
 
 class ChecksForm(BaseForm):
-    tenant_id = SelectField(
+    tenant_id = select_field(
         "Who checks you",
-        widget=GovSelect(),
+        "Select who checks you",
         description="The council or NHS body where you mainly work",
         coerce=int,
-        validators=[InputRequired(message="Select who checks you")],
     )
-    dbs_certificate_number = StringField(
+    dbs_certificate_number = text_field(
         "DBS certificate number",
-        widget=GovTextInput(),
         description="12 digits, on the top right of your certificate. Leave blank if the CQC "
         "registers you.",
-        validators=[Optional()],
+        optional=True,
         render_kw={"spellcheck": "false", "inputmode": "numeric"},
     )
     dbs_issued_on = DayMonthYearField(
@@ -159,9 +164,7 @@ class ChecksForm(BaseForm):
         description="For example, 27 3 2024",
         validators=[Optional()],
     )
-    insurer = StringField(
-        "Public liability insurer", widget=GovTextInput(), validators=[Optional()]
-    )
+    insurer = text_field("Public liability insurer", optional=True)
     insurance_expires_on = DayMonthYearField(
         "Public liability insurance expiry date",
         description="For example, 31 12 2027",
@@ -170,25 +173,22 @@ class ChecksForm(BaseForm):
     right_to_work_confirmed = BooleanField(
         "I confirm I have the right to work in the UK", widget=GovCheckboxInput()
     )
-    reference_1 = StringField(
+    reference_1 = text_field(
         "First reference",
-        widget=GovTextInput(),
         description="Name and phone number or email of someone who has employed you or known "
         "you at work",
-        validators=[Optional(), Length(max=300)],
+        optional=True,
+        max_length=300,
     )
-    reference_2 = StringField(
-        "Second reference", widget=GovTextInput(), validators=[Optional(), Length(max=300)]
-    )
-    submit = SubmitField("Save checks", widget=GovSubmitInput())
+    reference_2 = text_field("Second reference", optional=True, max_length=300)
+    submit = submit_button("Save checks")
 
 
 class UploadForm(BaseForm):
-    kind = SelectField(
+    kind = select_field(
         "What is the document",
-        widget=GovSelect(),
+        "Select what the document is",
         choices=[SelectChoice(kind.value, kind.label) for kind in DocumentKind],
-        validators=[InputRequired(message="Select what the document is")],
     )
     file = FileField(
         "Upload a file",
@@ -196,94 +196,79 @@ class UploadForm(BaseForm):
         description="A PDF, JPG or PNG, smaller than 10 MB",
         validators=[FileRequired(message="Select a file")],
     )
-    submit = SubmitField("Upload document", widget=GovSubmitInput())
+    submit = submit_button("Upload document")
 
 
 class DecisionForm(BaseForm):
-    move = RadioField(
+    move = radio_field(
         "Your decision",
-        widget=GovRadioInput(),
+        "Select your decision",
         choices=[
             SelectChoice("approve", "Approve"),
             SelectChoice("ask_more", "Ask for more information"),
             SelectChoice("reject", "Reject"),
         ],
-        validators=[InputRequired(message="Select your decision")],
     )
-    reason = TextAreaField(
+    reason = text_field(
         "Reason",
-        widget=GovTextArea(),
+        area=True,
         description="The provider sees this. Needed to reject or ask for more information.",
-        validators=[Optional(), Length(max=2000)],
+        optional=True,
+        max_length=2000,
     )
-    submit = SubmitField("Record decision", widget=GovSubmitInput())
+    submit = submit_button("Record decision")
 
 
 class ListingForm(BaseForm):
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        validators=[DataRequired(message="Enter a title"), Length(max=200)],
+    title = text_field("Title", required="Enter a title", max_length=200)
+    description = text_field(
+        "Description", area=True, required="Enter a description", max_length=5000
     )
-    description = TextAreaField(
-        "Description",
-        widget=GovTextArea(),
-        validators=[DataRequired(message="Enter a description"), Length(max=5000)],
-    )
-    category_ids = SelectMultipleField(
-        "Categories",
-        widget=GovCheckboxesInput(),
-        coerce=int,
-        validators=[InputRequired(message="Select at least one category")],
-    )
-    price = StringField(
+    category_ids = checkboxes_field("Categories", "Select at least one category", coerce=int)
+    price = text_field(
         "Price in pounds",
-        widget=GovTextInput(),
         description="For example, 21.50",
-        validators=[DataRequired(message="Enter a price")],
+        required="Enter a price",
         render_kw={"inputmode": "decimal", "spellcheck": "false"},
     )
-    price_unit = RadioField(
+    price_unit = radio_field(
         "Price is",
-        widget=GovRadioInput(),
+        "Select what the price is for",
         choices=[SelectChoice(unit.value, unit.label) for unit in PriceUnit],
-        validators=[InputRequired(message="Select what the price is for")],
     )
-    block_quantity = IntegerField(
+    block_quantity = whole_number_field(
         "Block: how many in a block (optional)",
-        widget=GovTextInput(),
+        2,
+        100,
+        "Enter 2 to 100",
         description="For 10 sessions for the price of 8, enter 10",
-        validators=[Optional(), NumberRange(min=2, max=100, message="Enter 2 to 100")],
     )
-    block_pays_for = IntegerField(
+    block_pays_for = whole_number_field(
         "Block: how many are paid for (optional)",
-        widget=GovTextInput(),
+        1,
+        99,
+        "Enter 1 to 99",
         description="For 10 sessions for the price of 8, enter 8",
-        validators=[Optional(), NumberRange(min=1, max=99, message="Enter 1 to 99")],
     )
-    delivery_mode = RadioField(
+    delivery_mode = radio_field(
         "Where it happens",
-        widget=GovRadioInput(),
+        "Select where it happens",
         choices=[SelectChoice(mode.value, mode.label) for mode in DeliveryMode],
-        validators=[InputRequired(message="Select where it happens")],
     )
-    postcode = StringField(
+    postcode = text_field(
         "Postcode",
-        widget=GovTextInput(),
         description="Where you travel from, or the venue's postcode",
-        validators=[Optional()],
+        optional=True,
     )
-    travel_radius_miles = IntegerField(
-        "How far you travel, in miles",
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=200, message="Enter 0 to 200 miles")],
+    travel_radius_miles = whole_number_field(
+        "How far you travel, in miles", 0, 200, "Enter 0 to 200 miles"
     )
-    venue_address = StringField("Venue address", widget=GovTextInput(), validators=[Optional()])
-    languages = StringField(
+    venue_address = text_field("Venue address", optional=True)
+    languages = text_field(
         "Languages (optional)",
-        widget=GovTextInput(),
         description="Separate with commas, for example English, Urdu",
-        validators=[Optional(), Length(max=300)],
+        optional=True,
+        max_length=300,
     )
     worker_gender = RadioField(
         "Gender of the worker (optional)",
@@ -295,31 +280,27 @@ class ListingForm(BaseForm):
         validators=[Optional()],
         default="",
     )
-    accessibility_notes = TextAreaField(
-        "Accessibility (optional)",
-        widget=GovTextArea(),
-        validators=[Optional(), Length(max=2000)],
+    accessibility_notes = text_field(
+        "Accessibility (optional)", area=True, optional=True, max_length=2000
     )
-    cancellation_notice_hours = IntegerField(
+    cancellation_notice_hours = whole_number_field(
         "Cancellation notice, in hours",
-        widget=GovTextInput(),
+        0,
+        720,
+        "Enter 0 to 720 hours",
+        "Enter the notice you need, in hours",
         default=24,
-        validators=[
-            InputRequired(message="Enter the notice you need, in hours"),
-            NumberRange(min=0, max=720, message="Enter 0 to 720 hours"),
-        ],
     )
-    cancellation_charge_percent = IntegerField(
+    cancellation_charge_percent = whole_number_field(
         "Charge for late cancellation, as a percentage of the price",
-        widget=GovTextInput(),
+        0,
+        100,
+        "Enter 0 to 100",
+        "Enter the charge as a percentage",
         default=0,
-        validators=[
-            InputRequired(message="Enter the charge as a percentage"),
-            NumberRange(min=0, max=100, message="Enter 0 to 100"),
-        ],
     )
     works_bank_holidays = BooleanField("I work on bank holidays", widget=GovCheckboxInput())
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = submit_button("Save")
 
     def validate_price(self, field: StringField) -> None:
         try:
@@ -345,12 +326,11 @@ TIMES = [SelectChoice(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(24)
 
 
 class AvailabilityForm(BaseForm):
-    weekday = SelectField(
+    weekday = select_field(
         "Day",
-        widget=GovSelect(),
+        "Select a day",
         coerce=int,
         choices=[SelectChoice(number, day) for number, day in enumerate(WEEKDAYS)],
-        validators=[InputRequired(message="Select a day")],
     )
     start_time = SelectField("From", widget=GovSelect(), choices=TIMES, default="09:00")
     end_time = SelectField(
@@ -359,7 +339,7 @@ class AvailabilityForm(BaseForm):
         choices=[*TIMES[1:], SelectChoice("23:59", "midnight")],
         default="17:00",
     )
-    submit = SubmitField("Add time", widget=GovSubmitInput())
+    submit = submit_button("Add time")
 
 
 class ExceptionForm(BaseForm):
@@ -371,22 +351,19 @@ class ExceptionForm(BaseForm):
         "Last day off",
         validators=[InputRequired(message="Enter the last day off as day, month and year")],
     )
-    reason = StringField("Reason (optional)", widget=GovTextInput(), validators=[Optional()])
-    submit = SubmitField("Add days off", widget=GovSubmitInput())
+    reason = text_field("Reason (optional)", optional=True)
+    submit = submit_button("Add days off")
 
 
 class BankDetailsForm(BaseForm):
-    account_name = StringField(
-        "Name on the account",
-        widget=GovTextInput(),
-        validators=[DataRequired(message="Enter the name on the account"), Length(max=140)],
+    account_name = text_field(
+        "Name on the account", required="Enter the name on the account", max_length=140
     )
-    sort_code = StringField(
+    sort_code = text_field(
         "Sort code",
-        widget=GovTextInput(),
         description="Must be 6 digits long",
-        validators=[
-            DataRequired(message="Enter a sort code"),
+        required="Enter a sort code",
+        checks=[
             Regexp(
                 r"^\s*\d{2}[\s-]?\d{2}[\s-]?\d{2}\s*$",
                 message="Enter a valid sort code like 309430",
@@ -394,39 +371,31 @@ class BankDetailsForm(BaseForm):
         ],
         render_kw={"inputmode": "numeric", "spellcheck": "false"},
     )
-    account_number = StringField(
+    account_number = text_field(
         "Account number",
-        widget=GovTextInput(),
         description="Must be 8 digits long",
-        validators=[
-            DataRequired(message="Enter an account number"),
-            Regexp(r"^\s*\d{8}\s*$", message="Enter a valid account number like 00733445"),
-        ],
+        required="Enter an account number",
+        checks=[Regexp(r"^\s*\d{8}\s*$", message="Enter a valid account number like 00733445")],
         render_kw={"inputmode": "numeric", "spellcheck": "false"},
     )
-    submit = SubmitField("Save bank details", widget=GovSubmitInput())
+    submit = submit_button("Save bank details")
 
 
 class StaffForm(BaseForm):
     full_name = name_field("Their full name", "Enter their full name")
     email = email_field("Their email address", "Enter their email address")
-    role = RadioField(
+    role = radio_field(
         "Role",
-        widget=GovRadioInput(),
+        "Select a role",
         choices=[SelectChoice("staff", "Staff"), SelectChoice("owner", "Owner")],
         default="staff",
-        validators=[InputRequired(message="Select a role")],
     )
-    submit = SubmitField("Add to team", widget=GovSubmitInput())
+    submit = submit_button("Add to team")
 
 
 class WorkerForm(BaseForm):
-    name = StringField(
-        "Worker's name",
-        widget=GovTextInput(),
-        validators=[DataRequired(message="Enter the worker's name"), Length(max=140)],
-    )
-    submit = SubmitField("Add worker", widget=GovSubmitInput())
+    name = text_field("Worker's name", required="Enter the worker's name", max_length=140)
+    submit = submit_button("Add worker")
 
 
 class ImportForm(BaseForm):
@@ -436,7 +405,7 @@ class ImportForm(BaseForm):
         description="A .csv or .json file, smaller than 2 MB",
         validators=[FileRequired(message="Select a CSV or JSON file")],
     )
-    submit = SubmitField("Check the file", widget=GovSubmitInput())
+    submit = submit_button("Check the file")
 
 
 class ImportConfirmForm(BaseForm):
@@ -447,4 +416,4 @@ class ImportConfirmForm(BaseForm):
         ]
     )
     format = HiddenField(validators=[AnyOf(["csv", "json"], message="Upload the file again")])
-    submit = SubmitField("Import these listings as drafts", widget=GovSubmitInput())
+    submit = submit_button("Import these listings as drafts")

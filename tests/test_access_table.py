@@ -51,6 +51,7 @@ from marketplace.directory.models import (
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from provider_onboarding.models import DocumentKind, ProviderDocument, Worker, WorkerAvailability
+from tests.factories import add_category
 
 ROLES = ("anonymous", "holder", "representative", "provider", "commissioner", "admin")
 PASSWORD = "correct horse battery"
@@ -500,15 +501,8 @@ def _bookings_world(
         Review,
         RotaSlot,
     )
-    from marketplace.directory.models import Category
 
-    category = Category(
-        slug="pa-world",
-        name="Personal assistant",
-        description="",
-        oruk_term_id="pa-world",
-        is_personal_assistance=True,
-    )
+    category = add_category("pa-world", pa=True)
     listing.categories = [category]
     booking = Booking(
         holder_id=users["holder"].id,

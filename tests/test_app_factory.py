@@ -99,12 +99,17 @@ def test_session_cookie_is_http_only_and_same_site_lax(tmp_path: Path) -> None:
     assert "Secure" not in cookie  # development serves plain http on 127.0.0.1
 
 
+def production_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """An app of its own as production runs it, serving localhost."""
+    monkeypatch.setenv("MARKETPLACE_ENV", "production")
+    monkeypatch.setenv("SERVER_NAME", "localhost")
+    return fresh_app(tmp_path)
+
+
 def test_session_cookie_is_secure_in_production(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MARKETPLACE_ENV", "production")
-    monkeypatch.setenv("SERVER_NAME", "localhost")
-    app = fresh_app(tmp_path)
+    app = production_app(tmp_path, monkeypatch)
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     cookie = _session_cookie(app.test_client())
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -149,9 +154,7 @@ def test_a_crash_gets_the_sites_problem_page_without_details(tmp_path: Path) -> 
 def test_in_production_a_request_for_another_host_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MARKETPLACE_ENV", "production")
-    monkeypatch.setenv("SERVER_NAME", "localhost")
-    app = fresh_app(tmp_path)
+    app = production_app(tmp_path, monkeypatch)
     page = "/accessibility"
     assert app.test_client().get(page, headers={"Host": "evil.example"}).status_code == 400
     assert app.test_client().get(page).status_code == 200

@@ -1,25 +1,21 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovPasswordInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextInput,
-)
-from wtforms import (
-    EmailField,
-    PasswordField,
-    RadioField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-)
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from marketplace.accounts.models import TenantKind
-from marketplace.forms import BaseForm, strip_whitespace
+from marketplace.forms import (
+    BaseForm,
+    checkboxes_field,
+    radio_field,
+    strip_whitespace,
+    submit_button,
+    text_field,
+)
 
 EMAIL_ERRORS = {
     "required": "Enter your email address",
@@ -44,120 +40,111 @@ def email_field(
 
 
 def name_field(label: str = "Full name", message: str = "Enter your full name") -> StringField:
-    return StringField(
+    return text_field(
         label,
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(message=message),
-            Length(max=200, message="Name must be 200 characters or fewer"),
-        ],
+        required=message,
+        max_length=200,
+        too_long="Name must be 200 characters or fewer",
         render_kw={"autocomplete": "name", "spellcheck": "false"},
     )
 
 
-def new_password_fields() -> tuple[PasswordField, PasswordField]:
-    password = PasswordField(
-        "Create a password",
+def password_field(
+    label: str, required: str, autocomplete: str, *checks: Any, **kwargs: Any
+) -> PasswordField:
+    return PasswordField(
+        label,
         widget=GovPasswordInput(),
-        description="Use 10 characters or more. A few unrelated words make a strong password.",
-        validators=[InputRequired(message="Enter a password")],
-        render_kw={"autocomplete": "new-password"},
+        validators=[InputRequired(message=required), *checks],
+        render_kw={"autocomplete": autocomplete},
+        **kwargs,
     )
-    confirm = PasswordField(
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = password_field(
+        "Create a password",
+        "Enter a password",
+        "new-password",
+        description="Use 10 characters or more. A few unrelated words make a strong password.",
+    )
+    confirm = password_field(
         "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Confirm your password"),
-            EqualTo("password", message="Passwords must match"),
-        ],
-        render_kw={"autocomplete": "new-password"},
+        "Confirm your password",
+        "new-password",
+        EqualTo("password", message="Passwords must match"),
     )
     return password, confirm
 
 
 class SignInForm(BaseForm):
     email = email_field()
-    password = PasswordField(
-        "Password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your password")],
-        render_kw={"autocomplete": "current-password"},
-    )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    password = password_field("Password", "Enter your password", "current-password")
+    submit = submit_button("Sign in")
 
 
 class ForgotPasswordForm(BaseForm):
     email = email_field()
-    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+    submit = submit_button("Send reset link")
 
 
 class ResetPasswordForm(BaseForm):
     password, confirm = new_password_fields()
-    submit = SubmitField("Save new password", widget=GovSubmitInput())
+    submit = submit_button("Save new password")
 
 
 class ChangePasswordForm(BaseForm):
-    current_password = PasswordField(
-        "Current password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your current password")],
-        render_kw={"autocomplete": "current-password"},
+    current_password = password_field(
+        "Current password", "Enter your current password", "current-password"
     )
     password, confirm = new_password_fields()
-    submit = SubmitField("Change password", widget=GovSubmitInput())
+    submit = submit_button("Change password")
 
 
 class AcceptInvitationForm(BaseForm):
     full_name = name_field()
     password, confirm = new_password_fields()
-    submit = SubmitField("Create account", widget=GovSubmitInput())
+    submit = submit_button("Create account")
 
 
 class InvitePersonForm(BaseForm):
     full_name = name_field("Their full name", "Enter their full name")
     email = email_field("Their email address", "Enter their email address")
-    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    submit = submit_button("Send invitation")
 
 
 class InviteRepresentativeForm(InvitePersonForm):
-    relationship_to_holder = StringField(
+    relationship_to_holder = text_field(
         "How are they connected to the budget holder?",
-        widget=GovTextInput(),
         description="For example, daughter, husband, friend, or broker",
-        validators=[
-            DataRequired(message="Enter how they are connected to the budget holder"),
-            Length(max=100, message="This must be 100 characters or fewer"),
-        ],
+        required="Enter how they are connected to the budget holder",
+        max_length=100,
+        too_long="This must be 100 characters or fewer",
     )
 
 
 class RevokeConsentForm(BaseForm):
-    reason = StringField(
+    reason = text_field(
         "Reason (optional)",
-        widget=GovTextInput(),
-        validators=[Length(max=500, message="Reason must be 500 characters or fewer")],
+        max_length=500,
+        too_long="Reason must be 500 characters or fewer",
     )
-    submit = SubmitField("Withdraw consent", widget=GovSubmitInput())
+    submit = submit_button("Withdraw consent")
 
 
 class TenantForm(BaseForm):
-    name = StringField(
+    name = text_field(
         "Name of the council or NHS body",
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(message="Enter the name of the council or NHS body"),
-            Length(max=200, message="Name must be 200 characters or fewer"),
-        ],
+        required="Enter the name of the council or NHS body",
+        max_length=200,
+        too_long="Name must be 200 characters or fewer",
     )
-    kind = RadioField(
+    kind = radio_field(
         "What kind of body is it?",
-        widget=GovRadioInput(),
+        "Select what kind of body it is",
         choices=[SelectChoice(k.value, k.label) for k in TenantKind],
-        validators=[InputRequired(message="Select what kind of body it is")],
     )
-    areas = SelectMultipleField(
-        "Local authority areas it serves",
-        widget=GovCheckboxesInput(),
-        validators=[InputRequired(message="Select at least one local authority area")],
+    areas = checkboxes_field(
+        "Local authority areas it serves", "Select at least one local authority area"
     )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = submit_button("Save")

@@ -232,14 +232,7 @@ def _invite(
         f"{days} days:\n\n{link}\n",
         template=f"invitation_{role.value}",
     )
-    audit.record(
-        "invitation.created",
-        "invitation",
-        invitation.id,
-        actor_id=inviter.id,
-        tenant_id=invitation.tenant_id,
-        role=role.value,
-    )
+    audit.note("invitation.created", invitation, inviter, role=role.value)
     return invitation, token
 
 
@@ -356,13 +349,7 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     if not invitation.is_open:
         raise DomainError("This invitation is no longer open")
     invitation.revoked_at = utcnow()
-    audit.record(
-        "invitation.revoked",
-        "invitation",
-        invitation.id,
-        actor_id=actor.id,
-        tenant_id=invitation.tenant_id,
-    )
+    audit.note("invitation.revoked", invitation, actor)
 
 
 # Consent: a representative acts for a holder only while the holder's consent stands.
@@ -398,11 +385,10 @@ def _add_representation(
     )
     db.session.add(representation)
     db.session.flush()
-    audit.record(
+    audit.note(
         "consent.given",
-        "representation",
-        representation.id,
-        actor_id=recorded_by.id,
+        representation,
+        recorded_by,
         tenant_id=holder.tenant_id,
         method=method.value,
     )
@@ -457,13 +443,7 @@ def revoke_consent(actor: User, representation: Representation, reason: str) -> 
     representation.revoked_at = utcnow()
     representation.revoked_by_id = actor.id
     representation.revoked_reason = reason.strip()[:500] or None
-    audit.record(
-        "consent.revoked",
-        "representation",
-        representation.id,
-        actor_id=actor.id,
-        tenant_id=holder.tenant_id,
-    )
+    audit.note("consent.revoked", representation, actor, tenant_id=holder.tenant_id)
 
 
 def may_act_for(actor: User, holder: User) -> bool:
@@ -497,13 +477,8 @@ def create_tenant(admin: User, *, name: str, kind: TenantKind, areas: list[Area]
     tenant.areas = [TenantArea(gss_code=a.gss_code, name=a.name) for a in areas]
     db.session.add(tenant)
     db.session.flush()
-    audit.record(
-        "tenant.created",
-        "tenant",
-        tenant.id,
-        actor_id=admin.id,
-        tenant_id=tenant.id,
-        areas=[a.gss_code for a in areas],
+    audit.note(
+        "tenant.created", tenant, admin, tenant_id=tenant.id, areas=[a.gss_code for a in areas]
     )
     return tenant
 
@@ -515,11 +490,10 @@ def set_tenant_areas(admin: User, tenant: Tenant, areas: list[Area]) -> None:
         raise DomainError("Choose at least one local authority area", field="areas")
     before = sorted(a.gss_code for a in tenant.areas)
     tenant.areas = [TenantArea(gss_code=a.gss_code, name=a.name) for a in areas]
-    audit.record(
+    audit.note(
         "tenant.areas_changed",
-        "tenant",
-        tenant.id,
-        actor_id=admin.id,
+        tenant,
+        admin,
         tenant_id=tenant.id,
         before=before,
         after=sorted(a.gss_code for a in areas),
@@ -534,13 +508,7 @@ def set_user_active(admin: User, user: User, active: bool) -> None:
         raise DomainError("You cannot suspend your own account")
     user.active = active
     user.session_token = secrets.token_urlsafe(32)
-    audit.record(
-        "user.reactivated" if active else "user.suspended",
-        "user",
-        user.id,
-        actor_id=admin.id,
-        tenant_id=user.tenant_id,
-    )
+    audit.note("user.reactivated" if active else "user.suspended", user, admin)
 
 
 # Commissioners: their own tenant's people and invitations.

@@ -57,14 +57,11 @@ def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = SignInForm()
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data or "", form.password.data or "")
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+    if done := form.carry_out(
+        lambda: services.authenticate(form.email.data or "", form.password.data or "")
+    ):
+        login_user(done.value)
+        return redirect(_safe_next(request.args.get("next")))
     status = 400 if form.errors else 200
     return render_template("accounts/sign_in.html", form=form), status
 
@@ -96,15 +93,10 @@ def reset_password(token: str) -> ResponseReturnValue:
     except DomainError as error:
         return render_template("accounts/link_problem.html", message=error.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data or "")
-        except DomainError as error:
-            form.add_domain_error(error, "password")
-        else:
-            logout_user()
-            flash("Your password has been changed. Sign in with your new password.", "success")
-            return redirect(url_for("accounts.sign_in"))
+    if form.carry_out(lambda: services.reset_password(token, form.password.data or ""), "password"):
+        logout_user()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
     status = 400 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form), status
 
@@ -120,18 +112,16 @@ def accept_invitation(token: str) -> ResponseReturnValue:
     form = AcceptInvitationForm()
     if request.method == "GET":
         form.full_name.data = invitation.full_name
-    if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(
-                token, full_name=form.stripped("full_name"), password=form.password.data or ""
-            )
-        except DomainError as error:
-            form.add_domain_error(error, "password")
-        else:
-            logout_user()
-            login_user(user)
-            flash("Your account is ready.", "success")
-            return redirect(url_for("main.dashboard"))
+    if done := form.carry_out(
+        lambda: services.accept_invitation(
+            token, full_name=form.stripped("full_name"), password=form.password.data or ""
+        ),
+        "password",
+    ):
+        logout_user()
+        login_user(done.value)
+        flash("Your account is ready.", "success")
+        return redirect(url_for("main.dashboard"))
     status = 400 if form.errors else 200
     return render_template(
         "accounts/accept_invitation.html", form=form, invitation=invitation
@@ -156,19 +146,17 @@ def account() -> str:
 @login_required
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, form.current_password.data or "", form.password.data or ""
-            )
-        except DomainError as error:
-            form.add_domain_error(error, "password")
-        else:
-            # The session token changed: sign this session in again. Pass the user itself, not
-            # the current_user proxy, which would then resolve to itself for ever.
-            login_user(current_user._get_current_object())
-            flash("Your password has been changed.", "success")
-            return redirect(url_for("accounts.account"))
+    if form.carry_out(
+        lambda: services.change_password(
+            current_user, form.current_password.data or "", form.password.data or ""
+        ),
+        "password",
+    ):
+        # The session token changed: sign this session in again. Pass the user itself, not
+        # the current_user proxy, which would then resolve to itself for ever.
+        login_user(current_user._get_current_object())
+        flash("Your password has been changed.", "success")
+        return redirect(url_for("accounts.account"))
     status = 400 if form.errors else 200
     return render_template("accounts/change_password.html", form=form), status
 
@@ -188,22 +176,17 @@ def _holder_for(holder_id: int | None) -> User:
 def invite_representative(holder_id: int | None = None) -> ResponseReturnValue:
     holder = _holder_for(holder_id)
     form = InviteRepresentativeForm()
-    if form.validate_on_submit():
-        try:
-            services.invite_representative(
-                current_user,
-                holder,
-                email=form.stripped("email"),
-                full_name=form.stripped("full_name"),
-                relationship_to_holder=form.stripped("relationship_to_holder"),
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
-            if holder.id == current_user.id:
-                return redirect(url_for("accounts.account"))
-            return redirect(url_for("commissioning.holder", holder_id=holder.id))
+    if form.carry_out(
+        lambda: services.invite_representative(
+            current_user,
+            holder,
+            **form.answers("email", "full_name", "relationship_to_holder"),
+        )
+    ):
+        flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
+        if holder.id == current_user.id:
+            return redirect(url_for("accounts.account"))
+        return redirect(url_for("commissioning.holder", holder_id=holder.id))
     status = 400 if form.errors else 200
     return render_template("accounts/invite_representative.html", form=form, holder=holder), status
 
@@ -262,19 +245,16 @@ def _area_choices() -> list[SelectChoice]:
 def new_tenant() -> ResponseReturnValue:
     form = TenantForm()
     form.areas.choices = _area_choices()
-    if form.validate_on_submit():
-        try:
-            tenant = services.create_tenant(
-                current_user,
-                name=form.stripped("name"),
-                kind=TenantKind(form.kind.data),
-                areas=areas_for_codes(form.areas.data or []),
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash(f"{tenant.name} has been added.", "success")
-            return redirect(url_for("admin.tenant", tenant_id=tenant.id))
+    if done := form.carry_out(
+        lambda: services.create_tenant(
+            current_user,
+            name=form.stripped("name"),
+            kind=TenantKind(form.kind.data),
+            areas=areas_for_codes(form.areas.data or []),
+        )
+    ):
+        flash(f"{done.value.name} has been added.", "success")
+        return redirect(url_for("admin.tenant", tenant_id=done.value.id))
     status = 400 if form.errors else 200
     return render_template("admin/tenant_form.html", form=form), status
 
@@ -284,19 +264,13 @@ def new_tenant() -> ResponseReturnValue:
 def tenant(tenant_id: int) -> ResponseReturnValue:
     tenant = db.get_or_404(Tenant, tenant_id)
     form = InvitePersonForm()
-    if form.validate_on_submit():
-        try:
-            services.invite_commissioner(
-                current_user,
-                tenant,
-                email=form.stripped("email"),
-                full_name=form.stripped("full_name"),
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
-            return redirect(url_for("admin.tenant", tenant_id=tenant.id))
+    if form.carry_out(
+        lambda: services.invite_commissioner(
+            current_user, tenant, **form.answers("email", "full_name")
+        )
+    ):
+        flash(f"We have emailed an invitation to {form.stripped('email')}.", "success")
+        return redirect(url_for("admin.tenant", tenant_id=tenant.id))
     staff = db.session.scalars(
         select(User)
         .where(User.tenant_id == tenant.id, User.role == Role.COMMISSIONER)

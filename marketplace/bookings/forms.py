@@ -5,27 +5,23 @@ from __future__ import annotations
 import re
 from datetime import time
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import (
-    RadioField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-    ValidationError,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
+from wtforms import RadioField, SelectMultipleField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-from marketplace.forms import BaseForm, DateInputField, strip_whitespace
+from marketplace.forms import (
+    BaseForm,
+    DateInputField,
+    parsed_by,
+    radio_field,
+    strip_whitespace,
+    submit_button,
+    text_field,
+    words_field,
+)
 from marketplace.money import MoneyError, parse_pounds
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -59,34 +55,43 @@ def parse_hours(text: str) -> int:
     return int(minutes)
 
 
-def _clock_check(form: BaseForm, field: StringField) -> None:
-    try:
-        parse_clock(field.data or "")
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
+_clock_check = parsed_by(parse_clock, ValueError)
+_hours_check = parsed_by(parse_hours, ValueError)
+_pounds_check = parsed_by(parse_pounds, MoneyError)
 
 
-def _hours_check(form: BaseForm, field: StringField) -> None:
-    try:
-        parse_hours(field.data or "")
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
+def hours_field(label: str, required: str, hint: str | None = None) -> StringField:
+    """Hours typed as a number, like 2 or 1.5."""
+    return text_field(
+        label,
+        description=hint,
+        filters=[strip_whitespace],
+        required=required,
+        checks=[_hours_check],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+def pounds_field(label: str, required: str, **kwargs: Any) -> StringField:
+    """An amount typed in pounds, like 12.50."""
+    return text_field(
+        label,
+        required=required,
+        checks=[_pounds_check],
+        render_kw={"inputmode": "decimal"},
+        **kwargs,
+    )
 
 
 class RequestForm(BaseForm):
-    pot = RadioField(
-        "Which budget will pay?",
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Choose the budget that will pay")],
-    )
-    kind = RadioField(
+    pot = radio_field("Which budget will pay?", "Choose the budget that will pay")
+    kind = radio_field(
         "How often?",
-        widget=GovRadioInput(),
+        "Choose once or every week",
         choices=[
             SelectChoice("one_off", "Once"),
             SelectChoice("rota", "Every week (a rota)"),
         ],
-        validators=[InputRequired(message="Choose once or every week")],
     )
     day = DateInputField(
         "Date (or first date of the rota)",
@@ -107,27 +112,18 @@ class RequestForm(BaseForm):
         description="Leave blank if it carries on",
         validators=[Optional()],
     )
-    start = StringField(
+    start = text_field(
         "Start time",
-        widget=GovTextInput(),
         description="For example, 9:30am or 17:00",
         filters=[strip_whitespace],
-        validators=[DataRequired(message="Enter the start time"), _clock_check],
+        required="Enter the start time",
+        checks=[_clock_check],
     )
-    hours = StringField(
-        "How many hours each time?",
-        widget=GovTextInput(),
-        description="For example, 2 or 1.5",
-        filters=[strip_whitespace],
-        validators=[DataRequired(message="Enter how many hours"), _hours_check],
-        render_kw={"inputmode": "decimal"},
+    hours = hours_field(
+        "How many hours each time?", "Enter how many hours", "For example, 2 or 1.5"
     )
-    note = TextAreaField(
-        "Anything the provider should know (optional)",
-        widget=GovTextArea(),
-        validators=[Length(max=2000, message="Keep the note to 2,000 characters or fewer")],
-    )
-    submit = SubmitField("Check the price", widget=GovSubmitInput())
+    note = words_field("Anything the provider should know (optional)", "note", 2000)
+    submit = submit_button("Check the price")
 
     def validate_weekdays(self, field: SelectMultipleField) -> None:
         if self.kind.data == "rota" and not field.data:
@@ -135,22 +131,8 @@ class RequestForm(BaseForm):
 
 
 class ReasonForm(BaseForm):
-    reason = TextAreaField(
-        "Reason",
-        widget=GovTextArea(),
-        validators=[
-            DataRequired(message="Enter a reason"),
-            Length(max=500, message="Keep the reason to 500 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
-def _pounds_check(form: BaseForm, field: StringField) -> None:
-    try:
-        parse_pounds(field.data or "")
-    except MoneyError as error:
-        raise ValidationError(str(error)) from None
+    reason = words_field("Reason", "reason", 500, required="Enter a reason")
+    submit = submit_button("Continue")
 
 
 def _one_of_the_workers(form: BaseForm, field: RadioField) -> None:
@@ -166,76 +148,42 @@ class OfferForm(BaseForm):
         validators=[Optional(), _one_of_the_workers],
         validate_choice=False,  # a provider with no named workers has no choices to make
     )
-    price = StringField(
-        "Your price, in pounds",
-        widget=GovTextInput(),
-        validators=[DataRequired(message="Enter your price"), _pounds_check],
-        render_kw={"inputmode": "decimal"},
-    )
-    note = TextAreaField(
-        "Message to the person (optional)",
-        widget=GovTextArea(),
-        validators=[Length(max=2000, message="Keep the message to 2,000 characters or fewer")],
-    )
-    submit = SubmitField("Send offer", widget=GovSubmitInput())
+    price = pounds_field("Your price, in pounds", "Enter your price")
+    note = words_field("Message to the person (optional)", "message", 2000)
+    submit = submit_button("Send offer")
 
 
 class DeliveredForm(BaseForm):
-    hours = StringField(
-        "Hours worked",
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[DataRequired(message="Enter the hours worked"), _hours_check],
-        render_kw={"inputmode": "decimal"},
-    )
-    submit = SubmitField("Mark as delivered", widget=GovSubmitInput())
+    hours = hours_field("Hours worked", "Enter the hours worked")
+    submit = submit_button("Mark as delivered")
 
 
 class ResolveForm(BaseForm):
-    amount = StringField(
+    amount = pounds_field(
         "Amount to pay the provider, in pounds",
-        widget=GovTextInput(),
+        "Enter an amount",
         description="Enter 0 to return all of it to the budget",
-        validators=[DataRequired(message="Enter an amount"), _pounds_check],
-        render_kw={"inputmode": "decimal"},
     )
-    note = TextAreaField(
-        "Decision note",
-        widget=GovTextArea(),
-        validators=[
-            DataRequired(message="Enter a note saying why"),
-            Length(max=500, message="Keep the note to 500 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Decide", widget=GovSubmitInput())
+    note = words_field("Decision note", "note", 500, required="Enter a note saying why")
+    submit = submit_button("Decide")
 
 
 class ReviewForm(BaseForm):
-    stars = RadioField(
+    stars = radio_field(
         "How would you rate it?",
-        widget=GovRadioInput(),
+        "Choose a rating",
         choices=[SelectChoice(str(n), f"{n} out of 5") for n in range(5, 0, -1)],
-        validators=[InputRequired(message="Choose a rating")],
     )
-    text = TextAreaField(
+    text = words_field(
         "Your review",
-        widget=GovTextArea(),
+        "review",
+        2000,
+        required="Write a few words",
         description="Do not include anyone's private details",
-        validators=[
-            DataRequired(message="Write a few words"),
-            Length(max=2000, message="Keep the review to 2,000 characters or fewer"),
-        ],
     )
-    submit = SubmitField("Publish review", widget=GovSubmitInput())
+    submit = submit_button("Publish review")
 
 
 class ReplyForm(BaseForm):
-    text = TextAreaField(
-        "Your reply",
-        widget=GovTextArea(),
-        validators=[
-            DataRequired(message="Write your reply"),
-            Length(max=2000, message="Keep the reply to 2,000 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Publish reply", widget=GovSubmitInput())
+    text = words_field("Your reply", "reply", 2000, required="Write your reply")
+    submit = submit_button("Publish reply")

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import click
 from flask.cli import AppGroup
 
+from marketplace.cli import day_option
+
 reports_cli = AppGroup("reports", help="Alerts and market gap reports for commissioners.")
 
 
@@ -41,19 +43,9 @@ def alerts_command(tenant_id: int | None) -> None:
 
 @reports_cli.command("market-gaps")
 @click.option("--tenant", "tenant_ref", required=True, help="The council or NHS body: id or name.")
-@click.option(
-    "--from",
-    "start",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="First day of the period (default: 12 weeks before --to).",
-)
-@click.option(
-    "--to",
-    "end",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Last day of the period, included (default: today in Europe/London).",
+@day_option("--from", "start", help="First day of the period (default: 12 weeks before --to).")
+@day_option(
+    "--to", "end", help="Last day of the period, included (default: today in Europe/London)."
 )
 @click.option(
     "--csv",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from marketplace.commissioning.alerts.storage import NOTE_MAX_LENGTH
-from marketplace.forms import BaseForm, drop_nul, strip_whitespace
+from marketplace.forms import BaseForm, drop_nul, strip_whitespace, submit_button, words_field
 from marketplace.payments.models import PotKind
 
 POT_CHOICES = [SelectChoice("", "Any budget"), SelectChoice("none", "No budget set up yet")] + [
@@ -41,20 +41,15 @@ class HolderFilterForm(FlaskForm):
     status = SelectField(
         "Account", choices=STATUS_CHOICES, default="", validate_choice=True, widget=GovSelect()
     )
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = submit_button("Search")
 
 
 class AcknowledgeForm(BaseForm):
-    note = TextAreaField(
+    note = words_field(
         "What have you done or decided?",
-        widget=GovTextArea(),
+        "note",
+        NOTE_MAX_LENGTH,
         description=f"This is kept with the alert. Up to {NOTE_MAX_LENGTH} characters.",
-        validators=[
-            DataRequired(message="Enter a note saying what you have done or decided"),
-            Length(
-                max=NOTE_MAX_LENGTH,
-                message=f"Keep the note to {NOTE_MAX_LENGTH} characters or fewer",
-            ),
-        ],
+        required="Enter a note saying what you have done or decided",
     )
-    submit = SubmitField("Acknowledge alert", widget=GovSubmitInput())
+    submit = submit_button("Acknowledge alert")

@@ -82,18 +82,14 @@ def dashboard() -> tuple[str, int]:
 @roles_required(Role.COMMISSIONER)
 def invite_holder() -> tuple[str, int] | Response:
     holder_form, staff_form = _forms()
-    if holder_form.validate_on_submit():
-        try:
-            services.invite_holder(
-                current_user,
-                email=holder_form.stripped("email"),
-                full_name=holder_form.stripped("full_name"),
-            )
-        except DomainError as error:
-            holder_form.add_domain_error(error)
-        else:
-            flash(f"We have emailed an invitation to {holder_form.stripped('email')}.", "success")
-            return redirect(url_for("commissioning.dashboard"))
+    if holder_form.carry_out(
+        lambda: services.invite_holder(
+            current_user,
+            **holder_form.answers("email", "full_name"),
+        )
+    ):
+        flash(f"We have emailed an invitation to {holder_form.stripped('email')}.", "success")
+        return redirect(url_for("commissioning.dashboard"))
     return _dashboard(holder_form, staff_form, failed=holder_form)
 
 
@@ -103,19 +99,15 @@ def invite_staff() -> tuple[str, int] | Response:
     if current_user.tenant is None:
         abort(403)
     holder_form, staff_form = _forms()
-    if staff_form.validate_on_submit():
-        try:
-            services.invite_commissioner(
-                current_user,
-                current_user.tenant,
-                email=staff_form.stripped("email"),
-                full_name=staff_form.stripped("full_name"),
-            )
-        except DomainError as error:
-            staff_form.add_domain_error(error)
-        else:
-            flash(f"We have emailed an invitation to {staff_form.stripped('email')}.", "success")
-            return redirect(url_for("commissioning.dashboard"))
+    if staff_form.carry_out(
+        lambda: services.invite_commissioner(
+            current_user,
+            current_user.tenant,
+            **staff_form.answers("email", "full_name"),
+        )
+    ):
+        flash(f"We have emailed an invitation to {staff_form.stripped('email')}.", "success")
+        return redirect(url_for("commissioning.dashboard"))
     return _dashboard(holder_form, staff_form, failed=staff_form)
 
 

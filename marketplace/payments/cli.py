@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from marketplace.cli import day_option
 from marketplace.clock import london_today
 from marketplace.money import format_pence
 from marketplace.payments import ledger
@@ -39,12 +40,8 @@ def verify() -> None:
 
 
 @payments_cli.command("allocate")
-@click.option(
-    "--date",
-    "on_date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Pay what is due on this date (default: today in Europe/London).",
+@day_option(
+    "--date", "on_date", help="Pay what is due on this date (default: today in Europe/London)."
 )
 def allocate(on_date: datetime | None) -> None:
     """Pay every scheduled allocation that is due. Running it again pays nothing twice."""

@@ -5,24 +5,23 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextInput,
-)
 from wtforms import (
     HiddenField,
-    RadioField,
-    SelectMultipleField,
     StringField,
-    SubmitField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from marketplace.forms import BaseForm, DateInputField, strip_whitespace
+from marketplace.forms import (
+    BaseForm,
+    DateInputField,
+    checkboxes_field,
+    radio_field,
+    strip_whitespace,
+    submit_button,
+    text_field,
+)
 from marketplace.money import MoneyError, parse_pounds
 from marketplace.payments.models import PotKind
 
@@ -34,11 +33,10 @@ def pounds_field(label: str, *, required: bool = True, hint: str = "") -> String
     validators: list[Any] = [DataRequired(message="Enter an amount in pounds, for example 12.50")]
     if not required:
         validators = [Optional()]
-    return StringField(
+    return text_field(
         label,
-        widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[*validators, Length(max=20, message="Enter an amount in pounds")],
+        checks=[*validators, Length(max=20, message="Enter an amount in pounds")],
         description=hint,
         render_kw={"inputmode": "decimal", "spellcheck": "false"},
     )
@@ -74,17 +72,15 @@ class OnceForm(BaseForm):
 
 class FundPotForm(OnceForm):
     amount = pounds_field("Amount to pay in, in pounds", hint="For example, 250.00")
-    reason = StringField(
+    reason = text_field(
         "Reason for this payment",
-        widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter the reason for this payment"),
-            Length(max=200, message="Reason must be 200 characters or fewer"),
-        ],
+        required="Enter the reason for this payment",
+        max_length=200,
+        too_long="Reason must be 200 characters or fewer",
         description="For example, equipment agreed at the support plan review",
     )
-    submit = SubmitField("Pay into budget", widget=GovSubmitInput())
+    submit = submit_button("Pay into budget")
 
     def validate_amount(self, field: Any) -> None:
         self.amount_pence = pence_of(field)
@@ -92,7 +88,7 @@ class FundPotForm(OnceForm):
 
 class TopUpForm(OnceForm):
     amount = pounds_field("Amount to add, in pounds", hint="For example, 50.00")
-    submit = SubmitField("Continue to card payment", widget=GovSubmitInput())
+    submit = submit_button("Continue to card payment")
 
     def validate_amount(self, field: Any) -> None:
         self.amount_pence = pence_of(field)
@@ -107,37 +103,32 @@ SCHEDULES = [
 
 
 class PotForm(BaseForm):
-    kind = RadioField(
+    kind = radio_field(
         "Kind of budget",
-        widget=GovRadioInput(),
+        "Choose the kind of budget",
         choices=[SelectChoice(k.value, k.label) for k in PotKind],
-        validators=[InputRequired(message="Choose the kind of budget")],
     )
-    support_plan_reference = StringField(
+    support_plan_reference = text_field(
         "Support plan reference",
-        widget=GovTextInput(),
         filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter the support plan reference"),
-            Length(max=60, message="Support plan reference must be 60 characters or fewer"),
-        ],
+        required="Enter the support plan reference",
+        max_length=60,
+        too_long="Support plan reference must be 60 characters or fewer",
     )
-    categories = SelectMultipleField(
+    categories = checkboxes_field(
         "What this budget may pay for",
-        widget=GovCheckboxesInput(),
+        "Choose at least one kind of support",
         coerce=int,
-        validators=[InputRequired(message="Choose at least one kind of support")],
         description="Only what the support plan allows",
     )
     allocation = pounds_field(
         "Amount paid in each period, in pounds", required=False, hint="Leave empty for none"
     )
-    every_days = RadioField(
+    every_days = radio_field(
         "How often",
-        widget=GovRadioInput(),
+        "Choose how often money is paid in",
         choices=[SelectChoice(value, label) for value, label in SCHEDULES],
         default="28",
-        validators=[InputRequired(message="Choose how often money is paid in")],
     )
     starts_on = DateInputField(
         "First payment date",
@@ -149,7 +140,7 @@ class PotForm(BaseForm):
         required=False,
         hint="Leave empty for no cap",
     )
-    submit = SubmitField("Set up budget", widget=GovSubmitInput())
+    submit = submit_button("Set up budget")
     # Set by the validators below; empty optional fields leave these defaults.
     allocation_pence: int = 0
     pa_hourly_cap_pence: int | None = None

@@ -253,14 +253,7 @@ def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     for payout in run.payouts:
         _pay(payout)
     run.confirmed_at, run.confirmed_by_id = utcnow(), commissioner.id
-    audit.record(
-        "payout_run.confirmed",
-        "payout_run",
-        run.id,
-        actor_id=commissioner.id,
-        tenant_id=run.tenant_id,
-        total_pence=run.total_pence,
-    )
+    audit.note("payout_run.confirmed", run, commissioner, total_pence=run.total_pence)
     return run
 
 

@@ -107,12 +107,10 @@ def create_pot(
     pot.categories = categories
     db.session.add(pot)
     db.session.flush()
-    audit.record(
+    audit.note(
         "pot.created",
-        "pot",
-        pot.id,
-        actor_id=commissioner.id,
-        tenant_id=pot.tenant_id,
+        pot,
+        commissioner,
         kind=kind.value,
         allocation_pence=allocation_pence,
         every_days=allocation_every_days,
@@ -181,14 +179,7 @@ def fund_pot(
         return db.session.scalars(
             select(Allocation).where(Allocation.request_key == request_key)
         ).one()
-    audit.record(
-        "pot.funded",
-        "pot",
-        pot.id,
-        actor_id=commissioner.id,
-        tenant_id=pot.tenant_id,
-        amount_pence=amount_pence,
-    )
+    audit.note("pot.funded", pot, commissioner, amount_pence=amount_pence)
     return allocation
 
 

@@ -126,12 +126,5 @@ def refund_top_up(actor: User, top_up: TopUp) -> TopUp:
     except stripe_gateway.GatewayError:
         raise DomainError("The refund could not be made. Try again later.") from None
     top_up.status = TopUpStatus.REFUNDED
-    audit.record(
-        "pot.top_up_refunded",
-        "pot",
-        pot.id,
-        actor_id=actor.id,
-        tenant_id=pot.tenant_id,
-        amount_pence=top_up.amount_pence,
-    )
+    audit.note("pot.top_up_refunded", pot, actor, amount_pence=top_up.amount_pence)
     return top_up

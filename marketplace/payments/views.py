@@ -138,24 +138,21 @@ def _required() -> date:
 def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
     holder = accounts.holder_for_commissioner(current_user, holder_id)
     form = _pot_form()
-    if form.validate_on_submit():
-        try:
-            pot = services.create_pot(
-                current_user,
-                holder,
-                kind=PotKind(form.kind.data),
-                support_plan_reference=form.stripped("support_plan_reference"),
-                allocation_pence=form.allocation_pence,
-                allocation_every_days=int(form.every_days.data or 0),
-                allocation_starts_on=form.starts_on.data or _required(),
-                category_ids=[int(c) for c in form.categories.data or []],
-                pa_hourly_cap_pence=form.pa_hourly_cap_pence,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash(f"{pot.kind.label} set up for {holder.full_name}.", "success")
-            return redirect(url_for("payments.pot_statement", pot_id=pot.id))
+    if done := form.carry_out(
+        lambda: services.create_pot(
+            current_user,
+            holder,
+            kind=PotKind(form.kind.data),
+            support_plan_reference=form.stripped("support_plan_reference"),
+            allocation_pence=form.allocation_pence,
+            allocation_every_days=int(form.every_days.data or 0),
+            allocation_starts_on=form.starts_on.data or _required(),
+            category_ids=[int(c) for c in form.categories.data or []],
+            pa_hourly_cap_pence=form.pa_hourly_cap_pence,
+        )
+    ):
+        flash(f"{done.value.kind.label} set up for {holder.full_name}.", "success")
+        return redirect(url_for("payments.pot_statement", pot_id=done.value.id))
     status = 400 if form.is_submitted() else 200
     return render_template("payments/new_pot.html", form=form, holder=holder), status
 
@@ -165,20 +162,17 @@ def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
 def fund_pot(pot_id: int) -> tuple[str, int] | BaseResponse:
     pot = _pot_for_commissioner(pot_id)
     form = FundPotForm()
-    if form.validate_on_submit():
-        try:
-            services.fund_pot(
-                current_user,
-                pot,
-                form.amount_pence,
-                form.stripped("reason"),
-                request_key=form.request_key.data,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash("The payment is in the budget.", "success")
-            return redirect(url_for("payments.pot_statement", pot_id=pot.id))
+    if form.carry_out(
+        lambda: services.fund_pot(
+            current_user,
+            pot,
+            form.amount_pence,
+            form.stripped("reason"),
+            request_key=form.request_key.data,
+        )
+    ):
+        flash("The payment is in the budget.", "success")
+        return redirect(url_for("payments.pot_statement", pot_id=pot.id))
     status = 400 if form.is_submitted() else 200
     form.fresh()
     return render_template("payments/fund_pot.html", form=form, pot=pot), status
@@ -230,15 +224,12 @@ def provider_stripe_onboarding() -> BaseResponse:
 def top_up(pot_id: int) -> tuple[str, int] | BaseResponse:
     pot = _pot_for_viewer(pot_id)
     form = TopUpForm()
-    if form.validate_on_submit():
-        try:
-            made = topups.start_top_up(
-                current_user, pot, form.amount_pence, form.request_key.data or ""
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            return redirect(url_for("payments.pay_top_up", top_up_id=made.id))
+    if done := form.carry_out(
+        lambda: topups.start_top_up(
+            current_user, pot, form.amount_pence, form.request_key.data or ""
+        )
+    ):
+        return redirect(url_for("payments.pay_top_up", top_up_id=done.value.id))
     status = 400 if form.is_submitted() else 200
     form.fresh()
     return render_template(
@@ -332,13 +323,7 @@ def payout_run(run_id: int) -> str:
 @roles_required(Role.COMMISSIONER)
 def payout_run_csv(run_id: int) -> Response:
     run = _run(run_id)
-    audit.record(
-        "payout_run.downloaded",
-        "payout_run",
-        run.id,
-        actor_id=current_user.id,
-        tenant_id=run.tenant_id,
-    )
+    audit.note("payout_run.downloaded", run, current_user)
     return _csv(run.csv_text, f"payment-run-{run.id}.csv")
 
 

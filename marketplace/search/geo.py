@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from marketplace.errors import DomainError
 from marketplace.paths import PROJECT_ROOT
@@ -60,23 +61,24 @@ def normalise(text: str) -> str:
     raise PostcodeError("Enter a real postcode, like OL1 1AA, or the first part of one, like OL1")
 
 
+def _points(path: Path, key: str) -> dict[str, Point]:
+    """The places in a CSV file of centroids: the `key` column to its latitude and longitude."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            row[key]: Point(float(row["latitude"]), float(row["longitude"]))
+            for row in csv.DictReader(handle)
+        }
+
+
 @cache
 def outcodes() -> dict[str, Point]:
     """Every postcode district the service can place, with its centre (ONS centroids)."""
-    with OUTCODES_FILE.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["outcode"]: Point(float(row["latitude"]), float(row["longitude"]))
-            for row in csv.DictReader(handle)
-        }
+    return _points(OUTCODES_FILE, "outcode")
 
 
 @cache
 def _postcodes() -> dict[str, Point]:
-    with POSTCODES_FILE.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["postcode"]: Point(float(row["latitude"]), float(row["longitude"]))
-            for row in csv.DictReader(handle)
-        }
+    return _points(POSTCODES_FILE, "postcode")
 
 
 def locate(text: str) -> Place:

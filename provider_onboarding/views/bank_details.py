@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
-from marketplace.errors import DomainError
 from provider_onboarding import services
 from provider_onboarding.forms import BankDetailsForm
 from provider_onboarding.views.blueprint import bp
@@ -20,20 +19,15 @@ from provider_onboarding.views.common import my_provider
 def bank_details() -> str | Response | tuple[str, int]:
     provider = my_provider()
     form = BankDetailsForm()
-    if form.validate_on_submit():
-        try:
-            services.save_bank_details(
-                provider,
-                current_user,
-                account_name=form.stripped("account_name"),
-                sort_code=form.stripped("sort_code"),
-                account_number=form.stripped("account_number"),
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash("Your bank details are saved.", "success")
-            return redirect(url_for("provider_onboarding.dashboard"))
+    if form.carry_out(
+        lambda: services.save_bank_details(
+            provider,
+            current_user,
+            **form.answers("account_name", "sort_code", "account_number"),
+        )
+    ):
+        flash("Your bank details are saved.", "success")
+        return redirect(url_for("provider_onboarding.dashboard"))
     status = 400 if form.errors else 200
     return render_template(
         "provider_onboarding/bank_details.html",

@@ -32,14 +32,11 @@ def checks() -> str | Response | tuple[str, int]:
     form.tenant_id.choices = [SelectChoice(t.id, t.name) for t in services.checking_bodies()]
     if request.method == "GET" and provider.tenant_id:
         form.tenant_id.data = provider.tenant_id
-    if form.validate_on_submit():
-        try:
-            services.save_checks(provider, _check_details(form), current_user, today())
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash("Your checks are saved.", "success")
-            return redirect(url_for("provider_onboarding.dashboard"))
+    if form.carry_out(
+        lambda: services.save_checks(provider, _check_details(form), current_user, today())
+    ):
+        flash("Your checks are saved.", "success")
+        return redirect(url_for("provider_onboarding.dashboard"))
     status = 400 if form.errors else 200
     return render_template("provider_onboarding/checks.html", form=form, provider=provider), status
 
@@ -75,17 +72,17 @@ def submit_checks() -> Response:
 def documents_page() -> str | Response | tuple[str, int]:
     provider = my_provider()
     form = UploadForm()
-    if form.validate_on_submit():
-        upload = documents.Upload(form.file.data.filename or "", form.file.data.stream)
-        try:
-            documents.store_document(
-                provider, DocumentKind(form.kind.data), upload, current_user, _uploads()
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash("Your document is uploaded.", "success")
-            return redirect(url_for("provider_onboarding.documents_page"))
+    if form.carry_out(
+        lambda: documents.store_document(
+            provider,
+            DocumentKind(form.kind.data),
+            documents.Upload(form.file.data.filename or "", form.file.data.stream),
+            current_user,
+            _uploads(),
+        )
+    ):
+        flash("Your document is uploaded.", "success")
+        return redirect(url_for("provider_onboarding.documents_page"))
     status = 400 if form.errors else 200
     return render_template(
         "provider_onboarding/documents.html",

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 
 from marketplace.clock import london_today
 from marketplace.directory.models import Provider
-from marketplace.errors import DomainError
 from provider_onboarding import services
 from provider_onboarding.forms import AvailabilityForm
 
@@ -46,12 +45,9 @@ def add_weekly_time(
 ) -> Response | None:
     """Add the weekly time the form sends (to a listing or a worker) and redirect to `done_url`;
     None when the form was not sent or was refused (its errors are on the form)."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        add(form.weekday.data, _time(form.start_time.data), _time(form.end_time.data))
-    except DomainError as error:
-        form.add_domain_error(error)
+    if not form.carry_out(
+        lambda: add(form.weekday.data, _time(form.start_time.data), _time(form.end_time.data))
+    ):
         return None
     flash("Time added.", "success")
     return redirect(done_url)

@@ -45,20 +45,16 @@ def _team_page(
 def add_staff() -> str | Response | tuple[str, int]:
     provider = my_provider()
     form = StaffForm(prefix="staff")
-    if form.validate_on_submit():
-        try:
-            services.add_staff(
-                provider,
-                current_user,
-                email=form.stripped("email"),
-                full_name=form.stripped("full_name"),
-                role=ProviderMemberRole(form.role.data),
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash("We have emailed them a link to set their password.", "success")
-            return redirect(url_for("provider_onboarding.team"))
+    if form.carry_out(
+        lambda: services.add_staff(
+            provider,
+            current_user,
+            **form.answers("email", "full_name"),
+            role=ProviderMemberRole(form.role.data),
+        )
+    ):
+        flash("We have emailed them a link to set their password.", "success")
+        return redirect(url_for("provider_onboarding.team"))
     return _team_page(provider, form, WorkerForm(prefix="worker", formdata=None), failed=form)
 
 

@@ -32,9 +32,9 @@ from marketplace.extensions import db
 from marketplace.paths import PROJECT_ROOT
 from marketplace.payments import services as payments
 from marketplace.payments.models import Allocation, Pot
-from marketplace.search import services as search
 from marketplace.search.models import SearchEvent
 from marketplace.search.tantivy.engine import TantivyEngine
+from tests.search_engines import engine_in_use
 
 SOURCE_CQC = Path("/work/shared/data/providers/cqc_api_locations_oldham_2025-08.json")
 SHIPPED_CQC = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
@@ -58,15 +58,7 @@ MODELS = (
 def own_index(app: Flask, tmp_path: Path) -> Iterator[TantivyEngine]:
     """A search index for this test alone: `demo load` fills the index, and other tests' searches
     must not find the demo's listings."""
-    previous = app.extensions.get(search.ENGINE_KEY)
-    engine = TantivyEngine(tmp_path / "tantivy")
-    app.extensions[search.ENGINE_KEY] = engine
-    engine.ensure_index()
-    yield engine
-    if previous is None:
-        app.extensions.pop(search.ENGINE_KEY, None)
-    else:
-        app.extensions[search.ENGINE_KEY] = previous
+    yield from engine_in_use(app, TantivyEngine(tmp_path / "tantivy"))
 
 
 def row_counts() -> dict[str, int]:

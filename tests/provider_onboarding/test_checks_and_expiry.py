@@ -22,6 +22,7 @@ from marketplace.mail import OutboundEmail
 from provider_onboarding.models import ProviderBankDetails, ProviderChecks, Worker
 from provider_onboarding.services import check_warnings, dbs_renewal_due
 from tests.conftest import PASSWORD
+from tests.factories import add_checks
 from tests.frozen import TODAY
 
 
@@ -108,14 +109,7 @@ def test_expire_suspends_listings_tells_the_provider_and_only_once(
     provider = make_provider(owner=owner)
     listing = make_listing(provider=provider)
     fine = make_listing()
-    db.session.add(
-        ProviderChecks(
-            provider_id=provider.id,
-            insurance_expires_on=TODAY - timedelta(days=1),
-            right_to_work_confirmed=True,
-            cqc_matched=False,
-        )
-    )
+    add_checks(provider.id, insurance_expires_on=TODAY - timedelta(days=1))
     db.session.commit()
     runner = app.test_cli_runner()
 
@@ -315,14 +309,10 @@ def test_checks_with_a_missing_date_count_as_expired(app, make_user, make_provid
     owner = make_user(Role.PROVIDER)
     provider = make_provider(owner=owner)
     listing = make_listing(provider=provider)
-    db.session.add(
-        ProviderChecks(
-            provider_id=provider.id,
-            dbs_issued_on=TODAY - timedelta(days=30),
-            insurance_expires_on=None,  # blanked
-            right_to_work_confirmed=True,
-            cqc_matched=False,
-        )
+    add_checks(
+        provider.id,
+        dbs_issued_on=TODAY - timedelta(days=30),
+        insurance_expires_on=None,  # blanked
     )
     db.session.commit()
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.directory.models import Listing, ListingStatus, PriceUnit, VerificationStatus
 from marketplace.extensions import db
-from provider_onboarding.models import ProviderChecks
+from tests.factories import add_checks
 from tests.frozen import TODAY
 
 
@@ -126,14 +126,7 @@ def test_only_a_verified_provider_publishes(client, owner, make_listing):
 
 def test_expired_insurance_stops_publishing(client, owner, make_listing):
     owner.verification_status = VerificationStatus.VERIFIED
-    db.session.add(
-        ProviderChecks(
-            provider_id=owner.id,
-            insurance_expires_on=TODAY - timedelta(days=1),
-            right_to_work_confirmed=True,
-            cqc_matched=False,
-        )
-    )
+    add_checks(owner.id, insurance_expires_on=TODAY - timedelta(days=1))
     db.session.commit()
     listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
 

@@ -185,13 +185,6 @@ def acknowledge(commissioner: User, alert: Alert, note: str, now: datetime | Non
     alert.acknowledged_at = now or utcnow()
     alert.acknowledged_by_id = commissioner.id
     alert.acknowledgement_note = note
-    audit.record(
-        "alert.acknowledged",
-        "alert",
-        alert.id,
-        actor_id=commissioner.id,
-        tenant_id=alert.tenant_id,
-        kind=alert.kind.value,
-    )
+    audit.note("alert.acknowledged", alert, commissioner, kind=alert.kind.value)
     db.session.flush()
     return alert

@@ -11,7 +11,6 @@ from marketplace.accounts.models import Role
 from marketplace.commissioning.alerts import storage, summaries
 from marketplace.commissioning.forms import AcknowledgeForm
 from marketplace.commissioning.models import Alert, AlertKind
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.web import page_number
 
@@ -78,12 +77,7 @@ def alert(alert_id: int) -> tuple[str, int]:
 def acknowledge(alert_id: int) -> tuple[str, int] | Response:
     found = _alert(alert_id)
     form = AcknowledgeForm()
-    if form.validate_on_submit():
-        try:
-            storage.acknowledge(current_user, found, form.stripped("note"))
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            flash("The alert is acknowledged and your note is kept with it.", "success")
-            return redirect(url_for("alerts.alert", alert_id=found.id))
+    if form.carry_out(lambda: storage.acknowledge(current_user, found, form.stripped("note"))):
+        flash("The alert is acknowledged and your note is kept with it.", "success")
+        return redirect(url_for("alerts.alert", alert_id=found.id))
     return _alert_page(found, form, 400)

@@ -95,6 +95,17 @@ def test_commissioner_dashboard_paginates_holders(client, sign_in, make_user, ma
     assert "Holder 29" in second and "Holder 00" not in second
 
 
+def test_admin_list_of_users_paginates(client, sign_in, make_user):
+    for n in range(30):
+        make_user(Role.PROVIDER, full_name=f"Person {n:02d}")
+    sign_in(make_user(Role.ADMIN, full_name="Zoe Admin"))
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert "Person 00" in first and "Person 29" not in first
+    assert "govuk-pagination" in first and "/admin/users?page=2" in first
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert "Person 29" in second and "Person 00" not in second
+
+
 def test_admin_pages_render(client, sign_in, make_user, make_tenant):
     tenant = make_tenant(name="Oldham Council")
     admin = make_user(Role.ADMIN, full_name="Ann Admin")

@@ -11,7 +11,8 @@ from marketplace.accounts.models import Role, User
 from marketplace.directory.models import Category, Listing, PriceUnit, Provider
 from marketplace.extensions import db
 from marketplace.payments import services as payments
-from marketplace.payments.models import Pot, PotKind
+from marketplace.payments.models import Pot
+from tests.factories import add_category, set_up_pot
 from tests.frozen import TODAY  # the frozen clock's date: the tests' "today"
 
 
@@ -33,15 +34,8 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
     commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
     holder = make_user(Role.HOLDER, tenant=tenant)
     provider_user = make_user(Role.PROVIDER)
-    pa = Category(
-        slug="pa-t",
-        name="Personal assistant",
-        description="",
-        oruk_term_id="pa-t",
-        is_personal_assistance=True,
-    )
-    physio = Category(slug="physio-t", name="Physiotherapy", description="", oruk_term_id="ph-t")
-    db.session.add_all([pa, physio])
+    pa = add_category("pa-t", pa=True)
+    physio = add_category("physio-t", "Physiotherapy", term="ph-t")
     db.session.commit()
     provider = make_provider(owner=provider_user)
     listing = make_listing(
@@ -53,15 +47,12 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
         cancellation_charge_bps=5000,
         works_bank_holidays=True,  # so a rota's sessions do not depend on the date (test_schedule)
     )
-    pot = payments.create_pot(
+    pot = set_up_pot(
         commissioner,
         holder,
-        kind=PotKind.SOCIAL_CARE,
+        [pa],
         support_plan_reference="SP-9",
         allocation_pence=100_000,
-        allocation_every_days=28,
-        allocation_starts_on=TODAY,
-        category_ids=[pa.id],
         pa_hourly_cap_pence=1800,
     )
     db.session.flush()

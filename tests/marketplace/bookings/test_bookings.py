@@ -35,6 +35,7 @@ from marketplace.payments import services as payments
 from marketplace.payments.models import SpendRefusal
 from tests.conftest import PASSWORD
 from tests.frozen import next_weekday
+from tests.threads import run_together
 
 from .conftest import NINE, TODAY
 
@@ -352,7 +353,6 @@ def test_moves_outside_the_table_are_refused(world):
     reason="row locks need PostgreSQL (runs in make test)",
 )
 def test_concurrent_accepts_of_overlapping_requests_book_the_provider_once(world, app):
-    import threading
 
     w = world
     ids = [
@@ -381,11 +381,7 @@ def test_concurrent_accepts_of_overlapping_requests_book_the_provider_once(world
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=accept, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(accept, ids)
     assert outcomes.count("accepted") == 1 and outcomes.count("refused") == 5
     assert balances(w).held_pence == 6000
     assert_ledger_whole()
@@ -580,11 +576,7 @@ def test_twenty_concurrent_accepts_of_one_request_accept_it_once(world, app):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=accept) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(lambda _: accept(), range(20))
     db.session.expire_all()
     accepted = db.session.get(Booking, booking_id)
     assert outcomes.count("accepted") == 1 and outcomes.count("already") == 19

@@ -24,7 +24,8 @@ from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
 from marketplace.models_base import utcnow
 from marketplace.payments import services as payments
-from marketplace.payments.models import Hold, Pot, PotKind
+from marketplace.payments.models import Hold, Pot
+from tests.factories import add_category, set_up_pot
 
 CAP = 2_500  # £25.00 an hour for personal assistants
 
@@ -43,15 +44,14 @@ class Council:
     therapy: Category
 
     def pot(self, allocation_pence: int, every_days: int, starts_on: date) -> Pot:
-        made = payments.create_pot(
+        made = set_up_pot(
             self.commissioner,
             self.holder,
-            kind=PotKind.SOCIAL_CARE,
+            [self.pa],
             support_plan_reference=f"SP-{allocation_pence}-{every_days}",
             allocation_pence=allocation_pence,
             allocation_every_days=every_days,
             allocation_starts_on=starts_on,
-            category_ids=[self.pa.id],
             pa_hourly_cap_pence=CAP,
         )
         db.session.commit()
@@ -81,17 +81,8 @@ def council(make_tenant, make_user, make_provider, make_listing) -> Council:
     commissioner = make_user(Role.COMMISSIONER, tenant=tenant, full_name="Cara Commissioner")
     holder = make_user(Role.HOLDER, tenant=tenant, full_name="Ada Holder")
     provider_user = make_user(Role.PROVIDER)
-    pa = Category(
-        slug="pa-alerts",
-        name="Personal assistant",
-        description="",
-        oruk_term_id="pa-alerts",
-        is_personal_assistance=True,
-    )
-    therapy = Category(
-        slug="therapy-alerts", name="Talking therapy", description="", oruk_term_id="th-alerts"
-    )
-    db.session.add_all([pa, therapy])
+    pa = add_category("pa-alerts", pa=True)
+    therapy = add_category("therapy-alerts", "Talking therapy", term="th-alerts")
     db.session.commit()
     provider = make_provider(
         owner=provider_user, legal_name="Moorside Care Ltd", kind=ProviderKind.PERSONAL_ASSISTANT

@@ -15,6 +15,7 @@ from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.payments import services as payments
 from marketplace.payments.models import Hold, Pot, PotKind
+from tests.factories import set_up_pot
 from tests.marketplace.bookings.conftest import world
 from tests.marketplace.payments.conftest import money
 
@@ -43,15 +44,14 @@ def test_a_pot_without_a_schedule_has_no_period():
 
 def _scheduled_pot(money, allocation_pence=40_000) -> Pot:
     """A 28-day pot whose current period began three days ago, funded with one period."""
-    pot = payments.create_pot(
+    pot = set_up_pot(
         money.commissioner,
         money.holder,
+        [money.pa],
         kind=PotKind.HEALTH,
         support_plan_reference="PHB-0042",
         allocation_pence=allocation_pence,
-        allocation_every_days=28,
         allocation_starts_on=london_today() - timedelta(days=3),
-        category_ids=[money.pa.id],
     )
     payments.fund_pot(money.commissioner, pot, allocation_pence, "This period")
     db.session.commit()
@@ -106,15 +106,13 @@ def test_another_tenants_holders_and_money_never_appear(
     other_tenant = make_tenant()
     stranger = make_user(Role.HOLDER, tenant=other_tenant, full_name="Zed Stranger")
     other_commissioner = make_user(Role.COMMISSIONER, tenant=other_tenant)
-    payments.create_pot(
+    set_up_pot(
         other_commissioner,
         stranger,
-        kind=PotKind.SOCIAL_CARE,
+        [money.pa],
         support_plan_reference="PHB-0042",  # the same reference as ours
-        allocation_pence=0,
         allocation_every_days=0,
         allocation_starts_on=date(2026, 1, 1),
-        category_ids=[money.pa.id],
     )
     _scheduled_pot(money)
     sign_in(money.commissioner)

@@ -24,6 +24,7 @@ from marketplace.models_base import utcnow
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot, PotKind
 from marketplace.search.models import SearchEvent
+from tests.factories import add_category, set_up_pot
 from tests.frozen import TODAY
 from tests.test_access_table import PASSWORD_HASH, World, pages_for, routes, world
 
@@ -66,20 +67,16 @@ def build_other_council(world: World) -> Other:
     holder = _person(Role.HOLDER, "zebedee@example.net", "Zebedee Otherton", tenant)
     commissioner = _person(Role.COMMISSIONER, "boss@otherborough.example", "Other Boss", tenant)
     db.session.flush()
-    category = db.session.query(Category).first() or Category(
-        slug="pa-other", name="Personal assistant", description="", oruk_term_id="t-other"
-    )
-    db.session.add(category)
+    category = db.session.query(Category).first() or add_category("pa-other", term="t-other")
     db.session.flush()
-    pot = payments.create_pot(
+    pot = set_up_pot(
         commissioner,
         holder,
+        [category],
         kind=PotKind.HEALTH,
         support_plan_reference="OTHER-PLAN-777",
         allocation_pence=987_654,
-        allocation_every_days=28,
         allocation_starts_on=TODAY - timedelta(days=3),
-        category_ids=[category.id],
     )
     payments.fund_pot(commissioner, pot, 987_654, "Otherborough funding")
     booking = Booking(

@@ -12,7 +12,8 @@ from marketplace.accounts.models import Role, Tenant, User
 from marketplace.directory.models import Category, Provider
 from marketplace.extensions import db
 from marketplace.payments import services
-from marketplace.payments.models import Pot, PotKind
+from marketplace.payments.models import Pot
+from tests.factories import add_category, set_up_pot
 
 
 @dataclass
@@ -50,27 +51,16 @@ def money(make_tenant, make_user, make_provider) -> Money:
     holder = make_user(Role.HOLDER, tenant=tenant, full_name="Ada Holder")
     provider_user = make_user(Role.PROVIDER)
     provider = make_provider(owner=provider_user, legal_name="Moorside Care Ltd")
-    pa = Category(
-        slug="pa-test",
-        name="Personal assistant",
-        description="",
-        oruk_term_id="t-pa",
-        is_personal_assistance=True,
-    )
-    therapy = Category(
-        slug="therapy-test", name="Talking therapy", description="", oruk_term_id="t-th"
-    )
-    db.session.add_all([pa, therapy])
+    pa = add_category("pa-test", pa=True, term="t-pa")
+    therapy = add_category("therapy-test", "Talking therapy", term="t-th")
     db.session.commit()
-    pot = services.create_pot(
+    starts_on = date(2026, 10, 1)
+    pot = set_up_pot(
         commissioner,
         holder,
-        kind=PotKind.SOCIAL_CARE,
-        support_plan_reference="SP-1",
-        allocation_pence=0,
+        [pa],
         allocation_every_days=0,
-        allocation_starts_on=date(2026, 10, 1),
-        category_ids=[pa.id],
+        allocation_starts_on=starts_on,
         pa_hourly_cap_pence=2_500,
     )
     db.session.commit()

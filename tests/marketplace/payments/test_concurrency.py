@@ -11,6 +11,7 @@ from marketplace.directory.models import Category, Provider
 from marketplace.extensions import db
 from marketplace.payments import ledger, services
 from marketplace.payments.models import Pot, SpendRefusal
+from tests.threads import run_together
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"), reason="row locks need PostgreSQL (runs in make test)"
@@ -46,11 +47,7 @@ def test_fifty_holds_at_once_from_a_pot_that_covers_ten_pay_exactly_ten(money, a
                 db.session.commit()  # keeps the hold, or the record of the refusal
                 db.session.remove()
 
-    threads = [threading.Thread(target=book, args=(n,)) for n in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(book, range(50))
     db.session.expire_all()
     assert (outcomes.count("held"), outcomes.count("refused")) == (10, 40)
     assert services.balance(money.pot) == services.PotBalance(0, 25_000)

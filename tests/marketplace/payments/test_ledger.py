@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from sqlalchemy import select, update
@@ -13,6 +12,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.payments import ledger
 from marketplace.payments.models import AccountKind, LedgerAccount, LedgerTransfer
+from tests.threads import run_together
 
 
 @pytest.fixture()
@@ -153,11 +153,7 @@ def test_concurrent_spending_never_overdraws_a_pot_on_postgresql(accounts, app):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=spend, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(spend, range(8), timeout=30)
     db.session.expire_all()
     assert outcomes.count("paid") == 3 and outcomes.count("refused") == 5
     assert db.session.get(LedgerAccount, available_id).balance_pence == 1_000

@@ -13,6 +13,7 @@ from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.payments import ledger, services
 from marketplace.payments.models import Allocation, PotKind
+from tests.factories import set_up_pot
 
 
 @pytest.fixture()
@@ -34,17 +35,13 @@ def people(make_tenant, make_user):
 
 
 def new_pot(commissioner, holder, category, **terms):
-    pot = services.create_pot(
-        commissioner,
-        holder,
-        kind=terms.pop("kind", PotKind.SOCIAL_CARE),
-        support_plan_reference=terms.pop("support_plan_reference", "SP-1001"),
-        allocation_pence=terms.pop("allocation_pence", 120_000),
-        allocation_every_days=terms.pop("allocation_every_days", 28),
-        allocation_starts_on=terms.pop("allocation_starts_on", date(2026, 10, 1)),
-        category_ids=[category.id],
+    terms = {
+        "support_plan_reference": "SP-1001",
+        "allocation_pence": 120_000,
+        "allocation_starts_on": date(2026, 10, 1),
         **terms,
-    )
+    }
+    pot = set_up_pot(commissioner, holder, [category], **terms)
     db.session.commit()
     return pot
 
@@ -94,7 +91,10 @@ def test_a_one_off_payment_needs_a_reason_and_is_audited(people, homecare):
     db.session.commit()
     assert services.balance(pot).available_pence == 5_000
     assert db.session.query(Allocation).one().period_start is None
-    assert db.session.query(AuditEvent).filter_by(action="pot.funded").count() == 1
+    event = db.session.query(AuditEvent).filter_by(action="pot.funded").one()
+    assert (event.subject_type, event.subject_id) == ("pot", pot.id)
+    assert (event.actor_id, event.tenant_id) == (commissioner.id, holder.tenant_id)
+    assert event.detail == {"amount_pence": 5_000}
 
 
 def test_only_the_holders_own_commissioner_sets_up_or_funds_a_pot(people, homecare):
@@ -109,13 +109,4 @@ def test_only_the_holders_own_commissioner_sets_up_or_funds_a_pot(people, homeca
 def test_a_pot_must_say_what_it_may_buy(people):
     commissioner, holder, _ = people
     with pytest.raises(DomainError, match="Choose at least one"):
-        services.create_pot(
-            commissioner,
-            holder,
-            kind=PotKind.HEALTH,
-            support_plan_reference="P",
-            allocation_pence=1,
-            allocation_every_days=28,
-            allocation_starts_on=date(2026, 1, 1),
-            category_ids=[],
-        )
+        set_up_pot(commissioner, holder, [], kind=PotKind.HEALTH, allocation_pence=1)

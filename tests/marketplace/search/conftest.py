@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.search import services
 from marketplace.search.interfaces import SearchEngine
 from marketplace.search.tantivy.engine import TantivyEngine
+from tests.search_engines import engine_in_use
 
 
 @pytest.fixture(scope="session")
@@ -28,34 +29,23 @@ def osmem_url() -> Iterator[str]:
         server.process.stdout.close()
 
 
-def _use(app: Flask, engine: SearchEngine) -> Iterator[SearchEngine]:
-    previous = app.extensions.get(services.ENGINE_KEY)
-    app.extensions[services.ENGINE_KEY] = engine
-    engine.ensure_index()
-    yield engine
-    if previous is None:
-        app.extensions.pop(services.ENGINE_KEY, None)
-    else:
-        app.extensions[services.ENGINE_KEY] = previous
-
-
 @pytest.fixture(params=["tantivy", "opensearch"])
 def engine(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterator[SearchEngine]:
     """Each behaviour test runs once per engine."""
     if request.param == "tantivy":
-        yield from _use(app, TantivyEngine(tmp_path / "tantivy"))
+        yield from engine_in_use(app, TantivyEngine(tmp_path / "tantivy"))
         return
     from marketplace.search.elastic_engine import ElasticEngine
 
     url = request.getfixturevalue("osmem_url")
     found = ElasticEngine.opensearch(url, prefix=f"t{uuid.uuid4().hex[:10]}-")
-    yield from _use(app, found)
+    yield from engine_in_use(app, found)
     found.drop()
 
 
 @pytest.fixture()
 def tantivy_engine(app: Flask, tmp_path: Path) -> Iterator[SearchEngine]:
-    yield from _use(app, TantivyEngine(tmp_path / "tantivy"))
+    yield from engine_in_use(app, TantivyEngine(tmp_path / "tantivy"))
 
 
 @pytest.fixture()

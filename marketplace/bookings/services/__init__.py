@@ -17,6 +17,7 @@ from marketplace.bookings.services.answers import (
     offer,
     workers_of,
 )
+from marketplace.bookings.services.free_times import FreeTime, nearest_free
 from marketplace.bookings.services.parties import (
     CONFIRM_WITHIN,
     HOLD_AHEAD_DAYS,
@@ -53,6 +54,7 @@ from marketplace.bookings.services.sessions import (
 
 __all__ = [
     "CONFIRM_WITHIN",
+    "FreeTime",
     "HOLD_AHEAD_DAYS",
     "Quote",
     "Request",
@@ -77,6 +79,7 @@ __all__ = [
     "hourly_rate",
     "mark_delivered",
     "occurrence_price",
+    "nearest_free",
     "offer",
     "planned_shifts",
     "projected_run_out",

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.bookings import notifications as notify
-from marketplace.bookings import schedule
+from marketplace.bookings import schedule, week
 from marketplace.bookings.models import (
     Booking,
     BookingKind,
@@ -26,7 +26,7 @@ from marketplace.bookings.services.parties import (
     require,
 )
 from marketplace.bookings.services.prices import describe, hourly_rate, occurrence_price
-from marketplace.bookings.services.requests import planned_shifts, request_of
+from marketplace.bookings.services.requests import plan_until, planned_shifts, request_of
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking
 from marketplace.directory.models import MAX_UNIT_PRICE_PENCE, Provider
 from marketplace.errors import DomainError
@@ -123,14 +123,27 @@ def _assign_worker(booking: Booking, worker_id: int | None) -> None:
     booking.worker_id = worker_id
 
 
-def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
-    """Make the occurrences up to `until` that do not exist yet and set their money aside."""
+def _schedule_and_hold(
+    booking: Booking, until: date, *, skip_misfits: bool = False
+) -> list[Occurrence]:
+    """Make the occurrences up to `until` that do not exist yet and set their money aside.
+    With `skip_misfits`, dates that no longer fit the provider's week (a day off added since,
+    a session booked meanwhile) are left out rather than booked."""
     start = booking.scheduled_until + timedelta(days=1) if booking.scheduled_until else None
     shifts = [
         s
         for s in planned_shifts(booking.listing, request_of(booking), until)
         if start is None or s.starts_at.astimezone(schedule.LONDON).date() >= start
     ]
+    if skip_misfits and shifts:
+        free = week.week_of(
+            booking.listing,
+            first=shifts[0].starts_at,
+            last=max(s.ends_at for s in shifts),
+            booking_id=booking.id,
+            worker_id=booking.worker_id,
+        )
+        shifts = [s for s in shifts if free.misfit(s) is None]
     taken = clashes(booking.provider_id, shifts, booking.id, booking.worker_id)
     if taken:
         first = taken[0].starts_at.astimezone(schedule.LONDON)
@@ -189,6 +202,14 @@ def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking
     if booking.expires_at <= utcnow():
         raise DomainError("This request has expired")
     _lock_provider(booking.provider_id)
+    # The week may have changed since the request: a day off added, another booking accepted.
+    asked = request_of(booking)
+    planned = [
+        s
+        for s in planned_shifts(booking.listing, asked, plan_until(asked, today))
+        if s.starts_at.astimezone(schedule.LONDON).date() >= today
+    ]
+    week.check(booking.listing, planned, booking_id=booking.id, worker_id=booking.worker_id)
     move_booking(booking, BookingState.ACCEPTED, side=side, actor_id=actor_id)
     booking.accepted_at = utcnow()
     booking.cancellation_notice_hours = booking.listing.cancellation_notice_hours
@@ -288,7 +309,7 @@ def extend_rotas(today: date) -> list[Occurrence]:
             continue
         try:
             with db.session.begin_nested():
-                made.extend(_schedule_and_hold(booking, until))
+                made.extend(_schedule_and_hold(booking, until, skip_misfits=True))
         except payments.SpendRefused as refused:
             db.session.add(refused.refusal)
             notify.rota_not_funded(booking, refused.message)

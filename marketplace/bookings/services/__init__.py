@@ -31,6 +31,7 @@ from marketplace.bookings.services.prices import (
     hourly_rate,
     occurrence_price,
 )
+from marketplace.bookings.services.refusals import standing_refusal
 from marketplace.bookings.services.requests import (
     Quote,
     Request,
@@ -89,5 +90,6 @@ __all__ = [
     "require",
     "resolve_dispute",
     "side_of",
+    "standing_refusal",
     "workers_of",
 ]

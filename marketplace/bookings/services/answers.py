@@ -26,6 +26,7 @@ from marketplace.bookings.services.parties import (
     require,
 )
 from marketplace.bookings.services.prices import describe, hourly_rate, occurrence_price
+from marketplace.bookings.services.refusals import refusal_reference
 from marketplace.bookings.services.requests import plan_until, planned_shifts, request_of
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking
 from marketplace.directory.models import MAX_UNIT_PRICE_PENCE, Provider
@@ -34,6 +35,7 @@ from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.money import format_pence
 from marketplace.payments import services as payments
+from marketplace.payments.models import Hold
 from marketplace.transactions import atomic
 from provider_onboarding.models import Worker
 
@@ -168,19 +170,27 @@ def _schedule_and_hold(
         db.session.add(occurrence)
         db.session.flush()
         if occurrence.price_pence > 0:
-            held = payments.hold(
-                booking.pot,
-                occurrence.price_pence,
-                f"occurrence:{occurrence.id}",
-                provider=booking.provider,
-                category=booking.category,
-                description=describe(shift),
-                hourly_rate_pence=hourly_rate(booking.unit_price_pence, booking.price_unit),
-            )
-            occurrence.hold_id = held.id
+            occurrence.hold_id = _hold(booking, occurrence, shift).id
         made.append(occurrence)
     booking.scheduled_until = until
     return made
+
+
+def _hold(booking: Booking, occurrence: Occurrence, shift: schedule.Shift) -> Hold:
+    """Set a session's money aside. A refusal is kept under the booking, whose page says why."""
+    try:
+        return payments.hold(
+            booking.pot,
+            occurrence.price_pence,
+            f"occurrence:{occurrence.id}",
+            provider=booking.provider,
+            category=booking.category,
+            description=describe(shift),
+            hourly_rate_pence=hourly_rate(booking.unit_price_pence, booking.price_unit),
+        )
+    except payments.SpendRefused as refused:
+        refused.refusal.reference = refusal_reference(booking)
+        raise
 
 
 @atomic

@@ -10,14 +10,21 @@ their own works only inside them.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from marketplace.bookings.models import Booking, BookingState, Occurrence, OccurrenceState
-from marketplace.bookings.schedule import Shift, is_bank_holiday, overlaps
+from marketplace.bookings.models import (
+    Booking,
+    BookingKind,
+    BookingState,
+    Occurrence,
+    OccurrenceState,
+)
+from marketplace.bookings.schedule import Shift, Slot, is_bank_holiday, overlaps, shifts
 from marketplace.clock import LONDON
 from marketplace.directory.models import Listing, PriceUnit
 from marketplace.directory.services import clock
@@ -29,6 +36,7 @@ Windows = dict[int, list[tuple[time, time]]]  # weekday → (start, end), London
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # A window ending at 23:59 runs to midnight (a time of day cannot say 24:00).
 END_OF_DAY = time(23, 59)
+LONGEST_SHIFT = timedelta(hours=24)
 NAMED_AT_MOST = 5  # dates named in one message; the rest are counted
 
 
@@ -62,6 +70,18 @@ class Person:
     name: str
     windows: Windows | None
     booked: list[Shift] = field(default_factory=list)
+    _starts: list[datetime] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.booked = sorted(self.booked, key=lambda s: s.starts_at)
+        self._starts = [s.starts_at for s in self.booked]
+
+    def clash(self, shift: Shift) -> Shift | None:
+        """A session of theirs overlapping the shift, or None. Sessions last at most a day, so
+        only those starting in the day before the shift ends can overlap it."""
+        end = bisect_left(self._starts, shift.ends_at)
+        begin = bisect_left(self._starts, shift.starts_at - LONGEST_SHIFT)
+        return next((s for s in self.booked[begin:end] if overlaps(s, shift)), None)
 
 
 @dataclass
@@ -88,14 +108,14 @@ class Week:
     def _nobody_free(self, shift: Shift) -> Misfit | None:
         day = shift.starts_at.astimezone(LONDON).date()
         working = [p for p in self.people if p.windows is None or within(p.windows, shift)]
-        if any(not _clash(p, shift) for p in working):
+        if any(not p.clash(shift) for p in working):
             return None
         if len(self.people) > 1:
             return Misfit(day, "nobody from the provider is free then")
         [person] = self.people
         if not working:
             return Misfit(day, f"{person.name} does not work then")
-        taken = _clash(person, shift)
+        taken = person.clash(shift)
         assert taken is not None
         return Misfit(day, f"{person.name} is already booked from {_span(taken)}")
 
@@ -182,7 +202,38 @@ def _booked(
     booked: dict[int | None, list[Shift]] = {}
     for worker_id, starts_at, ends_at in rows:
         booked.setdefault(worker_id, []).append(Shift(starts_at, ends_at))
+    for worker_id, promised in _rotas_ahead(provider_id, booking_id, first, last):
+        booked.setdefault(worker_id, []).extend(promised)
     return booked
+
+
+def _rotas_ahead(
+    provider_id: int, booking_id: int | None, first: datetime, last: datetime
+) -> list[tuple[int | None, list[Shift]]]:
+    """The shifts agreed rotas will book after the weeks already scheduled: the times are
+    promised, though their sessions are made (and paid for) only as they come due."""
+    first_day, last_day = first.astimezone(LONDON).date(), last.astimezone(LONDON).date()
+    rotas = db.session.scalars(
+        select(Booking).where(
+            Booking.provider_id == provider_id,
+            Booking.id != (booking_id or 0),
+            Booking.state == BookingState.ACCEPTED,
+            Booking.kind == BookingKind.ROTA,
+            Booking.scheduled_until < last_day,
+            or_(Booking.rota_ends_on.is_(None), Booking.rota_ends_on >= first_day),
+        )
+    ).all()
+    ahead = []
+    for rota in rotas:
+        assert rota.scheduled_until is not None and rota.rota_starts_on is not None
+        start = max(rota.scheduled_until + timedelta(days=1), first_day, rota.rota_starts_on)
+        end = min(last_day, rota.rota_ends_on or last_day)
+        slots = [Slot(s.weekday, s.start_time, s.duration_minutes) for s in rota.slots]
+        skip = not rota.listing.works_bank_holidays
+        ahead.append(
+            (rota.worker_id, shifts(slots, first_day=start, last_day=end, skip_bank_holidays=skip))
+        )
+    return ahead
 
 
 def _windows(rules: Iterable[tuple[int, time, time]]) -> Windows:
@@ -230,10 +281,6 @@ def _hours_of(windows: Windows, weekday: int) -> str:
         return f"the provider does not work on {day}s"
     spans = " and ".join(f"{clock(start)} to {clock(end)}" for start, end in windows[weekday])
     return f"the provider works from {spans} on {day}s"
-
-
-def _clash(person: Person, shift: Shift) -> Shift | None:
-    return next((taken for taken in person.booked if overlaps(taken, shift)), None)
 
 
 def _span(shift: Shift) -> str:

@@ -145,7 +145,10 @@ def _schedule_and_hold(
             booking_id=booking.id,
             worker_id=booking.worker_id,
         )
+        skipped = free.misfits(shifts)
         shifts = [s for s in shifts if free.misfit(s) is None]
+        if skipped:
+            notify.rota_dates_skipped(booking, skipped)
     taken = clashes(booking.provider_id, shifts, booking.id, booking.worker_id)
     if taken:
         first = taken[0].starts_at.astimezone(schedule.LONDON)

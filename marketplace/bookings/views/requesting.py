@@ -137,9 +137,9 @@ def new(listing_id: int) -> ResponseReturnValue:
                     current_user, holder, listing, pot, booking_request, today()
                 )
                 return redirect(url_for("bookings.sent", booking_id=booking.id))
-        except week.OutsideTheWeek as refused:
-            form.add_domain_error(refused, "day")
-            misfits = refused.misfits
+        except week.OutsideTheWeek as outside:
+            form.add_domain_error(outside, "day")
+            misfits = outside.misfits
             free = services.nearest_free(listing, booking_request, today(), now())
         except DomainError as error:
             form.add_domain_error(error, "day")
@@ -147,8 +147,8 @@ def new(listing_id: int) -> ResponseReturnValue:
             checked = {"pot": pot, "quote": quote, "request_": booking_request}
             return render_template("bookings/check.html", **answers, **checked, weekdays=WEEKDAYS)
     status = 400 if form.errors else 200
-    refused = {"misfits": misfits, "free": free, "shown_at_most": SHOWN_AT_MOST}
-    return render_template("bookings/new.html", **answers, **refused), status
+    times = {"misfits": misfits, "free": free, "shown_at_most": SHOWN_AT_MOST}
+    return render_template("bookings/new.html", **answers, **times), status
 
 
 SHOWN_AT_MOST = 10  # dates that do not fit, listed on the page (the rest are counted)

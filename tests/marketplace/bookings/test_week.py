@@ -14,6 +14,7 @@ from marketplace.bookings.models import Booking, BookingKind, BookingState
 from marketplace.bookings.schedule import Slot
 from marketplace.directory.models import AvailabilityException, PriceUnit, ProviderKind
 from marketplace.extensions import db
+from marketplace.mail import OutboundEmail
 from marketplace.payments import services as payments
 from marketplace.payments.models import Hold, SpendRefusal
 from tests.frozen import NOW, next_weekday
@@ -237,7 +238,22 @@ def test_extending_a_rota_skips_dates_that_no_longer_fit(world):
     starts = {o.starts_at.astimezone(schedule.LONDON).date() for o in booking.occurrences}
     assert away not in starts and away + timedelta(weeks=1) in starts
     assert len(made) == 1
+    told = db.session.query(OutboundEmail).filter_by(template="rota_dates_skipped").all()
+    assert {e.to_address for e in told} == {w.holder.email, w.provider_user.email}
+    assert f"- {away:%A %-d %B %Y}: the provider is not working that day" in told[0].body_text
     assert_ledger_whole()
+
+
+def test_an_agreed_rota_holds_its_times_beyond_the_weeks_already_scheduled(world):
+    w = world
+    monday = next_weekday(0)
+    rota = services.Request(BookingKind.ROTA, slots=(Slot(0, NINE, 180),), starts_on=monday)
+    services.accept(w.provider_user, ask(w, rota), TODAY)
+    db.session.commit()
+    later = monday + timedelta(weeks=10)  # no session made yet, but the rota has that time
+    with pytest.raises(week.OutsideTheWeek, match="already booked from 9am to midday"):
+        ask(w, one_off(day=later, start=time(10, 0), minutes=60))
+    assert ask(w, one_off(day=later, start=time(12, 0), minutes=60)).state == BookingState.REQUESTED
 
 
 # What both sides read when the budget cannot pay.

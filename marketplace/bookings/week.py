@@ -159,16 +159,14 @@ def week_of(
 def _people(
     listing: Listing, worker_id: int | None, booked: dict[int | None, list[Shift]]
 ) -> list[Person]:
+    """Who could do the shifts: the chosen worker, else the provider's named workers, else the
+    provider working alone."""
+    query = select(Worker).where(Worker.provider_id == listing.provider_id)
     if worker_id is not None:
-        workers = [db.session.get(Worker, worker_id)]
+        query = query.where(Worker.id == worker_id)
     else:
-        workers = list(
-            db.session.scalars(
-                select(Worker).where(
-                    Worker.provider_id == listing.provider_id, Worker.left_at.is_(None)
-                )
-            )
-        )
+        query = query.where(Worker.left_at.is_(None))
+    workers = db.session.scalars(query.order_by(Worker.name)).all()
     if not workers:
         return [Person("the provider", None, booked.get(None, []))]
     return [
@@ -178,7 +176,6 @@ def _people(
             booked.get(w.id, []),
         )
         for w in workers
-        if w is not None
     ]
 
 

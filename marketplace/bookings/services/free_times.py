@@ -89,7 +89,8 @@ def _rota_times(listing: Listing, request: Request, today: date) -> list[FreeTim
         return bool(shifts) and all(free.misfit(s) is None for s in shifts)
 
     asked_start = request.slots[0].start
-    days = ", ".join(f"{week.WEEKDAYS[d]}s" for d in sorted({s.weekday for s in request.slots}))
+    names = [f"{week.WEEKDAYS[d]}s" for d in sorted({s.weekday for s in request.slots})]
+    days = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
     found: list[FreeTime] = []
     for start in _starts(asked_start):
         moved = replace(request, slots=tuple(replace(s, start=start) for s in request.slots))

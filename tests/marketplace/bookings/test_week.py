@@ -159,6 +159,23 @@ def test_the_nearest_free_times_are_offered(world):
     assert free[0].label == f"{TUESDAY:%A %-d %B} at 1pm"
 
 
+def test_a_rota_outside_the_weekly_times_is_offered_the_nearest_times_that_fit(world):
+    w = world
+    early = services.Request(
+        BookingKind.ROTA,
+        slots=(Slot(0, time(6, 0), 120), Slot(3, time(6, 0), 120)),
+        starts_on=next_weekday(0),
+    )
+    with pytest.raises(week.OutsideTheWeek, match="the provider works from 7am to 10pm on Mondays"):
+        ask(w, early)
+    free = services.nearest_free(w.listing, early, TODAY, NOW)
+    assert [t.label for t in free] == [
+        "Mondays and Thursdays at 7am",
+        "Mondays and Thursdays at 7:30am",
+    ]
+    assert all(t.day == next_weekday(0) and t.ends_on is None for t in free)
+
+
 def test_a_rota_is_offered_other_times_and_an_end_before_the_day_off(world):
     w = world
     monday = next_weekday(0)

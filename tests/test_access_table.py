@@ -353,6 +353,7 @@ def build_world() -> World:
         postcode="OL1 1AA",
         travel_radius_miles=10,
         status=ListingStatus.PUBLISHED,
+        works_bank_holidays=True,  # home care every morning, bank holidays too
     )
     representation = Representation(
         holder_id=users["holder"].id,
@@ -399,13 +400,18 @@ def build_world() -> World:
 
 
 def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> dict[str, int]:
-    rule = AvailabilityRule(weekday=0, start_time=time(9), end_time=time(12))
+    # Help in the morning, every day from midnight to midday; Pat works the mornings too.
+    rule, *rest = (
+        AvailabilityRule(weekday=day, start_time=time(0), end_time=time(12)) for day in range(7)
+    )
     days_off = AvailabilityException(starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 2))
-    listing.availability.append(rule)
+    listing.availability.extend([rule, *rest])
     listing.exceptions.append(days_off)
     worker = Worker(provider_id=provider.id, name="Pat Worker", languages=[])
-    window = WorkerAvailability(weekday=1, start_time=time(9), end_time=time(13))
-    worker.availability.append(window)
+    window, *others = (
+        WorkerAvailability(weekday=day, start_time=time(0), end_time=time(13)) for day in range(7)
+    )
+    worker.availability.extend([window, *others])
     document = ProviderDocument(
         provider_id=provider.id,
         kind=DocumentKind.DBS,

@@ -417,7 +417,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/provider/listings/new"): Case("provider", listing_form),
     ("POST", "/provider/listings/<int:listing_id>/edit"): Case("provider", listing_form),
     ("POST", "/provider/listings/<int:listing_id>/availability"): Case(
-        "provider", form(weekday="2", start_time="09:00", end_time="12:00")
+        "provider", form(weekday="2", start_time="14:00", end_time="17:00")
     ),
     ("POST", "/provider/listings/<int:listing_id>/availability/<int:rule_id>/delete"): Case(
         "provider", form()
@@ -461,7 +461,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/provider/team/workers/<int:worker_id>/remove"): Case("provider", form()),
     ("POST", "/provider/team/workers/<int:worker_id>"): Case(
-        "provider", form(weekday="3", start_time="09:00", end_time="12:00")
+        "provider", form(weekday="3", start_time="14:00", end_time="17:00")
     ),
     ("POST", "/provider/<int:provider_id>/import"): Case(
         "provider", upload({}, "listings.csv", IMPORT_CSV)
@@ -718,7 +718,7 @@ def test_a_spend_refusal_keeps_the_booking_requested_and_the_refusal_on_record(
     )
 
     assert response.status_code == 302
-    assert "cannot be paid for" in client.get(response.headers["Location"]).text
+    assert "could not be set aside" in client.get(response.headers["Location"]).text
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).state == BookingState.REQUESTED
     occurrences = select(func.count(Occurrence.id)).where(Occurrence.booking_id == booking.id)
@@ -729,4 +729,6 @@ def test_a_spend_refusal_keeps_the_booking_requested_and_the_refusal_on_record(
     assert len(committed[SpendRefusal.__tablename__]) == 1  # kept, for commissioners to read
     refusal = db.session.scalars(select(SpendRefusal)).one()
     assert (refusal.pot_id, refusal.amount_pence) == (pot.id, 4300)
-    assert refusal.reference.startswith("occurrence:")
+    assert (
+        refusal.reference == f"booking:{booking.id}"
+    )  # its session was undone; the booking shows it

@@ -8,6 +8,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.accounts.services import representations_for_holder
 from marketplace.bookings.models import Booking, Occurrence
+from marketplace.bookings.week import Misfit
 from marketplace.clock import LONDON
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
@@ -160,4 +161,21 @@ def rota_not_funded(booking: Booking, reason: str) -> None:
         body,
         booking,
         "rota_not_funded",
+    )
+
+
+def rota_dates_skipped(booking: Booking, misfits: list[Misfit]) -> None:
+    """Both sides learn which dates of a rota were left out because they no longer fit the
+    provider's week (a day off added, another session booked at that time)."""
+    dates = "\n".join(f"- {misfit}" for misfit in misfits)
+    body = (
+        f"These dates of {_what(booking)} were not booked, because they no longer fit the "
+        f"provider's week:\n\n{dates}\n\nNothing is paid for them. The other sessions go ahead."
+    )
+    _send(
+        _holder_side(booking) + _provider_side(booking),
+        "Some dates of a rota were not booked",
+        body,
+        booking,
+        "rota_dates_skipped",
     )

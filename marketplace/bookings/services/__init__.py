@@ -17,6 +17,7 @@ from marketplace.bookings.services.answers import (
     offer,
     workers_of,
 )
+from marketplace.bookings.services.free_times import FreeTime, nearest_free
 from marketplace.bookings.services.parties import (
     CONFIRM_WITHIN,
     HOLD_AHEAD_DAYS,
@@ -30,6 +31,7 @@ from marketplace.bookings.services.prices import (
     hourly_rate,
     occurrence_price,
 )
+from marketplace.bookings.services.refusals import standing_refusal
 from marketplace.bookings.services.requests import (
     Quote,
     Request,
@@ -53,6 +55,7 @@ from marketplace.bookings.services.sessions import (
 
 __all__ = [
     "CONFIRM_WITHIN",
+    "FreeTime",
     "HOLD_AHEAD_DAYS",
     "Quote",
     "Request",
@@ -77,6 +80,7 @@ __all__ = [
     "hourly_rate",
     "mark_delivered",
     "occurrence_price",
+    "nearest_free",
     "offer",
     "planned_shifts",
     "projected_run_out",
@@ -86,5 +90,6 @@ __all__ = [
     "require",
     "resolve_dispute",
     "side_of",
+    "standing_refusal",
     "workers_of",
 ]

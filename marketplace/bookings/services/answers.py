@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import User
 from marketplace.bookings import notifications as notify
-from marketplace.bookings import schedule
+from marketplace.bookings import schedule, week
 from marketplace.bookings.models import (
     Booking,
     BookingKind,
@@ -26,7 +26,8 @@ from marketplace.bookings.services.parties import (
     require,
 )
 from marketplace.bookings.services.prices import describe, hourly_rate, occurrence_price
-from marketplace.bookings.services.requests import planned_shifts, request_of
+from marketplace.bookings.services.refusals import refusal_reference
+from marketplace.bookings.services.requests import plan_until, planned_shifts, request_of
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking
 from marketplace.directory.models import MAX_UNIT_PRICE_PENCE, Provider
 from marketplace.errors import DomainError
@@ -34,6 +35,7 @@ from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.money import format_pence
 from marketplace.payments import services as payments
+from marketplace.payments.models import Hold
 from marketplace.transactions import atomic
 from provider_onboarding.models import Worker
 
@@ -123,14 +125,30 @@ def _assign_worker(booking: Booking, worker_id: int | None) -> None:
     booking.worker_id = worker_id
 
 
-def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
-    """Make the occurrences up to `until` that do not exist yet and set their money aside."""
+def _schedule_and_hold(
+    booking: Booking, until: date, *, skip_misfits: bool = False
+) -> list[Occurrence]:
+    """Make the occurrences up to `until` that do not exist yet and set their money aside.
+    With `skip_misfits`, dates that no longer fit the provider's week (a day off added since,
+    a session booked meanwhile) are left out rather than booked."""
     start = booking.scheduled_until + timedelta(days=1) if booking.scheduled_until else None
     shifts = [
         s
         for s in planned_shifts(booking.listing, request_of(booking), until)
         if start is None or s.starts_at.astimezone(schedule.LONDON).date() >= start
     ]
+    if skip_misfits and shifts:
+        free = week.week_of(
+            booking.listing,
+            first=shifts[0].starts_at,
+            last=max(s.ends_at for s in shifts),
+            booking_id=booking.id,
+            worker_id=booking.worker_id,
+        )
+        skipped = free.misfits(shifts)
+        shifts = [s for s in shifts if free.misfit(s) is None]
+        if skipped:
+            notify.rota_dates_skipped(booking, skipped)
     taken = clashes(booking.provider_id, shifts, booking.id, booking.worker_id)
     if taken:
         first = taken[0].starts_at.astimezone(schedule.LONDON)
@@ -155,19 +173,27 @@ def _schedule_and_hold(booking: Booking, until: date) -> list[Occurrence]:
         db.session.add(occurrence)
         db.session.flush()
         if occurrence.price_pence > 0:
-            held = payments.hold(
-                booking.pot,
-                occurrence.price_pence,
-                f"occurrence:{occurrence.id}",
-                provider=booking.provider,
-                category=booking.category,
-                description=describe(shift),
-                hourly_rate_pence=hourly_rate(booking.unit_price_pence, booking.price_unit),
-            )
-            occurrence.hold_id = held.id
+            occurrence.hold_id = _hold(booking, occurrence, shift).id
         made.append(occurrence)
     booking.scheduled_until = until
     return made
+
+
+def _hold(booking: Booking, occurrence: Occurrence, shift: schedule.Shift) -> Hold:
+    """Set a session's money aside. A refusal is kept under the booking, whose page says why."""
+    try:
+        return payments.hold(
+            booking.pot,
+            occurrence.price_pence,
+            f"occurrence:{occurrence.id}",
+            provider=booking.provider,
+            category=booking.category,
+            description=describe(shift),
+            hourly_rate_pence=hourly_rate(booking.unit_price_pence, booking.price_unit),
+        )
+    except payments.SpendRefused as refused:
+        refused.refusal.reference = refusal_reference(booking)
+        raise
 
 
 @atomic
@@ -189,6 +215,14 @@ def _accept(booking: Booking, side: Side, actor_id: int, today: date) -> Booking
     if booking.expires_at <= utcnow():
         raise DomainError("This request has expired")
     _lock_provider(booking.provider_id)
+    # The week may have changed since the request: a day off added, another booking accepted.
+    asked = request_of(booking)
+    planned = [
+        s
+        for s in planned_shifts(booking.listing, asked, plan_until(asked, today))
+        if s.starts_at.astimezone(schedule.LONDON).date() >= today
+    ]
+    week.check(booking.listing, planned, booking_id=booking.id, worker_id=booking.worker_id)
     move_booking(booking, BookingState.ACCEPTED, side=side, actor_id=actor_id)
     booking.accepted_at = utcnow()
     booking.cancellation_notice_hours = booking.listing.cancellation_notice_hours
@@ -288,7 +322,7 @@ def extend_rotas(today: date) -> list[Occurrence]:
             continue
         try:
             with db.session.begin_nested():
-                made.extend(_schedule_and_hold(booking, until))
+                made.extend(_schedule_and_hold(booking, until, skip_misfits=True))
         except payments.SpendRefused as refused:
             db.session.add(refused.refusal)
             notify.rota_not_funded(booking, refused.message)

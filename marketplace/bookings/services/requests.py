@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import may_act_for
 from marketplace.bookings import notifications as notify
-from marketplace.bookings import schedule
+from marketplace.bookings import schedule, week
 from marketplace.bookings.models import (
     Booking,
     BookingKind,
@@ -122,19 +122,31 @@ def planned_shifts(listing: Listing, request: Request, until: date) -> list[sche
     )
 
 
+def plan_until(request: Request, today: date) -> date:
+    """The last day a request is planned to: a rota's end, or a year ahead for one with none
+    (it goes on, a few weeks at a time); a one-off's day."""
+    if request.kind == BookingKind.ONE_OFF:
+        assert request.day is not None
+        return request.day
+    return request.ends_on or today + timedelta(days=BOOK_AHEAD_DAYS)
+
+
 def quote(holder: User, listing: Listing, pot: Pot, request: Request, today: date) -> Quote:
-    """The price and the warnings a holder should read before sending a request."""
+    """The price and the warnings a holder should read before sending a request. Raises
+    DomainError on a malformed request and week.OutsideTheWeek naming the dates that do not
+    fit the provider's week."""
     _check_request(request, today)
+    week.check(listing, planned_shifts(listing, request, plan_until(request, today)))
     category = _category_for(listing, pot)
     unit, price = listing.price_unit, block_price_for(listing, request)
     first = planned_shifts(listing, request, today + timedelta(days=HOLD_AHEAD_DAYS - 1))
     first_pence = sum(occurrence_price(price, unit, s.minutes) for s in first)
-    week = (
+    first_week = (
         [s for s in first if s.starts_at.date() < first[0].starts_at.date() + timedelta(7)]
         if first
         else []
     )
-    per_week = sum(occurrence_price(price, unit, s.minutes) for s in week)
+    per_week = sum(occurrence_price(price, unit, s.minutes) for s in first_week)
     warnings = []
     if category.id not in {c.id for c in pot.categories}:
         warnings.append(

@@ -39,6 +39,7 @@ from marketplace.forms import BaseForm
 from marketplace.models_base import utcnow
 from marketplace.money import parse_pounds
 from marketplace.payments import services as payments
+from marketplace.payments.models import Pot
 
 # One booking.
 
@@ -77,6 +78,19 @@ def booking(booking_id: int) -> str:
         now=utcnow(),
         BookingState=BookingState,
         cover=cover_found,
+        refusal=services.standing_refusal(found),
+        other_pots=_other_pots(found) if side == Side.HOLDER else 0,
+    )
+
+
+def _other_pots(found: Booking) -> int:
+    """How many other open budgets the holder could ask again from."""
+    return len(
+        db.session.scalars(
+            select(Pot.id).where(
+                Pot.holder_id == found.holder_id, Pot.active.is_(True), Pot.id != found.pot_id
+            )
+        ).all()
     )
 
 
@@ -94,8 +108,9 @@ def act(
         action(found)
     except AlreadyMoved:
         flash(success, "success")  # a second click: answered as the first was
-    except payments.SpendRefused as refused:
-        flash(refused.message, "error")
+    except payments.SpendRefused:
+        # The booking page says why and what each side can do (the reason is the holder's).
+        flash("The money for this booking could not be set aside. See below why.", "error")
     except DomainError as error:
         flash(error.message, "error")
     else:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Representation, Role, User
-from marketplace.bookings import cover, services
+from marketplace.bookings import cover, services, week
 from marketplace.bookings.forms import (
     WEEKDAYS,
     RequestForm,
@@ -30,7 +30,7 @@ from marketplace.bookings.models import (
 from marketplace.bookings.schedule import Slot
 from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp, holder_bookings, today
 from marketplace.bookings.views.booking import booking_for
-from marketplace.clock import LONDON
+from marketplace.clock import LONDON, now
 from marketplace.directory.models import Listing, ListingStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -124,6 +124,9 @@ def new(listing_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         _prefill(form, request.args.get("from", type=int), holder)
     changing = request.form.get("change") == "yes"  # back from the check page, answers kept
+    misfits: list[week.Misfit] = []
+    free: list[services.FreeTime] = []
+    answers = {"form": form, "listing": listing, "holder": holder}
     if not changing and form.validate_on_submit():
         pot = next(p for p in pots if str(p.id) == form.pot.data)
         try:
@@ -134,21 +137,21 @@ def new(listing_id: int) -> ResponseReturnValue:
                     current_user, holder, listing, pot, booking_request, today()
                 )
                 return redirect(url_for("bookings.sent", booking_id=booking.id))
+        except week.OutsideTheWeek as outside:
+            form.add_domain_error(outside, "day")
+            misfits = outside.misfits
+            free = services.nearest_free(listing, booking_request, today(), now())
         except DomainError as error:
             form.add_domain_error(error, "day")
         else:
-            return render_template(
-                "bookings/check.html",
-                form=form,
-                listing=listing,
-                holder=holder,
-                pot=pot,
-                quote=quote,
-                request_=booking_request,
-                weekdays=WEEKDAYS,
-            )
+            checked = {"pot": pot, "quote": quote, "request_": booking_request}
+            return render_template("bookings/check.html", **answers, **checked, weekdays=WEEKDAYS)
     status = 400 if form.errors else 200
-    return render_template("bookings/new.html", form=form, listing=listing, holder=holder), status
+    times = {"misfits": misfits, "free": free, "shown_at_most": SHOWN_AT_MOST}
+    return render_template("bookings/new.html", **answers, **times), status
+
+
+SHOWN_AT_MOST = 10  # dates that do not fit, listed on the page (the rest are counted)
 
 
 def _prefill(form: RequestForm, booking_id: int | None, holder: User) -> None:

@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 
 from marketplace.accounts.models import Role, User
-from marketplace.directory.models import Category, Listing, PriceUnit, Provider
+from marketplace.directory.models import AvailabilityRule, Category, Listing, PriceUnit, Provider
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
@@ -47,6 +47,10 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
         cancellation_charge_bps=5000,
         works_bank_holidays=True,  # so a rota's sessions do not depend on the date (test_schedule)
     )
+    # The PA's week: every day from 7am to 10pm (the demo's agencies work the same hours).
+    listing.availability = [
+        AvailabilityRule(weekday=d, start_time=DAY_STARTS, end_time=DAY_ENDS) for d in range(7)
+    ]
     pot = set_up_pot(
         commissioner,
         holder,
@@ -61,4 +65,12 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
     return World(commissioner, holder, provider_user, provider, listing, pot, pa, physio)
 
 
+def works_round_the_clock(listing: Listing) -> None:
+    """A live-in carer's week: every hour of every day (a window to 23:59 runs to midnight)."""
+    listing.availability = [
+        AvailabilityRule(weekday=d, start_time=time(0, 0), end_time=time(23, 59)) for d in range(7)
+    ]
+
+
 NINE = time(9, 0)
+DAY_STARTS, DAY_ENDS = time(7, 0), time(22, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time, timedelta
 
 import pytest
@@ -37,7 +38,7 @@ from tests.conftest import PASSWORD
 from tests.frozen import next_weekday
 from tests.threads import run_together
 
-from .conftest import NINE, TODAY
+from .conftest import NINE, TODAY, works_round_the_clock
 
 TUESDAY = next_weekday(1)  # the first Tuesday after today
 ON_TUESDAY = f"{TUESDAY:%a %-d %b}"  # as messages and statements show it
@@ -113,6 +114,7 @@ def test_a_pot_that_cannot_pay_refuses_the_acceptance_and_records_why(world):
     w = world
     big = services.Request(BookingKind.ONE_OFF, day=TUESDAY, start=NINE, duration_minutes=24 * 60)
     w.listing.price_pence = 1800
+    works_round_the_clock(w.listing)
     booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, big, TODAY)
     db.session.commit()
     w.pot.allocation_pence = 0
@@ -164,7 +166,8 @@ def test_a_provider_cannot_be_double_booked(world):
     )
     services.accept(w.provider_user, first, TODAY)
     db.session.commit()
-    with pytest.raises(DomainError, match=f"already booked at 9:00am on {ON_TUESDAY}"):
+    taken = f"{TUESDAY:%A %-d %B %Y}: the provider is already booked from 9am to 1pm"
+    with pytest.raises(DomainError, match=taken):
         services.accept(w.provider_user, second, TODAY)
     db.session.rollback()
     assert balances(w).held_pence == 6000
@@ -429,7 +432,9 @@ def test_an_agency_books_each_named_worker_once_at_a_time(world):
     services.accept(w.provider_user, first, TODAY, worker_id=ann.id)
     services.accept(w.provider_user, second, TODAY, worker_id=bea.id)  # same time, other worker
     db.session.commit()
-    with pytest.raises(DomainError, match=f"Ann is already booked at 9:00am on {ON_TUESDAY}"):
+    with pytest.raises(
+        DomainError, match=f"{TUESDAY:%A %-d %B %Y}: Ann is already booked from 9am"
+    ):
         services.accept(w.provider_user, third, TODAY, worker_id=ann.id)
     db.session.rollback()
     assert {o.worker_id for b in (first, second) for o in b.occurrences} == {ann.id, bea.id}
@@ -448,6 +453,7 @@ def test_an_agency_books_each_named_worker_once_at_a_time(world):
 def test_a_block_price_for_a_booking_of_known_length(world, hours, expected):
     w = world
     w.listing.block_quantity, w.listing.block_pays_for = 10, 8
+    works_round_the_clock(w.listing)
     request = services.Request(
         BookingKind.ONE_OFF, day=TUESDAY, start=time(0, 0), duration_minutes=hours * 60
     )
@@ -470,7 +476,8 @@ def test_a_rota_with_an_end_pays_the_block_price_and_an_ongoing_one_does_not(wor
     db.session.commit()
     assert sum(o.price_pence for o in booking.occurrences) == 20 * 1200
     assert balances(w).held_pence == 20 * 1200
-    ongoing = services.request_booking(w.holder, w.holder, w.listing, w.pot, weekly_rota(), TODAY)
+    after_it = replace(weekly_rota(), starts_on=TODAY + timedelta(days=28))
+    ongoing = services.request_booking(w.holder, w.holder, w.listing, w.pot, after_it, TODAY)
     assert ongoing.unit_price_pence == 1500
     assert_ledger_whole()
 

@@ -88,7 +88,11 @@ def council(make_tenant, make_user, make_provider, make_listing) -> Council:
         owner=provider_user, legal_name="Moorside Care Ltd", kind=ProviderKind.PERSONAL_ASSISTANT
     )
     listing = make_listing(
-        provider=provider, categories=[pa], price_pence=1_500, price_unit=PriceUnit.HOUR
+        provider=provider,
+        categories=[pa],
+        price_pence=1_500,
+        price_unit=PriceUnit.HOUR,
+        works_bank_holidays=True,  # so "tomorrow" can be booked on any date the suite runs
     )
     return Council(tenant, commissioner, holder, provider_user, provider, listing, pa, therapy)
 

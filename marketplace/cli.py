@@ -38,9 +38,8 @@ def verify() -> None:
     live session holds its price exactly once, no money is held for nothing, finished sessions
     are settled. Exits 1 naming each difference."""
     from marketplace.bookings import integrity
-    from marketplace.payments.cli import ledger_problems
 
-    problems = ledger_problems() + integrity.problems()
+    problems = integrity.everything()
     for problem in problems:
         click.echo(f"MISMATCH {problem}", err=True)
     if problems:

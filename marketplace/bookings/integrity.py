@@ -16,6 +16,17 @@ from marketplace.payments.models import Hold, HoldStatus
 LIVE = (OccurrenceState.SCHEDULED, OccurrenceState.DELIVERED, OccurrenceState.DISPUTED)
 # A booking nobody agreed to has no sessions.
 NEVER_AGREED = (BookingState.REQUESTED, BookingState.DECLINED, BookingState.EXPIRED)
+# A cancelled booking has no session still to come.
+CANCELLED = (BookingState.CANCELLED_BY_HOLDER, BookingState.CANCELLED_BY_PROVIDER)
+# Money paid to a provider for a session: confirmed, paid, or a late cancellation's charge.
+MAY_BE_SETTLED = (OccurrenceState.CONFIRMED, OccurrenceState.PAID, OccurrenceState.CANCELLED)
+
+
+def everything() -> list[str]:
+    """What `flask --app wsgi verify` reports: the ledger's differences, then the bookings'."""
+    from marketplace.payments.cli import ledger_problems
+
+    return [*ledger_problems(), *problems()]
 
 
 def problems() -> list[str]:
@@ -24,7 +35,9 @@ def problems() -> list[str]:
         *_live_sessions_without_their_hold(),
         *_holds_without_a_live_session(),
         *_finished_sessions_not_settled(),
+        *_settlements_without_a_finished_session(),
         *_sessions_of_bookings_never_agreed(),
+        *_sessions_to_come_of_cancelled_bookings(),
     ]
 
 
@@ -99,5 +112,33 @@ def _sessions_of_bookings_never_agreed() -> list[str]:
     ).all()
     return [
         f"booking {booking_id} is {state.value} yet has session {occurrence_id}"
+        for booking_id, state, occurrence_id in rows
+    ]
+
+
+def _settlements_without_a_finished_session() -> list[str]:
+    rows = db.session.execute(
+        select(Hold.id, Hold.reference, Occurrence.id, Occurrence.state)
+        .outerjoin(Occurrence, Occurrence.hold_id == Hold.id)
+        .where(Hold.status == HoldStatus.SETTLED, Hold.reference.startswith("occurrence:"))
+        .where(or_(Occurrence.id.is_(None), Occurrence.state.not_in(MAY_BE_SETTLED)))
+        .order_by(Hold.id)
+    ).all()
+    return [
+        f"hold {hold_id} ({reference}) was paid out but "
+        + ("no session holds it" if state is None else f"session {occurrence_id} is {state.value}")
+        for hold_id, reference, occurrence_id, state in rows
+    ]
+
+
+def _sessions_to_come_of_cancelled_bookings() -> list[str]:
+    rows = db.session.execute(
+        select(Booking.id, Booking.state, Occurrence.id)
+        .join(Occurrence, Occurrence.booking_id == Booking.id)
+        .where(Booking.state.in_(CANCELLED), Occurrence.state == OccurrenceState.SCHEDULED)
+        .order_by(Booking.id, Occurrence.id)
+    ).all()
+    return [
+        f"booking {booking_id} is {state.value} yet session {occurrence_id} is still booked"
         for booking_id, state, occurrence_id in rows
     ]

@@ -10,7 +10,8 @@ from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
-from werkzeug.exceptions import Forbidden, HTTPException
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Conflict, Forbidden, HTTPException
 from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -135,6 +136,26 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("errors/csrf.html", error=error), 400
 
 
+SENT_TWICE = (
+    "This was sent twice, or someone changed it at the same moment. The first one was saved. "
+    "Go back and check it before you try again."
+)
+
+
+def _sent_twice(error: IntegrityError) -> tuple[str, int]:
+    """Two requests made the same thing at once (a double click, two tabs) and a unique
+    constraint kept only the first: the second person is told so, with a 409, not a 500."""
+    db.session.rollback()
+    if not _unique_violation(error):
+        raise error
+    return _error_page(Conflict(SENT_TWICE))
+
+
+def _unique_violation(error: IntegrityError) -> bool:
+    code = getattr(error.orig, "sqlstate", None)  # PostgreSQL (psycopg)
+    return code == "23505" or "UNIQUE constraint failed" in str(error.orig)  # or SQLite
+
+
 def _server_error(error: Exception) -> tuple[str, int]:
     db.session.rollback()
     return render_template("errors/500.html"), 500
@@ -150,6 +171,7 @@ def init_app(app: Flask) -> None:
     transactions.one_commit_per_request(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(NoAccess, _no_access)
+    app.register_error_handler(IntegrityError, _sent_twice)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(500, _server_error)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from flask_migrate import upgrade
 from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import delete, event
 from sqlalchemy.engine import Engine
+from werkzeug.serving import make_server
 
 from marketplace import clock, create_app
 from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
@@ -78,6 +81,21 @@ class SeparateBrowserClient(FlaskClient):
         if has_app_context():
             g.pop("_login_user", None)
         return super().open(*args, **kwargs)
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app on a real WSGI server (werkzeug, a thread per request) on 127.0.0.1 at a free
+    port, for the block: yields its base URL; stops it after."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +18,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from marketplace import clock
 from marketplace.extensions import db
-from tests.conftest import make_app
+from tests.conftest import make_app, served
 from tests.frozen import NOW
 from tests.test_access_table import PASSWORD, World, build_world, routes
 
@@ -85,17 +83,10 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         for row in (*world.users.values(), *loaded):
             db.session.refresh(row)  # load now: the rows outlive this session
         db.session.expunge_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", world)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    with served(app) as base_url:
+        yield LiveSite(app, base_url, world)
+    with app.app_context():
+        db.engine.dispose()  # close its pooled connections now, not at interpreter exit
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,24 @@ def _lock_provider(provider_id: int) -> None:
     db.session.execute(select(Provider.id).where(Provider.id == provider_id).with_for_update())
 
 
+def _lock_booking(booking: Booking) -> None:
+    """Take the booking's row lock and read it afresh, so two requests about it take turns."""
+    db.session.refresh(booking, with_for_update=True)
+
+
+def _open_offer(booking: Booking, pence: int, note: str, worker_id: int | None) -> Offer | None:
+    return next(
+        (
+            o
+            for o in booking.offers
+            if o.state == OfferState.OPEN
+            and (o.unit_price_pence, o.note) == (pence, note)
+            and booking.worker_id == worker_id
+        ),
+        None,
+    )
+
+
 def clashes(
     provider_id: int, shifts: list[schedule.Shift], booking_id: int, worker_id: int | None = None
 ) -> list[Occurrence]:
@@ -255,6 +273,12 @@ def offer(
     if unit_price_pence > MAX_UNIT_PRICE_PENCE:
         limit = format_pence(MAX_UNIT_PRICE_PENCE)
         raise DomainError(f"Enter a price of {limit} or less", field="price")
+    _lock_booking(booking)
+    if booking.state != BookingState.REQUESTED:
+        raise DomainError("You can only make an offer on a request you have not answered")
+    same = _open_offer(booking, unit_price_pence, note.strip()[:2000], worker_id)
+    if same is not None:  # sent twice (a double click): the first stands, told once
+        return same
     _assign_worker(booking, worker_id)
     for earlier in booking.offers:
         if earlier.state == OfferState.OPEN:

@@ -68,3 +68,24 @@ def test_money_held_for_a_cancelled_session_and_sessions_of_an_unagreed_booking_
     assert f"session {session.id} is cancelled but its hold {session.hold_id} is held" in found
     assert any(p.startswith(f"hold {session.hold_id} (occurrence:{session.id})") for p in found)
     assert f"booking {booking.id} is declined yet has session {session.id}" in found
+
+
+def test_an_offer_sent_twice_is_made_and_told_once(world):
+    from marketplace.bookings.models import Offer, OfferState
+    from marketplace.mail import OutboundEmail
+
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    db.session.commit()
+    first = services.offer(w.provider_user, booking, 1400, "Three hours for this")
+    db.session.commit()
+    again = services.offer(w.provider_user, booking, 1400, "Three hours for this ")
+    db.session.commit()
+    other = services.offer(w.provider_user, booking, 1300, "Or this")
+    db.session.commit()
+
+    assert again.id == first.id
+    states = {o.id: o.state for o in db.session.query(Offer).filter_by(booking_id=booking.id)}
+    assert states == {first.id: OfferState.WITHDRAWN, other.id: OfferState.OPEN}
+    offered = db.session.query(OutboundEmail).filter_by(template="booking_offer").count()
+    assert offered == 2  # the first offer and the second, different one

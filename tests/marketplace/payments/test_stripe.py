@@ -16,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,6 @@ from urllib.parse import parse_qs
 
 import pytest
 import stripe
-from werkzeug.serving import make_server
 
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
@@ -40,6 +38,7 @@ from marketplace.payments.models import (
     TopUpStatus,
 )
 from provider_onboarding.models import ProviderBankDetails
+from tests.conftest import served
 
 SECRET = "whsec_test_secret"
 OBJECTS = json.loads((Path(__file__).parent / "data" / "stripe_connect_objects.json").read_text())
@@ -218,14 +217,8 @@ def localstripe() -> Iterator[str]:
 @pytest.fixture()
 def live_app(app) -> Iterator[str]:
     """The app served on 127.0.0.1 so localstripe can deliver webhooks to it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with served(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture()

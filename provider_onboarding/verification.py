@@ -85,6 +85,7 @@ def apply_move(provider: Provider, decision: Decision, actor: User | None) -> Ve
     actor may not decide, DomainError when the move is not allowed from the current state or a
     needed reason is missing."""
     _check_actor(provider, decision.move, actor)
+    _lock_status(provider)
     to_status = MOVES.get((decision.move, provider.verification_status))
     if to_status is None:
         raise DomainError(
@@ -118,6 +119,16 @@ def apply_move(provider: Provider, decision: Decision, actor: User | None) -> Ve
     _tell_owners(provider, decision.move, reason)
     db.session.flush()
     return row
+
+
+def _lock_status(provider: Provider) -> None:
+    """Lock the provider's row and check its status is still the one read: of two decisions
+    sent at once (a double click), the second waits, then is refused instead of repeated."""
+    stored = db.session.scalar(
+        select(Provider.verification_status).where(Provider.id == provider.id).with_for_update()
+    )
+    if stored is not None and stored != provider.verification_status:
+        raise DomainError(f"This has just changed: the provider is now ‘{stored.label}’.")
 
 
 def _check_actor(provider: Provider, move: Move, actor: User | None) -> None:

@@ -75,11 +75,6 @@ AUDITS_A_REPEAT = "a repeat that changes nothing still writes an audit event"
 INVITES_AGAIN = "a second request invites the same person again (an invitation, an email)"
 GONE_IS_A_500 = "twenty at once: a delete that finds the row already gone answers 500"
 NOT_YET_SAFE: dict[tuple[str, str], str] = {
-    (
-        "POST",
-        "/reset-password/<token>",
-    ): "twenty at once: the one-use link resets the password in each",
-    ("POST", "/account/password"): "twenty at once: each request changes the password again",
     ("POST", "/account/representatives/new"): INVITES_AGAIN,
     ("POST", "/holders/<int:holder_id>/representatives/new"): INVITES_AGAIN,
     (
@@ -87,10 +82,6 @@ NOT_YET_SAFE: dict[tuple[str, str], str] = {
         "/representations/<int:representation_id>/revoke",
     ): "twenty at once: the withdrawal is recorded by each",
     ("POST", "/provider/checks"): AUDITS_A_REPEAT,
-    (
-        "POST",
-        "/provider/checks/submit",
-    ): "twenty at once: the checks are sent many times (a decision each)",
     ("POST", "/provider/documents"): "a second request stores the same document again",
     ("POST", "/provider/documents/<int:document_id>/delete"): GONE_IS_A_500,
     ("POST", "/provider/listings/new"): "a second request makes a second listing",
@@ -132,10 +123,6 @@ NOT_YET_SAFE: dict[tuple[str, str], str] = {
         "POST",
         "/provider/<int:provider_id>/import/apply",
     ): "twenty at once: the same file is imported many times",
-    (
-        "POST",
-        "/provider/verification/<int:provider_id>",
-    ): "twenty at once: approved many times (a decision, an email each)",
     ("POST", "/commissioning/holders/invite"): INVITES_AGAIN,
     ("POST", "/commissioning/staff/invite"): INVITES_AGAIN,
     (

@@ -123,6 +123,7 @@ def authenticate(email: str, password: str) -> User:
 
 @atomic
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    db.session.refresh(user, with_for_update=True)  # two at once: the second sees the first's
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
         raise DomainError("Your current password is not correct", field="current_password")
     set_password(user, new_password)
@@ -167,7 +168,12 @@ def user_for_reset_token(token: str) -> User:
         raise DomainError("This link has expired. Ask for a new one.") from None
     except BadSignature:
         raise DomainError("This link is not valid. Check you copied all of it.") from None
-    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    # Locked and read afresh: of two uses of one link at once, the second sees it used.
+    user = (
+        db.session.get(User, data.get("id"), with_for_update=True, populate_existing=True)
+        if isinstance(data, dict)
+        else None
+    )
     if user is None or not user.active or data.get("fp") != _password_fingerprint(user):
         raise DomainError("This link has already been used. Ask for a new one.")
     return user

@@ -54,7 +54,7 @@ from tests.frozen import NOW
 
 STORIES = settings(
     max_examples=25,
-    stateful_step_count=30,
+    stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -18,12 +18,14 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask
+from sqlalchemy import select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M")
 
 
 @contextmanager
@@ -58,6 +60,23 @@ def atomic(service: Callable[P, R]) -> Callable[P, R]:
             return service(*args, **kwargs)
 
     return run
+
+
+def locked(model: type[M], row_id: int) -> M | None:
+    """The row, locked until the commit and read afresh; None once another request deleted it.
+    Of two requests changing or deleting one row at once (a double click), the second waits for
+    the first and then sees its work, instead of repeating it."""
+    return db.session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
+def take_turns(row: Any, *reread: str) -> None:
+    """Lock the row until the commit, then read its named attributes (a collection of its
+    children, say) afresh: of two requests adding to it at once, the second waits and then
+    checks against what the first added."""
+    model = type(row)
+    db.session.execute(select(model.id).where(model.id == row.id).with_for_update())
+    if reread:
+        db.session.expire(row, list(reread))
 
 
 @contextmanager

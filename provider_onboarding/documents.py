@@ -21,7 +21,7 @@ from marketplace.directory.models import Provider
 from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked
 from provider_onboarding.models import DocumentKind, ProviderDocument
 from provider_onboarding.verification import may_decide
 
@@ -110,7 +110,7 @@ def document_for(viewer: User, document_id: int) -> ProviderDocument:
 @atomic
 def delete_document(provider: Provider, document_id: int, actor: User, folder: Path) -> None:
     """Remove one of the provider's documents and its file. Raises NotFound."""
-    document = db.session.get(ProviderDocument, document_id)
+    document = locked(ProviderDocument, document_id)
     if document is None or document.provider_id != provider.id:
         raise NotFound("Document not found")
     db.session.delete(document)

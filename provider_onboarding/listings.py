@@ -26,7 +26,7 @@ from marketplace.directory.models import (
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.search.geo import PostcodeError, locate
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked, take_turns
 from provider_onboarding.services import (
     check_window,
     checks_of,
@@ -200,6 +200,7 @@ def unpublish(listing: Listing, actor: User) -> None:
 @atomic
 def add_rule(listing: Listing, weekday: int, start: time, end: time) -> AvailabilityRule:
     """Add a weekly window. Raises DomainError when it is back to front or overlaps another."""
+    take_turns(listing, "availability")
     check_window(
         weekday, start, end, [(r.weekday, r.start_time, r.end_time) for r in listing.availability]
     )
@@ -212,7 +213,7 @@ def add_rule(listing: Listing, weekday: int, start: time, end: time) -> Availabi
 @atomic
 def remove_rule(listing: Listing, rule_id: int) -> None:
     """Raises NotFound when the window is not this listing's."""
-    rule = db.session.get(AvailabilityRule, rule_id)
+    rule = locked(AvailabilityRule, rule_id)
     if rule is None or rule.listing_id != listing.id:
         raise NotFound("Availability not found")
     listing.availability.remove(rule)
@@ -236,7 +237,7 @@ def add_exception(
 
 @atomic
 def remove_exception(listing: Listing, exception_id: int) -> None:
-    item = db.session.get(AvailabilityException, exception_id)
+    item = locked(AvailabilityException, exception_id)
     if item is None or item.listing_id != listing.id:
         raise NotFound("Days off not found")
     listing.exceptions.remove(item)

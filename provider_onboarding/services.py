@@ -36,7 +36,7 @@ from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
 from marketplace.search.geo import PostcodeError, normalise
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked, take_turns
 from provider_onboarding.models import (
     DocumentKind,
     ProviderBankDetails,
@@ -494,7 +494,7 @@ def remove_staff(provider: Provider, actor: User, member_id: int) -> ProviderMem
     for no one. Raises NotAllowed, NotFound for another provider's member, or DomainError."""
     if member_role(actor, provider) != ProviderMemberRole.OWNER:
         raise NotAllowed("Only an owner may remove staff")
-    member = db.session.get(ProviderMember, member_id)
+    member = locked(ProviderMember, member_id)
     if member is None or member.provider_id != provider.id:
         raise NotFound("There is no such member of your team")
     owners = [m for m in provider.members if m.role == ProviderMemberRole.OWNER]
@@ -541,6 +541,7 @@ def remove_worker(provider: Provider, actor: User, worker_id: int, today: date) 
     """A worker leaves: kept for the bookings that name them, offered for nothing new.
     Raises NotFound when not this provider's, and DomainError while accepted bookings that
     name them still run (they are moved to another worker or cancelled first)."""
+    locked(Worker, worker_id)  # of two at once, the second finds the worker gone
     worker = worker_of(provider, worker_id)
     running = bookings.bookings_ahead(worker.id, today)
     if running:
@@ -559,6 +560,7 @@ def remove_worker(provider: Provider, actor: User, worker_id: int, today: date) 
 def add_worker_availability(worker: Worker, weekday: int, start: time, end: time) -> None:
     """Add a weekly window for one worker. Raises DomainError when the window is back to front
     or overlaps one they already have."""
+    take_turns(worker, "availability")
     check_window(
         weekday, start, end, [(r.weekday, r.start_time, r.end_time) for r in worker.availability]
     )
@@ -569,7 +571,9 @@ def add_worker_availability(worker: Worker, weekday: int, start: time, end: time
 @atomic
 def remove_worker_availability(worker: Worker, window_id: int) -> None:
     """Take one weekly window off a worker. Raises NotFound when it is not this worker's."""
-    window = next((w for w in worker.availability if w.id == window_id), None)
+    window = locked(WorkerAvailability, window_id)
+    if window is not None:
+        window = next((w for w in worker.availability if w.id == window_id), None)
     if window is None:
         raise NotFound("That time is not in this worker's week")
     worker.availability.remove(window)

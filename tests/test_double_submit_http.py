@@ -73,35 +73,17 @@ GROWS_ON_EACH_REQUEST: dict[tuple[str, str], dict[str, str]] = {
 # runs and is expected to fail (strictly: once mended it fails as passing, so its line goes).
 AUDITS_A_REPEAT = "a repeat that changes nothing still writes an audit event"
 INVITES_AGAIN = "a second request invites the same person again (an invitation, an email)"
-GONE_IS_A_500 = "twenty at once: a delete that finds the row already gone answers 500"
 NOT_YET_SAFE: dict[tuple[str, str], str] = {
     ("POST", "/account/representatives/new"): INVITES_AGAIN,
     ("POST", "/holders/<int:holder_id>/representatives/new"): INVITES_AGAIN,
-    (
-        "POST",
-        "/representations/<int:representation_id>/revoke",
-    ): "twenty at once: the withdrawal is recorded by each",
     ("POST", "/provider/checks"): AUDITS_A_REPEAT,
     ("POST", "/provider/documents"): "a second request stores the same document again",
-    ("POST", "/provider/documents/<int:document_id>/delete"): GONE_IS_A_500,
     ("POST", "/provider/listings/new"): "a second request makes a second listing",
     ("POST", "/provider/listings/<int:listing_id>/edit"): AUDITS_A_REPEAT,
     (
         "POST",
-        "/provider/listings/<int:listing_id>/availability",
-    ): "twenty at once: the same weekly time is added several times",
-    (
-        "POST",
-        "/provider/listings/<int:listing_id>/availability/<int:rule_id>/delete",
-    ): GONE_IS_A_500,
-    (
-        "POST",
         "/provider/listings/<int:listing_id>/days-off",
     ): "a second request adds the same days off again",
-    (
-        "POST",
-        "/provider/listings/<int:listing_id>/days-off/<int:exception_id>/delete",
-    ): GONE_IS_A_500,
     ("POST", "/provider/listings/<int:listing_id>/publish"): AUDITS_A_REPEAT,
     ("POST", "/provider/listings/<int:listing_id>/unpublish"): AUDITS_A_REPEAT,
     (
@@ -109,30 +91,12 @@ NOT_YET_SAFE: dict[tuple[str, str], str] = {
         "/provider/bank-details",
     ): "a second request with the same details emails every owner again",
     ("POST", "/provider/team/workers"): "a second request adds the same worker again",
-    ("POST", "/provider/team/staff/<int:member_id>/remove"): GONE_IS_A_500,
-    ("POST", "/provider/team/workers/<int:worker_id>/times/<int:window_id>/delete"): GONE_IS_A_500,
-    (
-        "POST",
-        "/provider/team/workers/<int:worker_id>/remove",
-    ): "twenty at once: the removal is recorded by each",
-    (
-        "POST",
-        "/provider/team/workers/<int:worker_id>",
-    ): "twenty at once: the same times are added several times",
     (
         "POST",
         "/provider/<int:provider_id>/import/apply",
     ): "twenty at once: the same file is imported many times",
     ("POST", "/commissioning/holders/invite"): INVITES_AGAIN,
     ("POST", "/commissioning/staff/invite"): INVITES_AGAIN,
-    (
-        "POST",
-        "/commissioning/invitations/<int:invitation_id>/withdraw",
-    ): "twenty at once: the withdrawal is recorded by each",
-    (
-        "POST",
-        "/commissioning/alerts/<int:alert_id>/acknowledge",
-    ): "twenty at once: the acknowledgement is recorded by each",
     (
         "POST",
         "/payments/holders/<int:holder_id>/pots/new",
@@ -154,13 +118,22 @@ NOT_YET_SAFE: dict[tuple[str, str], str] = {
 }
 
 
+# Of those, the ones that go wrong only when the requests overlap, which twenty at once need
+# not always do: not strict, so a lucky run is no failure.
+SHOWS_ONLY_IN_A_RACE = {("POST", "/provider/<int:provider_id>/import/apply")}
+
+
 def routes() -> list[Any]:
     return [
         pytest.param(
             m,
             r,
             id=f"{m} {r}",
-            marks=[pytest.mark.xfail(strict=True, reason=NOT_YET_SAFE[(m, r)])]
+            marks=[
+                pytest.mark.xfail(
+                    strict=(m, r) not in SHOWS_ONLY_IN_A_RACE, reason=NOT_YET_SAFE[(m, r)]
+                )
+            ]
             if (m, r) in NOT_YET_SAFE
             else [],
         )

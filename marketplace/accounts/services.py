@@ -32,7 +32,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked
 
 MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
@@ -352,6 +352,7 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     )
     if not allowed:
         raise NotAllowed("You cannot withdraw this invitation")
+    locked(Invitation, invitation.id)  # of two at once, the second sees it withdrawn
     if not invitation.is_open:
         raise DomainError("This invitation is no longer open")
     invitation.revoked_at = utcnow()
@@ -444,6 +445,7 @@ def revoke_consent(actor: User, representation: Representation, reason: str) -> 
     )
     if not allowed:
         raise NotFound("You cannot change this consent")
+    locked(Representation, representation.id)  # of two at once, the second sees it withdrawn
     if representation.revoked_at is not None:
         raise DomainError("This consent has already been withdrawn")
     representation.revoked_at = utcnow()

@@ -33,7 +33,7 @@ from marketplace.commissioning.models import Alert, AlertKind
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked
 
 NOTE_MAX_LENGTH = 500
 MESSAGE_MAX_LENGTH = 600
@@ -175,6 +175,7 @@ def acknowledge(commissioner: User, alert: Alert, note: str, now: datetime | Non
     characters), recording who and when in the audit log. Raises NotFound for another
     tenant's alert and DomainError for a missing or long note or an alert already closed."""
     alert = alert_for_commissioner(commissioner, alert.id)
+    locked(Alert, alert.id)  # of two at once, the second sees it acknowledged
     note = (note or "").strip()
     if not note:
         raise DomainError("Enter a note saying what you have done or decided", field="note")

@@ -176,6 +176,9 @@ def _apply_place(listing: Listing, details: ListingDetails) -> None:
 def publish(listing: Listing, actor: User, today: date) -> None:
     """Show the listing to the public. Only a verified provider whose DBS and insurance still
     hold may publish. Raises DomainError saying why not."""
+    locked(Listing, listing.id)  # sent twice at once: the second finds it done
+    if listing.status == ListingStatus.PUBLISHED:
+        return
     provider = listing.provider
     if not provider.is_verified:
         raise DomainError("You can publish once your checks are complete and you are verified.")
@@ -192,6 +195,9 @@ def publish(listing: Listing, actor: User, today: date) -> None:
 @atomic
 def unpublish(listing: Listing, actor: User) -> None:
     """Hide the listing from the public; it stays as a draft to publish again."""
+    locked(Listing, listing.id)  # sent twice at once: the second finds it done
+    if listing.status == ListingStatus.DRAFT:
+        return
     listing.status = ListingStatus.DRAFT
     audit.record("listing.unpublished", "listing", listing.id, actor_id=actor.id)
     db.session.flush()

@@ -514,6 +514,9 @@ def set_user_active(admin: User, user: User, active: bool) -> None:
         raise NotAllowed("Only administrators can suspend accounts")
     if user.id == admin.id:
         raise DomainError("You cannot suspend your own account")
+    locked(User, user.id)  # sent twice at once: the second finds it done
+    if user.active == active:
+        return
     user.active = active
     user.session_token = secrets.token_urlsafe(32)
     audit.note("user.reactivated" if active else "user.suspended", user, admin)

@@ -21,7 +21,7 @@ from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked
 
 
 def may_review(user: User, booking: Booking) -> bool:
@@ -80,6 +80,9 @@ def moderate(user: User, review: Review, *, hide: bool, note: str) -> Review:
         raise NotFound("You cannot moderate this review")
     if hide and not note.strip():
         raise DomainError("Say why the review is hidden", field="note")
+    locked(Review, review.id)  # sent twice at once: the second finds it done
+    if review.status == (ReviewStatus.HIDDEN if hide else ReviewStatus.PUBLISHED):
+        return review
     review.status = ReviewStatus.HIDDEN if hide else ReviewStatus.PUBLISHED
     review.moderated_by_id, review.moderation_note = user.id, note.strip()[:500] or None
     audit.record(

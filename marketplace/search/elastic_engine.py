@@ -26,6 +26,9 @@ from marketplace.search.query import (
 )
 
 TIMEOUT_SECONDS = 2.0
+# Creating or deleting an index and moving the alias wait for the cluster state to change, and a
+# bulk write waits for a refresh: seconds on a busy node, not milliseconds like a search.
+WRITE_TIMEOUT_SECONDS = 30.0
 RETRIES = 2
 BULK_CHUNK = 1000
 TEXT_FIELDS = ["title^3", "category_names^2", "specialisms^2", "provider_name^1.5", "description"]
@@ -33,8 +36,8 @@ KEYWORDS = ("categories", "kind", "languages", "gender", "cqc_rating", "slots", 
             "price_unit")  # fmt: skip
 SOURCE = ["listing_id", "provider_id", "title", "provider_name", "categories", "price_pence",
           "price_unit", "location", "delivery_mode"]  # fmt: skip
-# An at-home service reaches a person only within the miles it travels. Without scripts (which
-# OpenSearch-compatible test servers lack) this is a set of bands: "travels at least b miles and
+# An at-home service reaches a person only within the miles it travels. Without a script (a
+# cluster may have scripting turned off) this is a set of bands: "travels at least b miles and
 # is within b miles". Travel radii are whole miles, so this is exact up to 30 miles.
 REACH_BANDS = (*range(1, 31), 35, 40, 45, 50, 60, 70, 80, 90, 100, 125, 150, 175, 200)
 
@@ -243,9 +246,13 @@ def _hit(raw: Mapping[str, Any], query: SearchQuery) -> Hit:
 
 
 class ElasticEngine:
+    """`client` searches with a short timeout; `writer` (the same client when not given) writes
+    and manages indices with a longer one."""
+
     def __init__(self, client: Any, errors: tuple[type[BaseException], ...], name: str,
-                 prefix: str = "") -> None:  # fmt: skip
+                 prefix: str = "", writer: Any = None) -> None:  # fmt: skip
         self.client = client
+        self.writer = client if writer is None else writer
         self.errors = errors
         self.name = name
         self.alias = f"{prefix}listings"
@@ -261,20 +268,27 @@ class ElasticEngine:
         import elastic_transport
         from elasticsearch import ApiError, Elasticsearch
 
-        client = Elasticsearch(
-            url, request_timeout=TIMEOUT_SECONDS, max_retries=RETRIES, retry_on_timeout=True
-        )
-        return cls(client, (ApiError, elastic_transport.TransportError), "elasticsearch", prefix)
+        def connect(timeout: float) -> Any:
+            return Elasticsearch(
+                url, request_timeout=timeout, max_retries=RETRIES, retry_on_timeout=True
+            )
+
+        errors = (ApiError, elastic_transport.TransportError)
+        return cls(connect(TIMEOUT_SECONDS), errors, "elasticsearch", prefix,
+                   writer=connect(WRITE_TIMEOUT_SECONDS))  # fmt: skip
 
     @classmethod
     def opensearch(cls, url: str, prefix: str = "") -> ElasticEngine:
         from opensearchpy import OpenSearch
         from opensearchpy.exceptions import OpenSearchException
 
-        client = OpenSearch(
-            hosts=[url], timeout=TIMEOUT_SECONDS, max_retries=RETRIES, retry_on_timeout=True
-        )
-        return cls(client, (OpenSearchException,), "opensearch", prefix)
+        def connect(timeout: float) -> Any:
+            return OpenSearch(
+                hosts=[url], timeout=timeout, max_retries=RETRIES, retry_on_timeout=True
+            )
+
+        return cls(connect(TIMEOUT_SECONDS), (OpenSearchException,), "opensearch", prefix,
+                   writer=connect(WRITE_TIMEOUT_SECONDS))  # fmt: skip
 
     def _call(self, action: Callable[[], Any]) -> Any:
         try:
@@ -284,7 +298,7 @@ class ElasticEngine:
 
     def _new_index(self) -> str:
         name = f"{self.alias}-v{SCHEMA_VERSION}-{uuid.uuid4().hex[:8]}"
-        self._call(lambda: self.client.indices.create(index=name, body=mapping()))
+        self._call(lambda: self.writer.indices.create(index=name, body=mapping()))
         return name
 
     def ensure_index(self) -> None:
@@ -292,7 +306,7 @@ class ElasticEngine:
             return
         name = self._new_index()
         actions = [{"add": {"index": name, "alias": self.alias}}]
-        self._call(lambda: self.client.indices.update_aliases(body={"actions": actions}))
+        self._call(lambda: self.writer.indices.update_aliases(body={"actions": actions}))
 
     def upsert(self, docs: list[Document]) -> None:
         self._bulk(self.alias, [op for doc in docs for op in self._index_op(doc)])
@@ -306,7 +320,7 @@ class ElasticEngine:
     def _bulk(self, index: str, operations: list[dict[str, Any]]) -> None:
         if not operations:
             return
-        response = self._call(lambda: self.client.bulk(index=index, body=operations, refresh=True))
+        response = self._call(lambda: self.writer.bulk(index=index, body=operations, refresh=True))
         failed = [
             item
             for item in response.get("items", [])
@@ -344,12 +358,12 @@ class ElasticEngine:
             old = list(self._call(lambda: self.client.indices.get_alias(name=self.alias)))
         actions = [{"remove": {"index": index, "alias": self.alias}} for index in old]
         actions.append({"add": {"index": name, "alias": self.alias}})
-        self._call(lambda: self.client.indices.update_aliases(body={"actions": actions}))
+        self._call(lambda: self.writer.indices.update_aliases(body={"actions": actions}))
         for index in old:
             self._delete_index(index)
 
     def _delete_index(self, index: str) -> None:
-        self._call(lambda: self.client.indices.delete(index=index))
+        self._call(lambda: self.writer.indices.delete(index=index))
 
     def drop(self) -> None:
         """Delete the alias and its indices (tests)."""

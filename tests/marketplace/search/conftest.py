@@ -1,7 +1,11 @@
-"""Search fixtures: an engine per test (tantivy in a temp dir, or osmem through OpenSearch)."""
+"""Search fixtures: an engine per test (tantivy in a temp dir, or a real OpenSearch node).
+
+The OpenSearch node is the one scripts/with-opensearch.sh starts (OPENSEARCH_URL); without it
+the OpenSearch half of each behaviour test is skipped, saying why."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,15 +22,14 @@ from tests.search_engines import engine_in_use
 
 
 @pytest.fixture(scope="session")
-def osmem_url() -> Iterator[str]:
-    from osmem_server import OsmemServer
-
-    server = OsmemServer.start(addr="127.0.0.1:0", japanese=False)
-    assert server.url.startswith("http://127.0.0.1:")
-    yield server.url
-    server.close()
-    if server.process.stdout is not None:
-        server.process.stdout.close()
+def opensearch_url(record_testsuite_property: Callable[[str, object], None]) -> str:
+    """The node's address; the run's JUnit report says search=opensearch, so .ci/run can tell
+    the behaviour tests really ran on OpenSearch."""
+    url = os.environ.get("OPENSEARCH_URL")
+    if not url:
+        pytest.skip("OPENSEARCH_URL not set: run under scripts/with-opensearch.sh")
+    record_testsuite_property("search", "opensearch")
+    return url
 
 
 @pytest.fixture(params=["tantivy", "opensearch"])
@@ -37,7 +40,7 @@ def engine(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterat
         return
     from marketplace.search.elastic_engine import ElasticEngine
 
-    url = request.getfixturevalue("osmem_url")
+    url = request.getfixturevalue("opensearch_url")
     found = ElasticEngine.opensearch(url, prefix=f"t{uuid.uuid4().hex[:10]}-")
     yield from engine_in_use(app, found)
     found.drop()

@@ -1,4 +1,4 @@
-"""What a person finds, run once against tantivy and once against OpenSearch (osmem)."""
+"""What a person finds, run once against tantivy and once against a real OpenSearch node."""
 
 from __future__ import annotations
 

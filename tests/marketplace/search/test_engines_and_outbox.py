@@ -143,9 +143,7 @@ def test_bad_parameters_get_400_with_a_message(client, tantivy_engine) -> None:
     assert client.get("/search?postcode=hello").status_code == 400
 
 
-def test_demensia_near_oldham_finds_dementia_specialists_nearest_first(
-    app, client, tantivy_engine
-) -> None:
+def test_demensia_near_oldham_finds_dementia_specialists_nearest_first(app, client, engine) -> None:
     with app.app_context():
         load_demo()
         db.session.commit()

@@ -134,6 +134,20 @@ def test_a_change_reaches_search_after_the_outbox_drains(engine, client, make_li
     assert titles(client, q="walking") == []
 
 
+def test_a_reindex_swaps_in_a_new_index_with_what_the_database_holds(
+    engine, app, client, make_listing, drain
+):
+    make_listing(title="Swimming")
+    drain()
+    make_listing(title="Walking")  # queued, not yet sent
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 searchable listing(s) of 2" in result.output
+    assert engine.count() == 2
+    assert titles(client, q="walking") == ["Walking"]
+    assert titles(client, q="swimming") == ["Swimming"]
+
+
 def test_no_results_offers_a_wider_search_and_the_nearest_beyond(
     engine, client, make_listing, drain
 ):

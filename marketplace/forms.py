@@ -19,6 +19,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     DateField,
+    Field,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -27,9 +28,10 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from marketplace.errors import DomainError
+from marketplace.money import MAX_PENCE, MoneyError, format_pence, parse_pounds, pounds_text
 
 
 def drop_nul(value: Any) -> Any:
@@ -186,3 +188,63 @@ class DateInputField(DateField):
             self.data = None
             return
         super().process_formdata(valuelist)
+
+
+class MoneyField(Field):
+    """An amount typed in pounds. `data` is integer pence, or None when the box is empty.
+
+    The box shows back exactly what the person typed, or pounds from pence the form was given
+    ('16.00'), never the pence themselves. `required` is the message when the box is empty;
+    without it the box may be left empty.
+    """
+
+    data: int | None
+    widget = GovTextInput()
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        required: str | None = None,
+        most_pence: int = MAX_PENCE,
+        zero_allowed: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "spellcheck": "false"})
+        super().__init__(label, validators, **kwargs)
+        self.required_message = required
+        self.most_pence = most_pence
+        self.zero_allowed = zero_allowed
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return pounds_text(self.data) if self.data is not None else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if not text:
+            return
+        try:
+            pence = parse_pounds(text)
+        except MoneyError as error:
+            raise ValueError(str(error)) from None
+        if pence == 0 and not self.zero_allowed:
+            raise ValueError("Enter an amount above £0")
+        if pence > self.most_pence:
+            most = format_pence(self.most_pence, show_zero_pence=False)
+            raise ValueError(f"Amount must be {most} or less")
+        self.data = pence
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None and not self.process_errors and self.required_message:
+            raise StopValidation(self.required_message)
+
+    @property
+    def pence(self) -> int:
+        """The amount, once the form has validated a required field."""
+        if self.data is None:
+            raise ValueError(f"{self.name} holds no amount: validate the form first")
+        return self.data

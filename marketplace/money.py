@@ -58,6 +58,15 @@ def format_pence(pence: int, *, show_zero_pence: bool = True) -> str:
     return format_currency(pounds, CURRENCY, locale=LOCALE)
 
 
+def pounds_text(pence: int) -> str:
+    """Pence as a person types pounds into a box: 1600 -> '16.00' (no £, no commas)."""
+    if not isinstance(pence, int) or isinstance(pence, bool):
+        raise TypeError("amounts are integer pence")
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
 def apply_basis_points(pence: int, bps: int) -> int:
     """A share in basis points, rounded half down to whole pence (in the payer's favour)."""
     share = Decimal(pence) * bps / 10_000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf.file import FileField, FileRequired
@@ -46,13 +45,13 @@ from marketplace.errors import DomainError
 from marketplace.forms import (
     BaseForm,
     DateInputField,
+    MoneyField,
     checkboxes_field,
     radio_field,
     select_field,
     submit_button,
     text_field,
 )
-from marketplace.money import format_pence
 from provider_onboarding.models import DocumentKind
 
 CQC_LOCATION_ID_PATTERN = r"^\s*1-\d{5,12}\s*$"
@@ -225,11 +224,12 @@ class ListingForm(BaseForm):
         "Description", area=True, required="Enter a description", max_length=5000
     )
     category_ids = checkboxes_field("Categories", "Select at least one category", coerce=int)
-    price = text_field(
+    price = MoneyField(
         "Price in pounds",
         description="For example, 21.50",
         required="Enter a price",
-        render_kw={"inputmode": "decimal", "spellcheck": "false"},
+        most_pence=MAX_UNIT_PRICE_PENCE,
+        zero_allowed=True,
     )
     price_unit = radio_field(
         "Price is",
@@ -301,25 +301,6 @@ class ListingForm(BaseForm):
     )
     works_bank_holidays = BooleanField("I work on bank holidays", widget=GovCheckboxInput())
     submit = submit_button("Save")
-
-    def validate_price(self, field: StringField) -> None:
-        try:
-            field.data = pounds_to_pence(field.data or "")
-        except DomainError as error:
-            raise ValidationError(error.message) from None
-
-
-def pounds_to_pence(text: str) -> str:
-    """'21.50' -> '2150' (as text, since the field stays a string). Raises DomainError."""
-    try:
-        amount = Decimal(text.strip().lstrip("£").replace(",", ""))
-    except InvalidOperation:
-        raise DomainError("Enter a price in pounds, like 21.50") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise DomainError("Enter a price in pounds and pence, like 21.50")
-    if amount * 100 > MAX_UNIT_PRICE_PENCE:
-        raise DomainError(f"Enter a price of {format_pence(MAX_UNIT_PRICE_PENCE)} or less")
-    return str(int(amount * 100))
 
 
 TIMES = [SelectChoice(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(24) for m in (0, 30)]

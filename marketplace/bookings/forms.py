@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import time
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
 from wtforms import RadioField, SelectMultipleField, StringField, ValidationError
@@ -15,6 +14,7 @@ from wtforms.validators import InputRequired, Optional
 from marketplace.forms import (
     BaseForm,
     DateInputField,
+    MoneyField,
     parsed_by,
     radio_field,
     strip_whitespace,
@@ -22,7 +22,6 @@ from marketplace.forms import (
     text_field,
     words_field,
 )
-from marketplace.money import MoneyError, parse_pounds
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)?\s*(am|pm)?$", re.IGNORECASE)
@@ -57,7 +56,6 @@ def parse_hours(text: str) -> int:
 
 _clock_check = parsed_by(parse_clock, ValueError)
 _hours_check = parsed_by(parse_hours, ValueError)
-_pounds_check = parsed_by(parse_pounds, MoneyError)
 
 
 def hours_field(label: str, required: str, hint: str | None = None) -> StringField:
@@ -69,17 +67,6 @@ def hours_field(label: str, required: str, hint: str | None = None) -> StringFie
         required=required,
         checks=[_hours_check],
         render_kw={"inputmode": "decimal"},
-    )
-
-
-def pounds_field(label: str, required: str, **kwargs: Any) -> StringField:
-    """An amount typed in pounds, like 12.50."""
-    return text_field(
-        label,
-        required=required,
-        checks=[_pounds_check],
-        render_kw={"inputmode": "decimal"},
-        **kwargs,
     )
 
 
@@ -148,7 +135,8 @@ class OfferForm(BaseForm):
         validators=[Optional(), _one_of_the_workers],
         validate_choice=False,  # a provider with no named workers has no choices to make
     )
-    price = pounds_field("Your price, in pounds", "Enter your price")
+    # The service says why a price of nothing, or too much, cannot be offered.
+    price = MoneyField("Your price, in pounds", required="Enter your price", zero_allowed=True)
     note = words_field("Message to the person (optional)", "message", 2000)
     submit = submit_button("Send offer")
 
@@ -159,10 +147,11 @@ class DeliveredForm(BaseForm):
 
 
 class ResolveForm(BaseForm):
-    amount = pounds_field(
+    amount = MoneyField(
         "Amount to pay the provider, in pounds",
-        "Enter an amount",
         description="Enter 0 to return all of it to the budget",
+        required="Enter an amount",
+        zero_allowed=True,
     )
     note = words_field("Decision note", "note", 500, required="Enter a note saying why")
     submit = submit_button("Decide")

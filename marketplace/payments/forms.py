@@ -7,52 +7,34 @@ from typing import Any
 
 from wtforms import (
     HiddenField,
-    StringField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired
 
 from marketplace.forms import (
     BaseForm,
     DateInputField,
+    MoneyField,
     checkboxes_field,
     radio_field,
     strip_whitespace,
     submit_button,
     text_field,
 )
-from marketplace.money import MoneyError, parse_pounds
 from marketplace.payments.models import PotKind
 
 # A single payment into a budget or a card top-up above this is almost certainly a typing slip.
 LARGEST_SINGLE_PAYMENT_PENCE = 10_000_000  # £100,000
 
 
-def pounds_field(label: str, *, required: bool = True, hint: str = "") -> StringField:
-    validators: list[Any] = [DataRequired(message="Enter an amount in pounds, for example 12.50")]
-    if not required:
-        validators = [Optional()]
-    return text_field(
+def pounds_field(label: str, *, required: bool = True, hint: str = "") -> MoneyField:
+    return MoneyField(
         label,
-        filters=[strip_whitespace],
-        checks=[*validators, Length(max=20, message="Enter an amount in pounds")],
         description=hint,
-        render_kw={"inputmode": "decimal", "spellcheck": "false"},
+        required="Enter an amount in pounds, for example 12.50" if required else None,
+        most_pence=LARGEST_SINGLE_PAYMENT_PENCE,
     )
-
-
-def pence_of(field: Any, *, allow_zero: bool = False) -> int:
-    """Parse a pounds field; raise ValidationError with the reason fit to show."""
-    try:
-        pence = parse_pounds(field.data or "")
-    except MoneyError as error:
-        raise ValidationError(str(error)) from None
-    if pence == 0 and not allow_zero:
-        raise ValidationError("Enter an amount above £0")
-    if pence > LARGEST_SINGLE_PAYMENT_PENCE:
-        raise ValidationError("Amount must be £100,000 or less")
-    return pence
 
 
 class OnceForm(BaseForm):
@@ -82,16 +64,10 @@ class FundPotForm(OnceForm):
     )
     submit = submit_button("Pay into budget")
 
-    def validate_amount(self, field: Any) -> None:
-        self.amount_pence = pence_of(field)
-
 
 class TopUpForm(OnceForm):
     amount = pounds_field("Amount to add, in pounds", hint="For example, 50.00")
     submit = submit_button("Continue to card payment")
-
-    def validate_amount(self, field: Any) -> None:
-        self.amount_pence = pence_of(field)
 
 
 SCHEDULES = [
@@ -121,8 +97,11 @@ class PotForm(BaseForm):
         coerce=int,
         description="Only what the support plan allows",
     )
-    allocation = pounds_field(
-        "Amount paid in each period, in pounds", required=False, hint="Leave empty for none"
+    allocation = MoneyField(
+        "Amount paid in each period, in pounds",
+        description="Leave empty for none",
+        most_pence=LARGEST_SINGLE_PAYMENT_PENCE,
+        zero_allowed=True,
     )
     every_days = radio_field(
         "How often",
@@ -141,12 +120,3 @@ class PotForm(BaseForm):
         hint="Leave empty for no cap",
     )
     submit = submit_button("Set up budget")
-    # Set by the validators below; empty optional fields leave these defaults.
-    allocation_pence: int = 0
-    pa_hourly_cap_pence: int | None = None
-
-    def validate_allocation(self, field: Any) -> None:
-        self.allocation_pence = pence_of(field, allow_zero=True) if field.data else 0
-
-    def validate_pa_hourly_cap(self, field: Any) -> None:
-        self.pa_hourly_cap_pence = pence_of(field) if field.data else None

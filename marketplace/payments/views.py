@@ -144,11 +144,11 @@ def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
             holder,
             kind=PotKind(form.kind.data),
             support_plan_reference=form.stripped("support_plan_reference"),
-            allocation_pence=form.allocation_pence,
+            allocation_pence=form.allocation.data or 0,
             allocation_every_days=int(form.every_days.data or 0),
             allocation_starts_on=form.starts_on.data or _required(),
             category_ids=[int(c) for c in form.categories.data or []],
-            pa_hourly_cap_pence=form.pa_hourly_cap_pence,
+            pa_hourly_cap_pence=form.pa_hourly_cap.data,
         )
     ):
         flash(f"{done.value.kind.label} set up for {holder.full_name}.", "success")
@@ -166,7 +166,7 @@ def fund_pot(pot_id: int) -> tuple[str, int] | BaseResponse:
         lambda: services.fund_pot(
             current_user,
             pot,
-            form.amount_pence,
+            form.amount.pence,
             form.stripped("reason"),
             request_key=form.request_key.data,
         )
@@ -226,7 +226,7 @@ def top_up(pot_id: int) -> tuple[str, int] | BaseResponse:
     form = TopUpForm()
     if done := form.carry_out(
         lambda: topups.start_top_up(
-            current_user, pot, form.amount_pence, form.request_key.data or ""
+            current_user, pot, form.amount.pence, form.request_key.data or ""
         )
     ):
         return redirect(url_for("payments.pay_top_up", top_up_id=done.value.id))

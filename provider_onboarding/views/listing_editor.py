@@ -22,7 +22,7 @@ def _listing_form(listing: Listing | None = None) -> ListingForm:
     form.category_ids.choices = [SelectChoice(c.id, c.name) for c in listings.all_categories()]
     if listing is not None and request.method == "GET":
         form.category_ids.data = [c.id for c in listing.categories]
-        form.price.data = f"{listing.price_pence / 100:.2f}"
+        form.price.data = listing.price_pence
         form.price_unit.data = listing.price_unit.value
         form.delivery_mode.data = listing.delivery_mode.value
         form.worker_gender.data = listing.worker_gender.value if listing.worker_gender else ""
@@ -37,7 +37,7 @@ def _listing_details(form: ListingForm) -> listings.ListingDetails:
         title=form.stripped("title"),
         description=form.stripped("description"),
         category_ids=list(form.category_ids.data or []),
-        price_pence=int(form.price.data),
+        price_pence=form.price.pence,
         price_unit=PriceUnit(form.price_unit.data),
         block_quantity=form.block_quantity.data,
         block_pays_for=form.block_pays_for.data,

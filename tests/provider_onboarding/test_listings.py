@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -65,8 +66,8 @@ def test_provider_creates_a_draft_with_every_detail(client, owner, make_category
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"price": "12.345"}, "Enter a price in pounds and pence"),
-        ({"price": "free"}, "Enter a price in pounds, like 21.50"),
+        ({"price": "12.345"}, "Amount must not have more than 2 decimal places"),
+        ({"price": "free"}, "Enter an amount in pounds and pence, like 12.50"),
         ({"block_pays_for": "10"}, "fewer than the number in the block"),
         ({"block_pays_for": ""}, "Enter both how many are in the block"),
         ({"postcode": ""}, "Enter the postcode you travel from"),
@@ -193,3 +194,42 @@ def test_a_price_change_is_recorded_and_leaves_the_old_price_in_the_audit_log(
     assert listing.price_pence == 5000
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "listing.updated"))
     assert (event.detail["old_price_pence"], event.detail["price_pence"]) == (4000, 5000)
+
+
+def _price_box(page: str) -> str:
+    found = re.search(r'<input[^>]*name="price"[^>]*>', page)
+    assert found is not None, "no price box on the page"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
+
+
+def test_the_price_typed_comes_back_as_typed_when_another_field_is_wrong(
+    client, owner, make_category
+):
+    category = make_category()
+
+    response = client.post(
+        "/provider/listings/new", data=listing_form(category.id, price="16.00", title="")
+    )
+
+    assert response.status_code == 400
+    assert _price_box(response.get_data(as_text=True)) == "16.00"
+    assert db.session.scalar(select(Listing)) is None
+
+
+def test_editing_shows_the_price_in_pounds_and_a_mistake_keeps_what_was_typed(
+    client, owner, make_listing, make_category
+):
+    category = make_category()
+    listing = make_listing(provider=owner, categories=[category], price_pence=1600)
+    url = f"/provider/listings/{listing.id}/edit"
+
+    shown = client.get(url).get_data(as_text=True)
+    wrong = client.post(url, data=listing_form(category.id, price="17.50", postcode=""))
+    saved_again = client.post(url, data=listing_form(category.id, price=_price_box(shown)))
+
+    assert _price_box(shown) == "16.00"
+    assert wrong.status_code == 400 and _price_box(wrong.get_data(as_text=True)) == "17.50"
+    assert saved_again.status_code == 302
+    db.session.refresh(listing)
+    assert listing.price_pence == 1600

@@ -37,7 +37,6 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.models_base import utcnow
-from marketplace.money import parse_pounds
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
 
@@ -204,7 +203,7 @@ def offer(booking_id: int) -> ResponseReturnValue:
             lambda b: services.offer(
                 current_user,
                 b,
-                parse_pounds(form.price.data or ""),
+                form.price.pence,
                 form.note.data or "",
                 int(form.worker.data) if form.worker.data else None,
             ),

@@ -24,7 +24,6 @@ from marketplace.bookings.models import (
 from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp
 from marketplace.bookings.views.booking import act, booking_for, plain_post, reason_page, run
 from marketplace.extensions import db
-from marketplace.money import parse_pounds
 
 # Sessions.
 
@@ -93,7 +92,7 @@ def resolve(occurrence_id: int) -> ResponseReturnValue:
         done = act(
             found.booking_id,
             lambda b: services.resolve_dispute(
-                current_user, found, parse_pounds(form.amount.data or ""), form.note.data or ""
+                current_user, found, form.amount.pence, form.note.data or ""
             ),
             "Your decision is recorded and the money has moved.",
             form,

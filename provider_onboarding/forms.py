@@ -332,7 +332,15 @@ class ExceptionForm(BaseForm):
         "Last day off",
         validators=[InputRequired(message="Enter the last day off as day, month and year")],
     )
-    reason = text_field("Reason (optional)", optional=True)
+    reason = text_field(
+        "Reason (optional)",
+        optional=True,
+        max_length=200,
+        too_long="Keep the reason to 200 characters or fewer",
+        description="Only you and your team see this. The public sees only the dates.",
+    )
+    # Set once the provider has seen which booked sessions fall on these days.
+    confirmed = HiddenField()
     submit = submit_button("Add days off")
 
 

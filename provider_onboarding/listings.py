@@ -6,12 +6,14 @@ Services flush and never commit; the view commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.accounts.models import User
+from marketplace.bookings.models import Booking, Occurrence, OccurrenceState
+from marketplace.clock import LONDON
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -239,6 +241,54 @@ def add_exception(
     listing.exceptions.append(item)
     db.session.flush()
     return item
+
+
+@dataclass(frozen=True)
+class BookedSession:
+    starts_at: datetime  # London time
+    ends_at: datetime
+    client_first_name: str
+    booking_id: int
+
+    def describe(self) -> str:
+        """'Tuesday 8 December 2026, 9:00am to 11:00am, with Sam'."""
+        day = f"{self.starts_at:%A %-d %B %Y}"
+        hours = f"{_time_of_day(self.starts_at)} to {_time_of_day(self.ends_at)}"
+        return f"{day}, {hours}, with {self.client_first_name}"
+
+
+def _time_of_day(at: datetime) -> str:
+    return f"{at:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def sessions_booked_between(
+    listing: Listing, starts_on: date, ends_on: date
+) -> list[BookedSession]:
+    """The listing's booked sessions (not yet delivered or cancelled) that start on these days
+    (London dates, inclusive), earliest first: days off never cancel them by themselves."""
+    first = datetime.combine(starts_on, time(0), LONDON)
+    after = datetime.combine(ends_on + timedelta(days=1), time(0), LONDON)
+    rows = db.session.execute(
+        select(Occurrence, User.full_name)
+        .join(Booking, Booking.id == Occurrence.booking_id)
+        .join(User, User.id == Booking.holder_id)
+        .where(
+            Booking.listing_id == listing.id,
+            Occurrence.state == OccurrenceState.SCHEDULED,
+            Occurrence.starts_at >= first,
+            Occurrence.starts_at < after,
+        )
+        .order_by(Occurrence.starts_at)
+    )
+    return [
+        BookedSession(
+            occurrence.starts_at.astimezone(LONDON),
+            occurrence.ends_at.astimezone(LONDON),
+            (name.split() or ["the client"])[0],
+            occurrence.booking_id,
+        )
+        for occurrence, name in rows
+    ]
 
 
 @atomic

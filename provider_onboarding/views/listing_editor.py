@@ -100,7 +100,11 @@ def availability(listing_id: int) -> str:
 
 
 def _availability_page(
-    item: Listing, rule_form: AvailabilityForm, off_form: ExceptionForm, failed: object = None
+    item: Listing,
+    rule_form: AvailabilityForm,
+    off_form: ExceptionForm,
+    failed: object = None,
+    booked: list[listings.BookedSession] | None = None,
 ) -> tuple[str, int]:
     html = render_template(
         "provider_onboarding/availability.html",
@@ -110,6 +114,7 @@ def _availability_page(
         form=failed,
         weekdays=listings_weekdays(),
         block_price=listings.block_price_pence(item),
+        booked=booked or [],
     )
     return html, 400 if failed is not None else 200
 
@@ -145,14 +150,28 @@ def add_days_off(listing_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         starts_on, ends_on = form.starts_on.data, form.ends_on.data
         assert starts_on is not None and ends_on is not None  # the form requires both
+        booked = listings.sessions_booked_between(item, starts_on, ends_on)
+        if booked and form.confirmed.data != "yes":
+            form.confirmed.data = "yes"
+            return _availability_page(item, AvailabilityForm(formdata=None), form, booked=booked)
         try:
             listings.add_exception(item, starts_on, ends_on, form.reason.data or "", today())
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            flash("Days off added.", "success")
+            flash(_days_off_added(booked), "success")
             return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
     return _availability_page(item, AvailabilityForm(formdata=None), form, failed=form)
+
+
+def _days_off_added(booked: list[listings.BookedSession]) -> str:
+    if not booked:
+        return "Days off added."
+    sessions = "1 booked session is" if len(booked) == 1 else f"{len(booked)} booked sessions are"
+    return (
+        f"Days off added. {sessions} still on those days: cancel or move them from your "
+        "bookings, and tell the people booked."
+    )
 
 
 @bp.post("/listings/<int:listing_id>/days-off/<int:exception_id>/delete")

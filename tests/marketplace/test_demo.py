@@ -179,7 +179,8 @@ def test_demo_listings_are_all_demo_and_public_pages_render(client, app_ctx):
     assert all(listing.is_demo for listing in listings)
     pa = db.session.scalar(select(Provider).where(Provider.legal_name == "Amira Demo"))
     page = client.get(f"/listings/{pa.listings[0].id}").get_data(as_text=True)
-    assert "£15.50" in page and "Monday" in page and "Holiday" in page and "Demo" in page
+    assert "£15.50" in page and "Monday" in page and "Days not available" in page
+    assert "Holiday" not in page and "Demo" in page
     cqc = db.session.scalars(select(Provider).where(Provider.cqc_rating == "Good")).first()
     page = client.get(f"/providers/{cqc.id}").get_data(as_text=True)
     assert "cqc.org.uk/location/" + cqc.cqc_location_id in page

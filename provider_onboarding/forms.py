@@ -70,10 +70,21 @@ def whole_number_field(
     )
 
 
-class RegisterProviderForm(BaseForm):
+class NewAccountForm(BaseForm):
+    """The person's own account, first on registering or claiming a listing."""
+
     full_name = name_field("Your full name", "Enter your full name")
     email = email_field("Your email address", "Enter your email address")
     password, confirm = new_password_fields()
+
+    def validate_password(self, field: StringField) -> None:
+        try:
+            check_new_password(field.data or "", email=self.email.data)
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+
+
+class RegisterProviderForm(NewAccountForm):
     kind = radio_field(
         "What kind of provider are you?",
         "Select what kind of provider you are",
@@ -114,7 +125,8 @@ class RegisterProviderForm(BaseForm):
     )
     cqc_location_id = text_field(
         "CQC location ID (optional)",
-        description="If the Care Quality Commission registers you. Like 1-123456789",
+        description="If the Care Quality Commission registers you. Like 1-123456789. If your "
+        "service is already listed here from the CQC register, claim it from its page instead.",
         optional=True,
         checks=[
             Regexp(
@@ -134,11 +146,38 @@ class RegisterProviderForm(BaseForm):
         except DomainError as error:
             raise ValidationError(error.message) from None
 
-    def validate_password(self, field: StringField) -> None:
-        try:
-            check_new_password(field.data or "", email=self.email.data)
-        except DomainError as error:
-            raise ValidationError(error.message) from None
+
+def _code_field(label: str, hint: str, missing: str, longest: int) -> StringField:
+    """A required short code typed as printed (an ID, a postcode): no spelling checks."""
+    return text_field(
+        label,
+        description=hint,
+        required=missing,
+        max_length=longest,
+        render_kw={"spellcheck": "false"},
+    )
+
+
+class ClaimForm(NewAccountForm):
+    cqc_location_id = _code_field(
+        "CQC location ID",
+        "On your CQC registration certificate, like 1-123456789",
+        "Enter the CQC location ID",
+        20,
+    )
+    cqc_provider_id = _code_field(
+        "CQC provider ID",
+        "Also on your certificate, like 1-101234567",
+        "Enter the CQC provider ID",
+        20,
+    )
+    postcode = _code_field(
+        "Postcode of the service",
+        "The postcode the CQC has for this service",
+        "Enter the postcode",
+        10,
+    )
+    submit = submit_button("Claim this listing")
 
 
 DayMonthYearField = DateInputField

@@ -50,6 +50,7 @@ _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}$")
 _CQC_ID = re.compile(r"^1-\d{5,12}$")
 
 NEXT_STEPS = {
+    VerificationStatus.NOT_JOINED: "Nobody from this provider has joined the service yet.",
     VerificationStatus.UNVERIFIED: (
         "We have not checked your details yet. Next you will send us proof of who you are: "
         "your CQC registration if you have one, a DBS certificate and insurance. Until you are "
@@ -157,10 +158,13 @@ def _check_cqc_id(text: str | None) -> str | None:
             "Enter a CQC location ID in the correct format, like 1-123456789",
             field="cqc_location_id",
         )
-    if db.session.scalar(select(Provider.id).where(Provider.cqc_location_id == cqc_id)) is not None:
+    found = db.session.scalar(select(Provider).where(Provider.cqc_location_id == cqc_id))
+    if found is not None:
         raise DomainError(
-            "A provider with this CQC location ID is already registered. Contact us if this is "
-            "you.",
+            "A provider with this CQC location ID is already registered. Contact us if this is you."
+            if found.has_joined
+            else f"{found.display_name} is already listed here from the CQC register. Open its "
+            "page and choose ‘Claim this listing’ instead.",
             field="cqc_location_id",
         )
     return cqc_id

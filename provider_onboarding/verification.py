@@ -31,10 +31,12 @@ class Move(enum.StrEnum):
     ASK_MORE = "ask_more"
     SUSPEND = "suspend"
     RECHECK = "recheck"  # a verified provider changed its checks: they are checked again
+    CLAIM = "claim"  # someone from a provider listed from the CQC register takes it over
 
 
 # (move, from) -> to. Any move not in this table is refused.
 MOVES: dict[tuple[Move, VerificationStatus], VerificationStatus] = {
+    (Move.CLAIM, S.NOT_JOINED): S.UNVERIFIED,
     (Move.SUBMIT, S.UNVERIFIED): S.PENDING,
     (Move.SUBMIT, S.MORE_INFO): S.PENDING,
     (Move.SUBMIT, S.SUSPENDED): S.PENDING,
@@ -53,6 +55,11 @@ _EMAILS = {
     Move.REJECT: ("Your registration was not approved", "Your registration was not approved."),
     Move.ASK_MORE: ("We need more information", "The people checking your details need more."),
     Move.SUSPEND: ("Your account is suspended", "Your account has been suspended."),
+    Move.CLAIM: (
+        "You have claimed your listing",
+        "You have claimed your listing. Next, tell us who checks you and send your checks: "
+        "people can book you once the commissioner has checked you.",
+    ),
     Move.RECHECK: (
         "Your changed checks will be looked at again",
         "You changed your checks, so they will be looked at again. Your listings are hidden "
@@ -136,7 +143,7 @@ def _check_actor(provider: Provider, move: Move, actor: User | None) -> None:
         return
     if move in STAFF_MOVES and not may_decide(actor, provider):
         raise NotAllowed("Only the commissioners who check this provider may decide")
-    if move in (Move.SUBMIT, Move.RECHECK) and not _is_member(actor, provider):
+    if move in (Move.SUBMIT, Move.RECHECK, Move.CLAIM) and not _is_member(actor, provider):
         raise NotAllowed("Only the provider's own staff may send its checks")
 
 

@@ -24,7 +24,6 @@ from marketplace.directory.models import (
 )
 from marketplace.directory.taxonomy import categories_by_slug, slugs_for_cqc
 from marketplace.extensions import db
-from marketplace.models_base import utcnow
 from marketplace.paths import PROJECT_ROOT
 
 CQC_FILE = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
@@ -49,8 +48,9 @@ def _cqc_locations() -> list[dict[str, Any]]:
 
 
 def add_cqc_providers(council: Tenant, report: DemoReport) -> None:
-    """Make a verified demo provider of the council, with one published listing, for each
-    registered social care location in the CQC file that is not yet loaded (added, not flushed)."""
+    """Make a demo entry of the council, not on this service yet (shown, never bookable, until
+    the provider claims it), with one published listing, for each registered social care
+    location in the CQC file that is not yet loaded (added, not flushed)."""
     known = set(db.session.scalars(select(Provider.cqc_location_id)))
     for loc in _cqc_locations():
         if loc["locationId"] in known:
@@ -83,8 +83,7 @@ def _provider_from_cqc(loc: dict[str, Any], council: Tenant) -> Provider:
         cqc_rating=((loc.get("currentRatings") or {}).get("overall") or {}).get("rating"),
         cqc_service_types=[t["name"] for t in loc.get("gacServiceTypes", [])],
         cqc_specialisms=[s["name"] for s in loc.get("specialisms", [])],
-        verification_status=VerificationStatus.VERIFIED,
-        verified_at=utcnow(),
+        verification_status=VerificationStatus.NOT_JOINED,
         tenant_id=council.id,
         is_demo=True,
     )

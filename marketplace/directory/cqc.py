@@ -2,12 +2,14 @@
 
 The public CQC care directory CSV (https://www.cqc.org.uk/about-us/transparency/using-cqc-data) has
 one row per location with `Name`, `Postcode`, `CQC Location ID (for office use only)` and friends.
-Until a full file is imported, the snapshot shipped in data/providers/ answers.
+Until a full file is imported, the snapshots shipped in data/providers/ answer: the head of the
+directory and the CQC API's records of every registered location in Oldham (the demo's area).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "data/providers/cqc_directory_head_2025-08.csv"
+API_SNAPSHOT = SNAPSHOT.with_name("cqc_api_locations_oldham_2025-08.json")
 LOCATION_COLUMN = "CQC Location ID (for office use only)"
 PROVIDER_COLUMN = "CQC Provider ID (for office use only)"
 REQUIRED_COLUMNS = ("Name", "Postcode", LOCATION_COLUMN)
@@ -81,9 +84,24 @@ def import_directory(path: Path, progress: Callable[[int], None] = lambda _: Non
     return count
 
 
+def read_api_locations(path: Path) -> Iterator[CqcRecord]:
+    """Each location of a file of CQC API `/locations/{id}` answers."""
+    with path.open(encoding="utf-8") as handle:
+        for loc in json.load(handle):
+            yield CqcRecord(
+                location_id=loc["locationId"],
+                name=(loc.get("name") or "").strip(),
+                postcode=(loc.get("postalCode") or "").strip().upper(),
+                provider_id=loc.get("providerId") or None,
+                provider_name=None,
+                local_authority=loc.get("localAuthority") or None,
+            )
+
+
 @cache
 def _snapshot() -> dict[str, CqcRecord]:
-    return {record.location_id: record for record in read_directory(SNAPSHOT)}
+    records = [*read_directory(SNAPSHOT), *read_api_locations(API_SNAPSHOT)]
+    return {record.location_id: record for record in records}
 
 
 def find_location(location_id: str) -> CqcRecord | None:

@@ -51,6 +51,9 @@ PROVIDER_KIND_LABELS = {
 
 
 class VerificationStatus(enum.StrEnum):
+    # Listed from a public register (the CQC's); nobody from it has an account here yet. Shown
+    # with its public contact details, never bookable, until the provider claims it.
+    NOT_JOINED = "not_joined"
     UNVERIFIED = "unverified"  # registered, checks not yet submitted
     PENDING = "pending"  # waiting for a commissioner or admin
     MORE_INFO = "more_info"  # asked for more information
@@ -61,6 +64,7 @@ class VerificationStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
+            "not_joined": "Not on this service yet",
             "unverified": "Not yet checked",
             "pending": "Waiting for checks",
             "more_info": "More information needed",
@@ -183,6 +187,11 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def has_joined(self) -> bool:
+        """False for an entry listed from the CQC register that nobody has claimed yet."""
+        return self.verification_status != VerificationStatus.NOT_JOINED
 
     @property
     def is_personal_assistant(self) -> bool:

@@ -27,6 +27,9 @@ from marketplace.extensions import db
 from marketplace.models_base import utcnow
 
 HIDDEN_PROVIDER_STATUSES = frozenset({VerificationStatus.SUSPENDED, VerificationStatus.REJECTED})
+# Shown to the public whatever the commissioning body requires: checked by its staff, or an
+# entry from the CQC register (checked by the CQC) that is not on this service yet.
+ALWAYS_LISTED_STATUSES = frozenset({VerificationStatus.VERIFIED, VerificationStatus.NOT_JOINED})
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CQC_LOCATION_URL = "https://www.cqc.org.uk/location/{}"
 # Sole traders work from home: the public sees their area, never their street.
@@ -58,14 +61,15 @@ def listing_is_public(listing: Listing) -> bool:
 
 def listing_is_published(listing: Listing) -> bool:
     """Whether the public finds this listing (search, the Open Referral UK feed): published, its
-    provider neither suspended nor rejected, and verified unless its commissioning body does not
-    require verification. `published_listing_clause()` is the same rule in SQL."""
+    provider neither suspended nor rejected, and verified (or listed from the CQC register and
+    not on this service yet) unless its commissioning body does not require verification.
+    `published_listing_clause()` is the same rule in SQL."""
     provider = listing.provider
     if listing.status != ListingStatus.PUBLISHED or provider is None:
         return False
     if not provider_is_public(provider):
         return False
-    if provider.is_verified:
+    if provider.verification_status in ALWAYS_LISTED_STATUSES:
         return True
     return provider.tenant is not None and not provider.tenant.requires_provider_verification
 
@@ -76,12 +80,24 @@ def published_listing_clause() -> ColumnElement[bool]:
         Listing.status == ListingStatus.PUBLISHED,
         Provider.verification_status.not_in(sorted(HIDDEN_PROVIDER_STATUSES)),
         or_(
-            Provider.verification_status == VerificationStatus.VERIFIED,
+            Provider.verification_status.in_(sorted(ALWAYS_LISTED_STATUSES)),
             Provider.tenant_id.in_(
                 select(Tenant.id).where(Tenant.requires_provider_verification.is_(False))
             ),
         ),
     )
+
+
+def listing_is_bookable(listing: Listing) -> bool:
+    """Whether a person may ask to book this listing here: the public finds it and its provider is
+    on this service (an entry from the CQC register nobody has claimed has nobody to answer)."""
+    return listing_is_published(listing) and listing.provider.has_joined
+
+
+def on_this_service_clause() -> ColumnElement[bool]:
+    """Providers on this service, as SQL: not entries from the CQC register nobody has claimed.
+    Supply that counts for a commissioner (a market report) is only theirs."""
+    return Provider.verification_status != VerificationStatus.NOT_JOINED
 
 
 def visible_listing(listing_id: int, viewer: Viewer) -> Listing:

@@ -20,6 +20,7 @@ def listing(listing_id: int) -> str:
         listing=item,
         provider=item.provider,
         is_preview=not services.listing_is_public(item),
+        bookable=services.listing_is_bookable(item),
         availability=services.weekly_availability(item),
         holidays=services.upcoming_exceptions(item, today),
         cancellation=services.cancellation_terms(item),

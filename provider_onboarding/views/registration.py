@@ -11,8 +11,8 @@ from marketplace.accounts.models import Role
 from marketplace.directory.models import ProviderKind
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
-from provider_onboarding import services, verification
-from provider_onboarding.forms import RegisterProviderForm
+from provider_onboarding import claims, services, verification
+from provider_onboarding.forms import ClaimForm, RegisterProviderForm
 from provider_onboarding.verification import Move
 from provider_onboarding.views.blueprint import bp
 from provider_onboarding.views.common import my_provider, today
@@ -47,6 +47,36 @@ def _registration(form: RegisterProviderForm) -> services.Registration:
         contact_phone=form.stripped("contact_phone"),
         postcode=form.stripped("postcode"),
         cqc_location_id=form.stripped("cqc_location_id") or None,
+    )
+
+
+@bp.route("/claim/<int:provider_id>", methods=["GET", "POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def claim(provider_id: int) -> str | Response | tuple[str, int]:
+    provider = claims.claimable(provider_id)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            user = claims.claim_listing(provider, _claim(form))
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            logout_user()
+            login_user(user)
+            flash(f"You have claimed {provider.display_name}.", "success")
+            return redirect(url_for("provider_onboarding.dashboard"))
+    status = 400 if form.errors else 200
+    return render_template("provider_onboarding/claim.html", form=form, provider=provider), status
+
+
+def _claim(form: ClaimForm) -> claims.Claim:
+    return claims.Claim(
+        full_name=form.stripped("full_name"),
+        email=form.stripped("email"),
+        password=form.password.data or "",
+        cqc_location_id=form.stripped("cqc_location_id"),
+        cqc_provider_id=form.stripped("cqc_provider_id"),
+        postcode=form.stripped("postcode"),
     )
 
 

@@ -156,11 +156,12 @@ def test_every_record_of_the_demo_file_loads_as_demo(app_ctx):
     assert sorted(u.email for u in users) == sorted(demo_email(p.key) for p in demo.people)
 
 
-def test_cqc_providers_are_verified_demo_agencies_with_one_published_listing(app_ctx):
+def test_cqc_providers_are_demo_agencies_not_on_this_service_with_one_published_listing(app_ctx):
     load_demo()
     cqc = db.session.scalars(select(Provider).where(Provider.cqc_location_id.is_not(None))).all()
     assert len(cqc) > 50
-    assert all(p.is_demo and p.is_verified and p.kind == ProviderKind.CARE_AGENCY for p in cqc)
+    assert all(p.is_demo and p.kind == ProviderKind.CARE_AGENCY for p in cqc)
+    assert not any(p.is_verified or p.has_joined or p.members for p in cqc)
     assert all(p.latitude and p.postcode for p in cqc)
     assert {p.cqc_rating for p in cqc} >= {"Good", "Outstanding", None}
     for provider in cqc:

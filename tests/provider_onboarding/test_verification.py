@@ -26,6 +26,7 @@ EXPECTED = {
     (Move.ASK_MORE, S.PENDING): S.MORE_INFO,
     (Move.SUSPEND, S.VERIFIED): S.SUSPENDED,
     (Move.RECHECK, S.VERIFIED): S.PENDING,
+    (Move.CLAIM, S.NOT_JOINED): S.UNVERIFIED,
 }
 ALL_PAIRS = [(move, status) for move in Move for status in S]
 
@@ -38,7 +39,7 @@ def test_each_move_from_each_state_goes_where_the_table_says(
     owner = make_user(Role.PROVIDER)
     commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
     provider = make_provider(owner=owner, verification_status=from_status, tenant_id=tenant.id)
-    actor = owner if move in (Move.SUBMIT, Move.RECHECK) else commissioner
+    actor = owner if move in (Move.SUBMIT, Move.RECHECK, Move.CLAIM) else commissioner
     expected = EXPECTED.get((move, from_status))
 
     if expected is None:

@@ -17,7 +17,8 @@ from marketplace.bookings.models import (
 )
 from marketplace.bookings.services.parties import HOLD_AHEAD_DAYS, config
 from marketplace.bookings.services.prices import block_unit_price, occurrence_price
-from marketplace.directory.models import Category, Listing, ListingStatus, PriceUnit
+from marketplace.directory.models import Category, Listing, PriceUnit
+from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -219,8 +220,8 @@ def request_booking(
         raise NotAllowed("You can only book for yourself or someone you act for")
     if pot.holder_id != holder.id or not pot.active:
         raise NotAllowed("That budget is not one you can use")
-    if listing.status != ListingStatus.PUBLISHED:
-        raise DomainError("This service is not taking bookings")
+    if not listing_is_bookable(listing):
+        raise DomainError("This service is not taking bookings here")
     found = quote(holder, listing, pot, request, today)
     hours = config("BOOKING_REQUEST_EXPIRY_HOURS", 48)
     booking = Booking(

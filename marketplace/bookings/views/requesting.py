@@ -31,7 +31,8 @@ from marketplace.bookings.schedule import Slot
 from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp, holder_bookings, today
 from marketplace.bookings.views.booking import booking_for
 from marketplace.clock import LONDON, now
-from marketplace.directory.models import Listing, ListingStatus
+from marketplace.directory.models import Listing
+from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.payments.models import Pot
@@ -77,7 +78,7 @@ def _holder_for_request() -> User:
 
 def _bookable(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.status != ListingStatus.PUBLISHED:
+    if listing is None or not listing_is_bookable(listing):
         abort(404)
     return listing
 

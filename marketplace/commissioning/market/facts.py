@@ -63,6 +63,7 @@ from marketplace.directory.models import (
     VerificationStatus,
     listing_categories,
 )
+from marketplace.directory.services import on_this_service_clause
 from marketplace.extensions import db
 from marketplace.payments.models import AccountKind, Hold, HoldStatus, LedgerAccount, Pot
 
@@ -378,9 +379,15 @@ class MarketFacts:
     def listings(
         self,
     ) -> list[tuple[int, int, bool, str | None, frozenset[str], dict[TimeBand, int]]]:
-        """Published listings of the providers this tenant checks: (listing id, provider id,
-        provider verified, outcode, category slugs, weekly minutes by time of week)."""
-        own = (Provider.tenant_id == self.tenant.id, Listing.status == ListingStatus.PUBLISHED)
+        """Published listings of the providers this tenant checks that are on this service (an
+        entry from the CQC register nobody has claimed cannot be booked, so is no supply):
+        (listing id, provider id, provider verified, outcode, category slugs, weekly minutes by
+        time of week)."""
+        own = (
+            Provider.tenant_id == self.tenant.id,
+            Listing.status == ListingStatus.PUBLISHED,
+            on_this_service_clause(),
+        )
         outcode = outcode_sql(func.coalesce(Listing.postcode, Provider.postcode))
         found: dict[int, tuple[int, bool, str | None, set[str], dict[TimeBand, int]]] = {}
         query = (
@@ -550,6 +557,7 @@ class MarketFacts:
                 Provider.tenant_id == self.tenant.id,
                 Listing.status == ListingStatus.PUBLISHED,
                 Listing.price_unit == PriceUnit.HOUR,
+                on_this_service_clause(),
             )
             .group_by(Category.slug, Listing.price_pence)
             .order_by(Category.slug, Listing.price_pence)

@@ -56,9 +56,10 @@ def test_the_sql_rule_is_the_search_rule(
     in_python = {listing.id for listing in listings if is_searchable(listing)}
 
     assert in_sql == in_python
-    # verified (no body, strict, relaxed) + not yet checked, pending or asking for more under
-    # a body that does not require checks: 3 + 3
-    assert len(in_python) == 6
+    # verified or listed from the CQC register and not on this service yet (no body, strict,
+    # relaxed) + not yet checked, pending or asking for more under a body that does not require
+    # checks: 3 + 3 + 3
+    assert len(in_python) == 9
 
 
 def test_hidden_listings_appear_on_no_endpoint(

@@ -167,10 +167,14 @@ def add_days_off(listing_id: int) -> str | Response | tuple[str, int]:
 def _days_off_added(booked: list[listings.BookedSession]) -> str:
     if not booked:
         return "Days off added."
-    sessions = "1 booked session is" if len(booked) == 1 else f"{len(booked)} booked sessions are"
+    if len(booked) == 1:
+        return (
+            "Days off added. 1 booked session is still on those days: cancel or move it from "
+            "your bookings, and tell the person booked."
+        )
     return (
-        f"Days off added. {sessions} still on those days: cancel or move them from your "
-        "bookings, and tell the people booked."
+        f"Days off added. {len(booked)} booked sessions are still on those days: cancel or "
+        "move them from your bookings, and tell the people booked."
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from marketplace import audit
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import (
@@ -40,6 +42,18 @@ class Claim:
     postcode: str
 
 
+def already_theirs(provider_id: int, user: object) -> bool:
+    """Whether this person already acts for the provider (a claim sent twice lands here)."""
+    if not isinstance(user, User):
+        return False
+    found = db.session.scalar(
+        select(ProviderMember.id).where(
+            ProviderMember.provider_id == provider_id, ProviderMember.user_id == user.id
+        )
+    )
+    return found is not None
+
+
 def claimable(provider_id: int) -> Provider:
     """A provider listed from the CQC register that nobody has claimed. Raises NotFound."""
     provider = db.session.get(Provider, provider_id)
@@ -54,6 +68,13 @@ def claim_listing(provider: Provider, claim: Claim) -> User:
     go back to drafts (their details came from the register, not from the provider). Raises
     DomainError naming the field when the CQC details or postcode do not match the CQC record,
     the email has an account or the password is weak; NotFound when already claimed."""
+    # Two claims at once: the second waits for the first, then finds it claimed.
+    provider = db.session.scalars(
+        select(Provider)
+        .where(Provider.id == provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if provider.has_joined:
         raise NotFound("There is no listing to claim here")
     _check_against_cqc(provider, claim)

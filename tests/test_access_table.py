@@ -107,9 +107,10 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # Providers
     ("GET", "/provider/register"):                  (200, 200, 200, 200, 200, 200),
     ("POST", "/provider/register"):                 (400, 400, 400, 400, 400, 400),
-    # Only a provider listed from the CQC register that nobody has claimed can be claimed.
-    ("GET", "/provider/claim/<int:provider_id>"):   (404, 404, 404, 404, 404, 404),
-    ("POST", "/provider/claim/<int:provider_id>"):  (404, 404, 404, 404, 404, 404),
+    # Only a provider listed from the CQC register that nobody has claimed can be claimed; its
+    # own staff are sent to their dashboard.
+    ("GET", "/provider/claim/<int:provider_id>"):   (404, 404, 404, 302, 404, 404),
+    ("POST", "/provider/claim/<int:provider_id>"):  (404, 404, 404, 302, 404, 404),
     ("GET", "/provider/"):                          (302, 403, 403, 200, 403, 403),
     ("GET", "/payments/provider"):                  (302, 403, 403, 200, 403, 403),
     ("POST", "/payments/provider/stripe"):          (302, 403, 403, 302, 403, 403),

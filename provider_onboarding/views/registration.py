@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
@@ -53,6 +53,8 @@ def _registration(form: RegisterProviderForm) -> services.Registration:
 @bp.route("/claim/<int:provider_id>", methods=["GET", "POST"])
 @limiter.limit("10 per minute;30 per hour", methods=["POST"])
 def claim(provider_id: int) -> str | Response | tuple[str, int]:
+    if claims.already_theirs(provider_id, current_user):
+        return redirect(url_for("provider_onboarding.dashboard"))
     provider = claims.claimable(provider_id)
     form = ClaimForm()
     if form.validate_on_submit():

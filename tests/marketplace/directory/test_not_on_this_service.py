@@ -136,10 +136,12 @@ def test_a_claim_ends_in_the_commissioners_checks_and_then_bookings(app, unclaim
     client = app.test_client()
 
     claimed = client.post(f"/provider/claim/{w.provider.id}", data=claim_form())
-    again = app.test_client().post(f"/provider/claim/{w.provider.id}", data=claim_form())
+    twice = client.post(f"/provider/claim/{w.provider.id}", data=claim_form())
+    someone_else = app.test_client().post(f"/provider/claim/{w.provider.id}", data=claim_form())
 
     assert claimed.status_code == 302, claimed.get_data(as_text=True)
-    assert again.status_code == 404
+    assert twice.status_code == 302 and twice.headers["Location"] == claimed.headers["Location"]
+    assert someone_else.status_code == 404
     db.session.expire_all()
     owner = db.session.scalar(select(User).where(User.email == "grace@ebenezer.example"))
     assert owner.role == Role.PROVIDER

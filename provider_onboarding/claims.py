@@ -69,12 +69,8 @@ def claim_listing(provider: Provider, claim: Claim) -> User:
     DomainError naming the field when the CQC details or postcode do not match the CQC record,
     the email has an account or the password is weak; NotFound when already claimed."""
     # Two claims at once: the second waits for the first, then finds it claimed.
-    provider = db.session.scalars(
-        select(Provider)
-        .where(Provider.id == provider.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    db.session.execute(select(Provider.id).where(Provider.id == provider.id).with_for_update())
+    db.session.refresh(provider)
     if provider.has_joined:
         raise NotFound("There is no listing to claim here")
     _check_against_cqc(provider, claim)

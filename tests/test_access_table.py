@@ -107,10 +107,9 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # Providers
     ("GET", "/provider/register"):                  (200, 200, 200, 200, 200, 200),
     ("POST", "/provider/register"):                 (400, 400, 400, 400, 400, 400),
-    # Only a provider listed from the CQC register that nobody has claimed can be claimed; its
-    # own staff are sent to their dashboard.
-    ("GET", "/provider/claim/<int:provider_id>"):   (404, 404, 404, 302, 404, 404),
-    ("POST", "/provider/claim/<int:provider_id>"):  (404, 404, 404, 302, 404, 404),
+    # A provider listed from the CQC register that nobody has claimed: anyone may claim it.
+    ("GET", "/provider/claim/<int:unclaimed_id>"):  (200, 200, 200, 200, 200, 200),
+    ("POST", "/provider/claim/<int:unclaimed_id>"): (400, 400, 400, 400, 400, 400),
     ("GET", "/provider/"):                          (302, 403, 403, 200, 403, 403),
     ("GET", "/payments/provider"):                  (302, 403, 403, 200, 403, 403),
     ("POST", "/payments/provider/stripe"):          (302, 403, 403, 302, 403, 403),
@@ -389,6 +388,7 @@ def build_world() -> World:
     more_ids.update(_alerts_world(tenant, more_ids["pot_id"]))
     # Read now: the browser tests use the world after its session has closed.
     more_ids["taxonomy_term_id"] = api_ids.term_uuid(listing.categories[0])
+    more_ids["unclaimed_id"] = _unclaimed_cqc_entry()
     return World(
         users,
         tenant,
@@ -401,6 +401,29 @@ def build_world() -> World:
         more_ids,
         calendar_token,
     )
+
+
+# A registered location in the CQC record the service ships (data/providers/).
+UNCLAIMED_CQC = {
+    "location_id": "1-10024040008",
+    "provider_id": "1-9408305833",
+    "postcode": "M35 9BG",
+}
+
+
+def _unclaimed_cqc_entry() -> int:
+    """A provider listed from the CQC register that nobody has claimed."""
+    entry = Provider(
+        kind=ProviderKind.CARE_AGENCY,
+        legal_name="Ebenezer Care Services",
+        verification_status=VerificationStatus.NOT_JOINED,
+        postcode=UNCLAIMED_CQC["postcode"],
+        cqc_location_id=UNCLAIMED_CQC["location_id"],
+        cqc_provider_id=UNCLAIMED_CQC["provider_id"],
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry.id
 
 
 def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> dict[str, int]:

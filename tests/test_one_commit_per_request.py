@@ -67,7 +67,15 @@ from marketplace.payments.models import (
 from provider_onboarding.importer import plans as importer
 from provider_onboarding.models import ProviderChecks
 from tests.frozen import TODAY
-from tests.test_access_table import ACCESS, PASSWORD, PASSWORD_HASH, ROLES, World, build_world
+from tests.test_access_table import (
+    ACCESS,
+    PASSWORD,
+    PASSWORD_HASH,
+    ROLES,
+    UNCLAIMED_CQC,
+    World,
+    build_world,
+)
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 NEW_PASSWORD = "a longer password for tests"
@@ -405,6 +413,15 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     # Providers
     ("POST", "/provider/register"): Case("anonymous", form(**REGISTRATION)),
+    ("POST", "/provider/claim/<int:unclaimed_id>"): Case(
+        "anonymous",
+        form(
+            **{key: REGISTRATION[key] for key in ("full_name", "email", "password", "confirm")},
+            cqc_location_id=UNCLAIMED_CQC["location_id"],
+            cqc_provider_id=UNCLAIMED_CQC["provider_id"],
+            postcode=UNCLAIMED_CQC["postcode"],
+        ),
+    ),
     ("POST", "/payments/provider/stripe"): Case("provider", form()),
     ("POST", "/provider/checks"): Case("provider", checks_form),
     ("POST", "/provider/checks/submit"): Case(

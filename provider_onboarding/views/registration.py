@@ -50,12 +50,13 @@ def _registration(form: RegisterProviderForm) -> services.Registration:
     )
 
 
-@bp.route("/claim/<int:provider_id>", methods=["GET", "POST"])
+@bp.route("/claim/<int:unclaimed_id>", methods=["GET", "POST"])
 @limiter.limit("10 per minute;30 per hour", methods=["POST"])
-def claim(provider_id: int) -> str | Response | tuple[str, int]:
-    if claims.already_theirs(provider_id, current_user):
+def claim(unclaimed_id: int) -> str | Response | tuple[str, int]:
+    """Someone from a provider listed from the CQC register takes its listing over."""
+    if claims.already_theirs(unclaimed_id, current_user):
         return redirect(url_for("provider_onboarding.dashboard"))
-    provider = claims.claimable(provider_id)
+    provider = claims.claimable(unclaimed_id)
     form = ClaimForm()
     if form.validate_on_submit():
         try:

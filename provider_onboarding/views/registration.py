@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
+from marketplace.bookings import waiting
 from marketplace.directory.models import ProviderKind
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
+from marketplace.models_base import utcnow
 from provider_onboarding import services, verification
 from provider_onboarding.forms import RegisterProviderForm
 from provider_onboarding.verification import Move
@@ -65,4 +67,6 @@ def dashboard() -> str:
         reason=verification.latest_reason(provider),
         bank=services.bank_details_of(provider),
         may_submit=(Move.SUBMIT, provider.verification_status) in verification.MOVES,
+        requests=waiting.requests_to_answer(current_user.id),
+        to_mark=waiting.sessions_to_mark_delivered(current_user.id, utcnow()),
     )

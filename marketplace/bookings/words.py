@@ -98,11 +98,11 @@ def _request_status(booking: Booking, side: Side | str) -> Status:
 
 def _booked_status(booking: Booking, side: Side | str) -> Status:
     states = {o.state.value for o in booking.occurrences}
+    if "delivered" in states and side == "holder":
+        return Status("Session to confirm", "orange")  # what the reader can do comes first
     if "disputed" in states:
         return Status("Problem reported", "red")
     if "delivered" in states:
-        if side == "holder":
-            return Status("Session to confirm", "orange")
         return Status("Waiting for confirmation", "blue")
     if booking.kind.value == "one_off" and states and not states & OPEN_SESSIONS:
         if states & SETTLED:

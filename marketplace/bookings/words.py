@@ -134,7 +134,9 @@ def event_words(event: BookingEvent, booking: Booking, actor_name: str | None) -
     if event.occurrence_id is None:
         if event.to_state == "cancelled_by_holder":
             return f"Cancelled by {actor_name}" if actor_name else "Cancelled"
-        if event.to_state == "accepted" and event.actor_id == booking.holder_id:
+        if event.to_state == "accepted" and any(
+            o.state.value == "accepted" for o in booking.offers
+        ):
             return "The new price was accepted: booking agreed"
         return _BOOKING_MOVES.get(event.to_state, BOOKING_STATE_WORDS.get(event.to_state, ""))
     session = next((o for o in booking.occurrences if o.id == event.occurrence_id), None)

@@ -15,6 +15,7 @@ from marketplace.bookings import integrity
 from marketplace.bookings.models import (
     Booking,
     BookingEvent,
+    BookingKind,
     BookingState,
     Occurrence,
     OccurrenceState,
@@ -269,3 +270,39 @@ def test_a_session_time_reads_as_people_write_it():
         "9:30am",
         "12pm",
     ]
+
+
+def booking_with(state: str, sessions: tuple[str, ...] = (), offer: bool = False, kind="one_off"):
+    booking = Booking(kind=BookingKind(kind), state=BookingState(state))
+    booking.occurrences = [Occurrence(state=OccurrenceState(s)) for s in sessions]
+    booking.offers = [Offer(state=OfferState.OPEN)] if offer else []
+    return booking
+
+
+@pytest.mark.parametrize(
+    ("booking", "side", "words"),
+    [
+        (booking_with("requested", offer=True), "holder", "Offer waiting for your answer"),
+        (booking_with("requested", offer=True), "provider", "Your offer: waiting for their answer"),
+        (booking_with("requested"), "holder", "Waiting for the provider"),
+        (booking_with("requested"), "provider", "Waiting for your answer"),
+        (booking_with("accepted", ("scheduled",)), "holder", "Booked"),
+        (booking_with("accepted", ("delivered",)), "holder", "Session to confirm"),
+        (booking_with("accepted", ("delivered",)), "provider", "Waiting for confirmation"),
+        (booking_with("accepted", ("confirmed",)), "holder", "Done and paid"),
+        (booking_with("accepted", ("confirmed",), kind="rota"), "holder", "Booked"),
+        (
+            booking_with("accepted", ("confirmed", "disputed"), kind="rota"),
+            "commissioner",
+            "Problem reported",
+        ),
+        (booking_with("cancelled_by_holder"), "holder", "Cancelled"),
+        (booking_with("cancelled_by_holder"), "provider", "Cancelled by the budget holder"),
+        (booking_with("cancelled_by_provider"), "provider", "Cancelled by you"),
+        (booking_with("expired"), "holder", "No answer in time"),
+    ],
+)
+def test_a_bookings_status_reads_as_its_reader_would_say_it(booking, side, words):
+    from marketplace.bookings.words import booking_status
+
+    assert booking_status(booking, side).text == words

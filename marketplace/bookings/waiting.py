@@ -14,13 +14,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.bookings import models
 from marketplace.bookings.models import (
     Booking,
     BookingState,
     Occurrence,
     OccurrenceState,
-    Offer,
-    OfferState,
 )
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
@@ -31,18 +30,18 @@ class OfferWaiting:
     """A provider's new price the holder's side has not answered."""
 
     booking: Booking
-    offer: Offer
+    offer: models.Offer
 
 
 def offers_to_answer(holder_ids: Sequence[int]) -> list[OfferWaiting]:
     """Open offers on the holders' requests, the one running out first first."""
     rows = db.session.execute(
-        select(Booking, Offer)
-        .join(Offer, Offer.booking_id == Booking.id)
+        select(Booking, models.Offer)
+        .join(models.Offer, models.Offer.booking_id == Booking.id)
         .where(
             Booking.holder_id.in_(holder_ids),
             Booking.state == BookingState.REQUESTED,
-            Offer.state == OfferState.OPEN,
+            models.Offer.state == models.OfferState.OPEN,
         )
         .order_by(Booking.expires_at, Booking.id)
     )
@@ -77,8 +76,8 @@ def requests_to_answer(user_id: int) -> list[Booking]:
     """Requests to the person's providers not yet answered, the one running out first first.
     A request with an open offer waits for the holder, not the provider, so is left out."""
     has_open_offer = (
-        select(Offer.id)
-        .where(Offer.booking_id == Booking.id, Offer.state == OfferState.OPEN)
+        select(models.Offer.id)
+        .where(models.Offer.booking_id == Booking.id, models.Offer.state == models.OfferState.OPEN)
         .exists()
     )
     return list(

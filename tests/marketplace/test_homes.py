@@ -11,16 +11,13 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import set_password
-from marketplace.bookings import integrity
+from marketplace.bookings import integrity, models
 from marketplace.bookings.models import (
     Booking,
-    BookingEvent,
     BookingKind,
     BookingState,
     Occurrence,
     OccurrenceState,
-    Offer,
-    OfferState,
 )
 from marketplace.commissioning.models import Alert, AlertKind, SearchEventDaily
 from marketplace.demo.fictional import demo_email
@@ -87,7 +84,9 @@ def test_the_demo_story_leaves_bookings_and_sessions_in_every_state_people_reach
     # session is paid from the budget when confirmed); every other state is there.
     assert booking_states == set(BookingState) - {BookingState.ENDED}
     assert session_states == set(OccurrenceState) - {OccurrenceState.PAID}
-    assert db.session.scalars(select(Offer).where(Offer.state == OfferState.OPEN)).one()
+    assert db.session.scalars(
+        select(models.Offer).where(models.Offer.state == models.OfferState.OPEN)
+    ).one()
     kinds = set(db.session.scalars(select(Alert.kind)))
     assert {AlertKind.DISPUTE, AlertKind.RUNNING_OUT} <= kinds
     assert db.session.scalars(select(SearchEventDaily)).first() is not None
@@ -96,10 +95,10 @@ def test_the_demo_story_leaves_bookings_and_sessions_in_every_state_people_reach
 
 
 def test_the_demo_story_happened_in_the_past_in_order_and_by_the_people_it_names(demo):
-    events = db.session.scalars(select(BookingEvent).order_by(BookingEvent.at)).all()
+    events = db.session.scalars(select(models.BookingEvent).order_by(models.BookingEvent.at)).all()
     assert events and all(e.at <= NOW for e in events)
     assert events[0].at < NOW - timedelta(weeks=4)
-    actors = set(db.session.scalars(select(BookingEvent.actor_id)))
+    actors = set(db.session.scalars(select(models.BookingEvent.actor_id)))
     assert {person("holder").id, person("representative").id, person("provider").id} <= actors
 
 
@@ -120,7 +119,9 @@ def test_the_holders_home_lists_the_offer_then_the_session_to_confirm_then_the_b
     banner = waiting_part(html)
     assert "What needs doing" in banner
     assert in_order(banner, "Offers to answer", "Sessions to confirm", "Budgets running low")
-    offer = db.session.scalars(select(Offer).where(Offer.state == OfferState.OPEN)).one()
+    offer = db.session.scalars(
+        select(models.Offer).where(models.Offer.state == models.OfferState.OPEN)
+    ).one()
     to_confirm = db.session.scalars(
         select(Occurrence).where(Occurrence.state == OccurrenceState.DELIVERED)
     ).one()
@@ -275,7 +276,7 @@ def test_a_session_time_reads_as_people_write_it():
 def booking_with(state: str, sessions: tuple[str, ...] = (), offer: bool = False, kind="one_off"):
     booking = Booking(kind=BookingKind(kind), state=BookingState(state))
     booking.occurrences = [Occurrence(state=OccurrenceState(s)) for s in sessions]
-    booking.offers = [Offer(state=OfferState.OPEN)] if offer else []
+    booking.offers = [models.Offer(state=models.OfferState.OPEN)] if offer else []
     return booking
 
 

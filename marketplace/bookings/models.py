@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.bookings.words import BOOKING_STATE_WORDS, SESSION_STATE_WORDS
 from marketplace.directory.models import PriceUnit
 from marketplace.extensions import db
 from marketplace.models_base import UTCDateTime, utcnow
@@ -34,15 +35,7 @@ class BookingState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "requested": "Waiting for the provider",
-            "accepted": "Booked",
-            "declined": "Declined",
-            "expired": "No reply in time",
-            "cancelled_by_holder": "Cancelled by you",
-            "cancelled_by_provider": "Cancelled by the provider",
-            "ended": "Finished",
-        }[self.value]
+        return BOOKING_STATE_WORDS[self.value]
 
 
 class OccurrenceState(enum.StrEnum):
@@ -55,14 +48,7 @@ class OccurrenceState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "scheduled": "Booked",
-            "delivered": "Delivered: waiting for confirmation",
-            "confirmed": "Confirmed",
-            "paid": "Paid",
-            "disputed": "Disputed",
-            "cancelled": "Cancelled",
-        }[self.value]
+        return SESSION_STATE_WORDS[self.value]
 
 
 class OfferState(enum.StrEnum):

@@ -11,6 +11,7 @@ from marketplace.accounts.access import roles_required
 from marketplace.accounts.forms import InvitePersonForm
 from marketplace.accounts.models import Role
 from marketplace.commissioning import services as oversight
+from marketplace.commissioning.alerts.facts import disputed
 from marketplace.commissioning.alerts.storage import open_alert_counts
 from marketplace.commissioning.forms import HolderFilterForm
 from marketplace.errors import DomainError, NotAllowed, NotFound
@@ -18,6 +19,7 @@ from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.payments.models import PotKind
 from marketplace.web import page_number
+from provider_onboarding import verification
 
 bp = Blueprint("commissioning", __name__, url_prefix="/commissioning")
 
@@ -63,6 +65,8 @@ def _dashboard(
         filter_form=filter_form,
         filtered=chosen != oversight.HolderFilter(),
         alert_counts=open_alert_counts(current_user.tenant_id) if current_user.tenant_id else {},
+        to_verify=list(db.session.scalars(verification.queue_query(current_user))),
+        disputes=disputed(current_user.tenant_id) if current_user.tenant_id else [],
         invitations=services.open_invitations_for_tenant(current_user),
         holder_form=holder_form,
         staff_form=staff_form,

@@ -4,10 +4,11 @@ for every role, the holder's representative and budget, the provider owner's pro
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.accounts.models import ConsentMethod, Representation, Tenant, User
 from marketplace.accounts.services import set_password
 from marketplace.clock import london_today
@@ -188,27 +189,32 @@ def _own(provider: Provider, owner: User, report: DemoReport) -> None:
 
 
 DEMO_PLAN = "DEMO-PLAN-0001"
+# Four-weekly; small enough that the demo rota leaves it running low before the next payment.
+DEMO_ALLOCATION_PENCE = 22_000
 DEMO_BUDGET_CATEGORIES = ("personal-assistant", "homecare", "social-activities", "respite")
 
 
 def _budget(holder: User, commissioner: User, report: DemoReport) -> None:
-    """A four-weekly social care budget for the demo holder, paid for each period since it
-    started ten weeks ago (so the dashboard and the alerts have money to show)."""
+    """A four-weekly social care budget for the demo holder, set up by the council ten weeks
+    ago with its first period paid then; the booking story pays the later periods as they
+    come (so the dashboard, statements and alerts have money to show)."""
     exists = db.session.scalar(
         select(Pot.id).where(Pot.holder_id == holder.id, Pot.support_plan_reference == DEMO_PLAN)
     )
     if exists is not None:
         return
-    pot = payments.create_pot(
-        commissioner,
-        holder,
-        kind=PotKind.SOCIAL_CARE,
-        support_plan_reference=DEMO_PLAN,
-        allocation_pence=120_000,
-        allocation_every_days=28,
-        allocation_starts_on=london_today() - timedelta(weeks=10),
-        category_ids=[c.id for c in categories_by_slug(DEMO_BUDGET_CATEGORIES)],
-        pa_hourly_cap_pence=1_800,
-    )
-    report.count("budgets")
-    report.count("allocations", len(payments.allocate_due_to(pot, london_today())))
+    started = london_today() - timedelta(weeks=10)
+    with clock.frozen(datetime.combine(started, time(9), tzinfo=clock.LONDON)):
+        pot = payments.create_pot(
+            commissioner,
+            holder,
+            kind=PotKind.SOCIAL_CARE,
+            support_plan_reference=DEMO_PLAN,
+            allocation_pence=DEMO_ALLOCATION_PENCE,
+            allocation_every_days=28,
+            allocation_starts_on=started,
+            category_ids=[c.id for c in categories_by_slug(DEMO_BUDGET_CATEGORIES)],
+            pa_hourly_cap_pence=1_800,
+        )
+        report.count("budgets")
+        report.count("allocations", len(payments.allocate_due_to(pot, clock.today())))

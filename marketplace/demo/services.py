@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import Tenant, TenantArea, TenantKind
+from marketplace.accounts.models import Tenant, TenantArea, TenantKind, User
 from marketplace.demo.cqc import add_cqc_providers
-from marketplace.demo.fictional import add_fictional_providers, add_people
+from marketplace.demo.fictional import DEMO_PLAN, add_fictional_providers, add_people, demo_email
 from marketplace.demo.records import read_demo_file
 from marketplace.demo.report import DemoReport
 from marketplace.demo.searches import add_search_events
+from marketplace.demo.story import Cast, tell
+from marketplace.directory.models import Provider
 from marketplace.directory.taxonomy import load_taxonomy
 from marketplace.extensions import db
+from marketplace.payments.models import Pot
 
 COUNCIL_NAME = "Oldham Council (demo)"
+STORY_PROVIDER = "Amira Demo"  # the provider the demo holder books, run by the demo provider
 ICB_NAME = "NHS Greater Manchester ICB (demo)"
 COUNCIL_AREAS = {
     "E08000004": "Oldham",
@@ -49,7 +53,31 @@ def load_demo() -> DemoReport:
     db.session.flush()
     add_search_events(council, report)
     db.session.flush()
+    tell(_cast(council, providers), report)
+    db.session.flush()
     return report
+
+
+def _cast(council: Tenant, providers: dict[str, Provider]) -> Cast:
+    """The people, listing and budget the demo's booking story is played by."""
+    people = {
+        key: db.session.scalars(select(User).where(User.email == demo_email(key))).one()
+        for key in ("holder", "representative", "provider", "commissioner.council")
+    }
+    pot = db.session.scalars(
+        select(Pot).where(
+            Pot.holder_id == people["holder"].id, Pot.support_plan_reference == DEMO_PLAN
+        )
+    ).one()
+    return Cast(
+        holder=people["holder"],
+        representative=people["representative"],
+        provider=people["provider"],
+        commissioner=people["commissioner.council"],
+        listing=providers[STORY_PROVIDER].listings[0],
+        pot=pot,
+        council=council,
+    )
 
 
 def _tenant(name: str, kind: TenantKind, areas: dict[str, str], report: DemoReport) -> Tenant:

@@ -8,9 +8,11 @@ from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
+from marketplace.bookings import waiting
 from marketplace.directory.models import ProviderKind
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
+from marketplace.models_base import utcnow
 from provider_onboarding import claims, services, verification
 from provider_onboarding.forms import ClaimForm, RegisterProviderForm
 from provider_onboarding.verification import Move
@@ -98,4 +100,6 @@ def dashboard() -> str:
         reason=verification.latest_reason(provider),
         bank=services.bank_details_of(provider),
         may_submit=(Move.SUBMIT, provider.verification_status) in verification.MOVES,
+        requests=waiting.requests_to_answer(current_user.id),
+        to_mark=waiting.sessions_to_mark_delivered(current_user.id, utcnow()),
     )

@@ -6,6 +6,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ from marketplace.directory.models import (
 from marketplace.extensions import db
 from marketplace.paths import PROJECT_ROOT
 from marketplace.payments import services as payments
-from marketplace.payments.models import Allocation, Pot
+from marketplace.payments.models import Allocation, Hold, HoldStatus, Pot
 from marketplace.search.models import SearchEvent
 from marketplace.search.tantivy.engine import TantivyEngine
 from tests.search_engines import engine_in_use
@@ -295,9 +296,22 @@ def test_the_demo_holder_has_a_budget_paid_for_each_period_so_far(app_ctx):
     db.session.commit()
     holder = db.session.scalar(select(User).where(User.email == demo_email("holder")))
     [pot] = db.session.scalars(select(Pot).where(Pot.holder_id == holder.id)).all()
-    # Started ten weeks ago, paid every four: periods began 70, 42 and 14 days ago.
-    assert len(db.session.scalars(select(Allocation).where(Allocation.pot_id == pot.id)).all()) == 3
-    assert payments.balance(pot).available_pence == 3 * 120_000
+    # Started ten weeks ago, paid every four: periods began 70, 42 and 14 days ago, each
+    # paid within its period; the demo's bookings spent or set aside the rest.
+    allocations = db.session.scalars(
+        select(Allocation).where(Allocation.pot_id == pot.id).order_by(Allocation.period_start)
+    ).all()
+    starts = [london_today() - timedelta(days=days) for days in (70, 42, 14)]
+    assert [a.period_start for a in allocations] == starts
+    paid_on = [london_today(a.created_at) for a in allocations]
+    assert all(s <= day < s + timedelta(days=28) for s, day in zip(starts, paid_on, strict=True))
+    balance = payments.balance(pot)
+    spent = db.session.scalar(
+        select(func.sum(Hold.settled_pence)).where(
+            Hold.pot_id == pot.id, Hold.status == HoldStatus.SETTLED
+        )
+    )
+    assert balance.available_pence + balance.held_pence + spent == 3 * pot.allocation_pence
     assert pot.support_plan_reference.startswith("DEMO-")
 
 

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.accounts.access import roles_required
-from marketplace.accounts.models import Role
-from marketplace.bookings import cover, reviews, services
+from marketplace.accounts.models import Role, User
+from marketplace.bookings import cover, reviews, services, words
 from marketplace.bookings.forms import (
     WEEKDAYS,
     OfferForm,
@@ -59,6 +59,10 @@ def booking(booking_id: int) -> str:
     events = db.session.scalars(
         select(BookingEvent).where(BookingEvent.booking_id == found.id).order_by(BookingEvent.id)
     ).all()
+    actors = {
+        u.id: u.full_name
+        for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))
+    }
     open_offer = next((o for o in found.offers if o.state == OfferState.OPEN), None)
     review = reviews.review_of(found)
     cover_found = None
@@ -69,7 +73,8 @@ def booking(booking_id: int) -> str:
         workers=services.workers_of(found.provider_id) if side == Side.PROVIDER else [],
         booking=found,
         side=side.value,
-        events=events,
+        history=[(e, words.event_words(e, found, actors.get(e.actor_id or 0))) for e in events],
+        status=words.booking_status(found, side.value),
         open_offer=open_offer,
         review=review,
         may_review=reviews.may_review(current_user, found),

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Representation, Role, User
-from marketplace.bookings import cover, services, week
+from marketplace.bookings import cover, services, waiting, week
 from marketplace.bookings.forms import (
     WEEKDAYS,
     RequestForm,
@@ -31,6 +31,7 @@ from marketplace.bookings.schedule import Slot
 from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp, holder_bookings, today
 from marketplace.bookings.views.booking import booking_for
 from marketplace.clock import LONDON, now
+from marketplace.commissioning.alerts.storage import running_out_for
 from marketplace.directory.models import Listing
 from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError
@@ -56,6 +57,9 @@ def holder_dashboard() -> str:
         representations=representations,
         represented=represented,
         page=holder_bookings(holder_ids),
+        offers=waiting.offers_to_answer(holder_ids),
+        to_confirm=waiting.sessions_to_confirm(holder_ids),
+        low_budgets=running_out_for(holder_ids, today()),
     )
 
 

@@ -189,3 +189,23 @@ def acknowledge(commissioner: User, alert: Alert, note: str, now: datetime | Non
     audit.note("alert.acknowledged", alert, commissioner, kind=alert.kind.value)
     db.session.flush()
     return alert
+
+
+def running_out_for(holder_ids: list[int], today: date) -> list[Alert]:
+    """Budgets of these holders that the last daily check found would run out before their
+    next allocation, and that still do (not cleared), the soonest to run out first. The
+    holders' home pages read them, whatever a commissioner has done with the alert."""
+    found = db.session.scalars(
+        select(Alert)
+        .where(
+            Alert.kind == AlertKind.RUNNING_OUT,
+            Alert.holder_id.in_(holder_ids),
+            Alert.cleared_at.is_(None),
+        )
+        .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+    )
+    latest: dict[int | None, Alert] = {}
+    for alert in found:
+        if alert.figures.get("next_allocation_on", "") > today.isoformat():
+            latest.setdefault(alert.pot_id, alert)
+    return sorted(latest.values(), key=lambda a: a.figures.get("runs_out_on", ""))

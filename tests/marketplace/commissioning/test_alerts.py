@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from flask import render_template
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, Tenant, User
@@ -504,15 +503,16 @@ def test_an_alert_page_shows_its_figures_and_links_to_the_holder_and_statement(
     assert "No booking requests were made from this budget in the last 8 weeks." in page
 
 
-def test_the_dashboard_summary_counts_open_alerts_by_kind(council, app):
+def test_the_dashboard_counts_open_alerts_by_kind(council, client, sign_in):
     _unspent_pot(council)
     _unspent_pot(council)
     run(council)
     counts = alerts.open_alert_counts(council.tenant.id)
     assert counts[AlertKind.UNSPENT] == 2 and sum(counts.values()) == 2
-    with app.test_request_context():
-        html = render_template("commissioning/_alerts_summary.html", alert_counts=counts)
-    assert "2 open alerts" in html and "Unspent money building up: 2" in html
+    db.session.commit()
+    sign_in(council.commissioner)
+    html = client.get("/commissioning/").get_data(as_text=True)
+    assert "Unspent money building up: 2 open" in html
     assert "/commissioning/alerts/?kind=unspent&amp;status=open" in html
 
 

@@ -229,5 +229,5 @@ def test_dashboard_counts_open_alerts_of_its_own_tenant_only(client, sign_in, mo
     sign_in(money.commissioner)
 
     html = client.get("/commissioning/").get_data(as_text=True)
-    assert "2 open alerts to look at" in html
+    assert "Disputed session: 2 open" in html
     assert "kind=dispute" in html

@@ -9,9 +9,6 @@ from typing import Any, Generic, TypeVar
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -31,7 +28,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from marketplace.errors import DomainError
+from marketplace.form_messages import make_errors_plain
 from marketplace.money import MAX_PENCE, MoneyError, format_pence, parse_pounds, pounds_text
+from marketplace.widgets import Checkboxes, DateInput, Radios
 
 
 def drop_nul(value: Any) -> Any:
@@ -79,14 +78,14 @@ def words_field(label: str, what: str, most: int, **kwargs: Any) -> StringField:
 def radio_field(label: str, required: str, **kwargs: Any) -> RadioField:
     """GOV.UK radios; `required` is the message shown when none is chosen."""
     return RadioField(
-        label, widget=GovRadioInput(), validators=[InputRequired(message=required)], **kwargs
+        label, widget=Radios(), validators=[InputRequired(message=required)], **kwargs
     )
 
 
 def checkboxes_field(label: str, required: str, **kwargs: Any) -> SelectMultipleField:
     """GOV.UK checkboxes; `required` is the message shown when none is ticked."""
     return SelectMultipleField(
-        label, widget=GovCheckboxesInput(), validators=[InputRequired(message=required)], **kwargs
+        label, widget=Checkboxes(), validators=[InputRequired(message=required)], **kwargs
     )
 
 
@@ -133,6 +132,13 @@ class BaseForm(FlaskForm):
 
     submit = submit_button("Continue")
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Validate, then put the library's own messages into plain words."""
+        valid = bool(super().validate(extra_validators))
+        if make_errors_plain(self):
+            self._errors = None  # recompute form.errors with the plain messages
+        return valid
+
     def add_domain_error(self, error: DomainError, default_field: str | None = None) -> None:
         """Show a service's refusal against the field it names, or the form's first field."""
         name = error.field or default_field or next(iter(self._fields))
@@ -174,7 +180,7 @@ class DateInputField(DateField):
     data: date | None
 
     def __init__(self, label: str | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", DateInput())
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, **kwargs)
 

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovFileInput,
-    GovRadioInput,
     GovSelect,
     GovTextInput,
 )
@@ -52,6 +51,7 @@ from marketplace.forms import (
     submit_button,
     text_field,
 )
+from marketplace.widgets import Radios
 from provider_onboarding.models import DocumentKind
 
 CQC_LOCATION_ID_PATTERN = r"^\s*1-\d{5,12}\s*$"
@@ -311,7 +311,7 @@ class ListingForm(BaseForm):
     )
     worker_gender = RadioField(
         "Gender of the worker (optional)",
-        widget=GovRadioInput(),
+        widget=Radios(),
         choices=[
             SelectChoice("", "Not stated"),
             *[SelectChoice(item.value, item.label) for item in WorkerGender],

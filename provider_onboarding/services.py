@@ -270,30 +270,31 @@ def _checked_facts(checks: ProviderChecks, provider: Provider) -> tuple[object, 
     )
 
 
-def missing_for_submission(provider: Provider, today: date) -> list[str]:
-    """What still stops the provider sending its checks, in plain words (empty when nothing).
-    A CQC-registered provider needs only a checking body; others need DBS, insurance, right to
-    work, two references and the DBS and insurance documents."""
+def missing_for_submission(provider: Provider, today: date, whose: str = "your") -> list[str]:
+    """What still stops the provider sending its checks, in plain words (empty when nothing),
+    spoken to the provider ("your") or about it ("their"). A CQC-registered provider needs only a
+    checking body; others need DBS, insurance, right to work, two references and the DBS and
+    insurance documents."""
     from provider_onboarding.documents import documents_of
 
     checks = checks_of(provider)
     if checks is None or provider.tenant_id is None:
-        return ["Tell us who checks you and fill in your checks"]
+        return [f"the council or NHS body that checks {_them(whose)}, on the checks page"]
     if provider.cqc_location_id:
         return []
     missing = []
     if not (checks.dbs_certificate_number and checks.dbs_issued_on):
-        missing.append("your DBS certificate number and issue date")
+        missing.append(f"{whose} DBS certificate number and issue date")
     if not checks.insurance_expires_on or checks.insurance_expires_on <= today:
         missing.append("public liability insurance that has not expired")
     if not checks.right_to_work_confirmed:
-        missing.append("confirmation of your right to work in the UK")
+        missing.append(f"confirmation of {whose} right to work in the UK")
     if not (checks.reference_1 and checks.reference_2):
         missing.append("two references")
     kinds = {document.kind for document in documents_of(provider)}
     for kind in (DocumentKind.DBS, DocumentKind.INSURANCE):
         if kind not in kinds:
-            missing.append(f"a copy of your {kind.label.lower()}")
+            missing.append(f"a copy of {whose} {kind.label.lower()}")
     return missing
 
 
@@ -317,8 +318,13 @@ def dbs_renewal_due(checks: ProviderChecks) -> date | None:
         return issued.replace(year=issued.year + DBS_VALID_YEARS, day=28)
 
 
-def check_warnings(checks: ProviderChecks | None, today: date) -> list[str]:
-    """Checks that have run out or run out within 30 days, in plain words."""
+def _them(whose: str) -> str:
+    return "you" if whose == "your" else "them"
+
+
+def check_warnings(checks: ProviderChecks | None, today: date, whose: str = "Your") -> list[str]:
+    """Checks that have run out or run out within 30 days, in plain words, spoken to the
+    provider ("Your") or about it ("Their")."""
     if checks is None:
         return []
     warnings = []
@@ -326,15 +332,15 @@ def check_warnings(checks: ProviderChecks | None, today: date) -> list[str]:
     renewal = dbs_renewal_due(checks)
     if renewal is not None and renewal <= today:
         warnings.append(
-            f"Your DBS certificate is more than 3 years old (since {renewal:%-d %B %Y})."
+            f"{whose} DBS certificate is more than 3 years old (since {renewal:%-d %B %Y})."
         )
     elif renewal is not None and renewal <= horizon:
-        warnings.append(f"Your DBS certificate will be 3 years old on {renewal:%-d %B %Y}.")
+        warnings.append(f"{whose} DBS certificate will be 3 years old on {renewal:%-d %B %Y}.")
     expiry = checks.insurance_expires_on
     if expiry is not None and expiry <= today:
-        warnings.append(f"Your public liability insurance expired on {expiry:%-d %B %Y}.")
+        warnings.append(f"{whose} public liability insurance expired on {expiry:%-d %B %Y}.")
     elif expiry is not None and expiry <= horizon:
-        warnings.append(f"Your public liability insurance expires on {expiry:%-d %B %Y}.")
+        warnings.append(f"{whose} public liability insurance expires on {expiry:%-d %B %Y}.")
     return warnings
 
 

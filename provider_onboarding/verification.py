@@ -68,6 +68,17 @@ _EMAILS = {
 }
 
 
+# What each move means, as the history on the checking page says it.
+MOVE_WORDS = {
+    Move.SUBMIT: "The provider sent their checks",
+    Move.APPROVE: "Approved",
+    Move.REJECT: "Not approved",
+    Move.ASK_MORE: "Asked for more information",
+    Move.SUSPEND: "Suspended",
+    Move.RECHECK: "The provider changed their checks, so they are checked again",
+}
+
+
 @dataclass(frozen=True)
 class Decision:
     move: Move
@@ -192,6 +203,11 @@ def history(provider: Provider) -> list[VerificationDecision]:
             .order_by(VerificationDecision.at.desc(), VerificationDecision.id.desc())
         )
     )
+
+
+def describe(row: VerificationDecision) -> str:
+    """One decision in plain words, for the history on the checking page."""
+    return MOVE_WORDS[Move(row.move)]
 
 
 def latest_reason(provider: Provider) -> str | None:

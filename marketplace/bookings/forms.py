@@ -6,7 +6,6 @@ import re
 from datetime import time
 from decimal import Decimal, InvalidOperation
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
 from wtforms import RadioField, SelectMultipleField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
@@ -22,6 +21,7 @@ from marketplace.forms import (
     text_field,
     words_field,
 )
+from marketplace.widgets import Checkboxes, DateInput, Radios
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]?([0-5]\d)?\s*(am|pm)?$", re.IGNORECASE)
@@ -82,19 +82,19 @@ class RequestForm(BaseForm):
     )
     day = DateInputField(
         "Date (or first date of the rota)",
-        widget=GovDateInput(),
+        widget=DateInput(),
         format="%d %m %Y",
         description="For example, 27 11 2026",
         validators=[InputRequired(message="Enter the date, for example 27 11 2026")],
     )
     weekdays = SelectMultipleField(
         "Days of the week (for a rota)",
-        widget=GovCheckboxesInput(),
+        widget=Checkboxes(),
         choices=[SelectChoice(str(n), name) for n, name in enumerate(WEEKDAYS)],
     )
     ends_on = DateInputField(
         "Last date of the rota (optional)",
-        widget=GovDateInput(),
+        widget=DateInput(),
         format="%d %m %Y",
         description="Leave blank if it carries on",
         validators=[Optional()],
@@ -131,7 +131,7 @@ def _one_of_the_workers(form: BaseForm, field: RadioField) -> None:
 class OfferForm(BaseForm):
     worker = RadioField(
         "Who will do these sessions?",
-        widget=GovRadioInput(),
+        widget=Radios(),
         validators=[Optional(), _one_of_the_workers],
         validate_choice=False,  # a provider with no named workers has no choices to make
     )

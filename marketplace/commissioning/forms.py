@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from marketplace.commissioning.alerts.storage import NOTE_MAX_LENGTH
+from marketplace.form_messages import make_errors_plain
 from marketplace.forms import BaseForm, drop_nul, strip_whitespace, submit_button, words_field
 from marketplace.payments.models import PotKind
 
@@ -42,6 +43,12 @@ class HolderFilterForm(FlaskForm):
         "Account", choices=STATUS_CHOICES, default="", validate_choice=True, widget=GovSelect()
     )
     submit = submit_button("Search")
+
+    def validate(self, extra_validators: object = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        if make_errors_plain(self):
+            self._errors = None
+        return valid
 
 
 class AcknowledgeForm(BaseForm):

@@ -45,7 +45,7 @@ def verification_decision(provider_id: int) -> str | Response | tuple[str, int]:
         provider=provider,
         checks=services.checks_of(provider),
         documents=documents.documents_of(provider),
-        history=verification.history(provider),
-        warnings=services.check_warnings(services.checks_of(provider), today()),
-        missing=services.missing_for_submission(provider, today()),
+        history=[(row, verification.describe(row)) for row in verification.history(provider)],
+        warnings=services.check_warnings(services.checks_of(provider), today(), whose="Their"),
+        missing=services.missing_for_submission(provider, today(), whose="their"),
     ), status

@@ -1,0 +1,36 @@
+"""GOV.UK Frontend widgets whose question is never lost.
+
+govuk-frontend-wtf takes a group's legend from the field's label only when a template passes no
+`fieldset` of its own; a template that only sizes the legend (`{'legend': {'classes': …}}`) would
+leave the radios or checkboxes with an empty legend, so a screen reader reads the options without
+the question. These widgets keep the template's classes and fill in the label as the legend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
+
+
+class _LegendFromLabel:
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)  # type: ignore[misc]
+        fieldset = params.get("fieldset")
+        if isinstance(fieldset, dict):
+            legend = fieldset.setdefault("legend", {})
+            if not legend.get("text") and not legend.get("html"):
+                legend["text"] = field.label.text
+        return params
+
+
+class Radios(_LegendFromLabel, GovRadioInput):
+    """Radio buttons in a fieldset whose legend is the field's label."""
+
+
+class Checkboxes(_LegendFromLabel, GovCheckboxesInput):
+    """A group of checkboxes in a fieldset whose legend is the field's label."""
+
+
+class DateInput(_LegendFromLabel, GovDateInput):
+    """Day, month and year boxes in a fieldset whose legend is the field's label."""

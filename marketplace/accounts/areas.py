@@ -20,6 +20,20 @@ def all_areas() -> dict[str, Area]:
         }
 
 
+# Personal budgets and personal health budgets here follow the law in England.
+SERVICE_NATION = "England"
+
+
+@cache
+def areas_in_service() -> dict[str, Area]:
+    """The local authorities a commissioning body on this service can serve: England's."""
+    with AREAS_FILE.open(encoding="utf-8", newline="") as handle:
+        codes = [
+            row["gss_code"] for row in csv.DictReader(handle) if row["nation"] == SERVICE_NATION
+        ]
+    return {code: all_areas()[code] for code in codes}
+
+
 def areas_for_codes(codes: list[str]) -> list[Area]:
     known = all_areas()
     return [known[code] for code in codes if code in known]

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts import services
 from marketplace.accounts.access import commissions, roles_required
-from marketplace.accounts.areas import all_areas, areas_for_codes
+from marketplace.accounts.areas import areas_for_codes, areas_in_service
 from marketplace.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -237,7 +237,7 @@ def dashboard() -> str:
 
 
 def _area_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, area.name) for code, area in all_areas().items()]
+    return [SelectChoice(code, area.name) for code, area in areas_in_service().items()]
 
 
 @admin_bp.route("/tenants/new", methods=["GET", "POST"])

@@ -29,6 +29,7 @@ from marketplace import audit
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import in_own_tenant, roles_required
 from marketplace.accounts.models import Role, User
+from marketplace.clock import london_today
 from marketplace.directory.models import Category
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db
@@ -151,6 +152,8 @@ def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
             pa_hourly_cap_pence=form.pa_hourly_cap.data,
         )
     ):
+        # A budget whose first payment is due today (or earlier) is paid now, not tomorrow.
+        services.allocate_due_to(done.value, london_today())
         flash(f"{done.value.kind.label} set up for {holder.full_name}.", "success")
         return redirect(url_for("payments.pot_statement", pot_id=done.value.id))
     status = 400 if form.is_submitted() else 200

@@ -31,6 +31,21 @@ def test_admin_adds_a_commissioning_body_with_its_areas(client, sign_in, make_us
     assert "tenant.created" in audit and "Greater Manchester ICB" in audit
 
 
+def test_the_areas_offered_are_councils_in_england_only(client, sign_in, make_user):
+    sign_in(make_user(Role.ADMIN))
+    form = client.get("/admin/tenants/new").get_data(as_text=True)
+    assert "Oldham" in form and "Cornwall" in form
+    assert "Aberdeen City" not in form and "Cardiff" not in form and "Antrim" not in form
+    assert form.count('name="areas"') == 153  # England's upper-tier councils
+
+    response = client.post(
+        "/admin/tenants/new",
+        data={"name": "Aberdeen HSCP", "kind": "council", "areas": ["S12000033"]},
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(Tenant)) is None
+
+
 def test_tenant_form_shows_what_is_missing(client, sign_in, make_user):
     sign_in(make_user(Role.ADMIN))
     response = client.post("/admin/tenants/new", data={"name": ""})

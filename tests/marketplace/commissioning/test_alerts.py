@@ -602,3 +602,19 @@ def test_the_command_can_run_for_one_tenant(council, app, make_tenant):
     assert "Unspent money building up: 1 new, 1 open" in result.output
     missing = runner.invoke(args=["reports", "alerts", "--tenant", "999999"])
     assert missing.exit_code == 2 and "no council or NHS body 999999" in missing.output
+
+
+def test_refused_spend_shows_on_the_list_before_the_daily_check_has_run(council, client, sign_in):
+    pot = council.pot(0, 0, london_today() + timedelta(days=1))
+    council.fund(pot, 50_000)
+    with pytest.raises(payments.SpendRefused):
+        council.hold(pot, 6_000, "therapy-1", category=council.therapy)
+    db.session.commit()
+    assert _alerts() == []  # the daily command has not run
+    sign_in(council.commissioner)
+
+    page = client.get("/commissioning/alerts/").get_data(as_text=True)
+
+    assert "There are no alerts" not in page
+    assert AlertKind.REFUSED_SPEND.label in page and pot.support_plan_reference in page
+    assert [a.kind for a in _alerts()] == [AlertKind.REFUSED_SPEND]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.accounts.models import ConsentMethod, Representation, Role
+from marketplace.clock import london_today
 from marketplace.extensions import db
 from marketplace.payments import services
 from marketplace.payments.models import Allocation, Pot
@@ -31,6 +32,30 @@ def test_commissioner_sets_up_a_pot_from_the_form(money, sign_in):
         120_000,
         ["Talking therapy"],
     )
+
+
+def test_a_budget_whose_first_payment_is_today_has_the_money_at_once(money, sign_in):
+    client = sign_in(money.commissioner)
+    today = london_today()
+    response = client.post(
+        f"/payments/holders/{money.holder.id}/pots/new",
+        data={
+            "kind": "health",
+            "support_plan_reference": "PHB-78",
+            "categories": [str(money.therapy.id)],
+            "allocation": "400.00",
+            "every_days": "28",
+            "starts_on": [str(today.day), str(today.month), str(today.year)],
+            "pa_hourly_cap": "",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    statement = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "£400.00" in statement
+    pot = db.session.query(Pot).filter_by(support_plan_reference="PHB-78").one()
+    assert [a.amount_pence for a in db.session.query(Allocation).filter_by(pot_id=pot.id)] == [
+        40_000
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@ representatives read statements, providers see what they are owed."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from marketplace.accounts.models import ConsentMethod, Representation, Role
@@ -12,20 +14,24 @@ from marketplace.payments import services
 from marketplace.payments.models import Allocation, Pot
 
 
-def test_commissioner_sets_up_a_pot_from_the_form(money, sign_in):
-    client = sign_in(money.commissioner)
-    response = client.post(
+def _set_up_pot(client, money, reference: str, allocation: str, starts_on: date):
+    return client.post(
         f"/payments/holders/{money.holder.id}/pots/new",
         data={
             "kind": "health",
-            "support_plan_reference": "PHB-77",
+            "support_plan_reference": reference,
             "categories": [str(money.therapy.id)],
-            "allocation": "1,200.00",
+            "allocation": allocation,
             "every_days": "28",
-            "starts_on": ["1", "4", "2027"],
+            "starts_on": [str(starts_on.day), str(starts_on.month), str(starts_on.year)],
             "pa_hourly_cap": "",
         },
     )
+
+
+def test_commissioner_sets_up_a_pot_from_the_form(money, sign_in):
+    client = sign_in(money.commissioner)
+    response = _set_up_pot(client, money, "PHB-77", "1,200.00", date(2027, 4, 1))
     assert response.status_code == 302, response.get_data(as_text=True)
     pot = db.session.query(Pot).filter_by(support_plan_reference="PHB-77").one()
     assert (pot.allocation_pence, [c.name for c in pot.categories]) == (
@@ -36,26 +42,13 @@ def test_commissioner_sets_up_a_pot_from_the_form(money, sign_in):
 
 def test_a_budget_whose_first_payment_is_today_has_the_money_at_once(money, sign_in):
     client = sign_in(money.commissioner)
-    today = london_today()
-    response = client.post(
-        f"/payments/holders/{money.holder.id}/pots/new",
-        data={
-            "kind": "health",
-            "support_plan_reference": "PHB-78",
-            "categories": [str(money.therapy.id)],
-            "allocation": "400.00",
-            "every_days": "28",
-            "starts_on": [str(today.day), str(today.month), str(today.year)],
-            "pa_hourly_cap": "",
-        },
-    )
+    response = _set_up_pot(client, money, "PHB-78", "400.00", london_today())
     assert response.status_code == 302, response.get_data(as_text=True)
     statement = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "£400.00" in statement
     pot = db.session.query(Pot).filter_by(support_plan_reference="PHB-78").one()
-    assert [a.amount_pence for a in db.session.query(Allocation).filter_by(pot_id=pot.id)] == [
-        40_000
-    ]
+    paid = db.session.query(Allocation).filter_by(pot_id=pot.id)
+    assert [a.amount_pence for a in paid] == [40_000]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
+    Email,
     InputRequired,
     NumberRange,
     Optional,
@@ -48,6 +49,7 @@ from marketplace.forms import (
     checkboxes_field,
     radio_field,
     select_field,
+    strip_whitespace,
     submit_button,
     text_field,
 )
@@ -84,7 +86,9 @@ class NewAccountForm(BaseForm):
             raise ValidationError(error.message) from None
 
 
-class RegisterProviderForm(NewAccountForm):
+class _ProviderFields(BaseForm):
+    """The details a provider gives when it registers and may change later."""
+
     kind = radio_field(
         "What kind of provider are you?",
         "Select what kind of provider you are",
@@ -123,6 +127,17 @@ class RegisterProviderForm(NewAccountForm):
         required="Enter your postcode",
         render_kw={"autocomplete": "postal-code", "spellcheck": "false"},
     )
+
+    def validate_postcode(self, field: StringField) -> None:
+        from provider_onboarding.services import normalise_postcode
+
+        try:
+            field.data = normalise_postcode(field.data or "")
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+
+
+class RegisterProviderForm(NewAccountForm, _ProviderFields):
     cqc_location_id = text_field(
         "CQC location ID (optional)",
         description="If the Care Quality Commission registers you. Like 1-123456789. If your "
@@ -137,14 +152,6 @@ class RegisterProviderForm(NewAccountForm):
         render_kw={"spellcheck": "false"},
     )
     submit = submit_button("Create account")
-
-    def validate_postcode(self, field: StringField) -> None:
-        from provider_onboarding.services import normalise_postcode
-
-        try:
-            field.data = normalise_postcode(field.data or "")
-        except DomainError as error:
-            raise ValidationError(error.message) from None
 
 
 def _code_field(label: str, hint: str, missing: str, longest: int) -> StringField:
@@ -178,6 +185,51 @@ class ClaimForm(NewAccountForm):
         10,
     )
     submit = submit_button("Claim this listing")
+
+
+class ProviderDetailsForm(_ProviderFields):
+    contact_email = text_field(
+        "Contact email address (optional)",
+        description="For people booking with you",
+        optional=True,
+        max_length=254,
+        too_long="Email address must be 254 characters or fewer",
+        checks=[
+            Email(
+                message="Enter an email address like name@example.org",
+                check_deliverability=False,
+            )
+        ],
+        filters=[strip_whitespace],
+        render_kw={"autocomplete": "email", "spellcheck": "false", "type": "email"},
+    )
+    website = text_field(
+        "Website (optional)",
+        description="Like https://www.example.org",
+        optional=True,
+        max_length=300,
+        too_long="Website must be 300 characters or fewer",
+        checks=[
+            Regexp(r"^https?://\S+\.\S+$", message="Enter a website address starting https://")
+        ],
+        render_kw={"spellcheck": "false", "type": "url"},
+    )
+    address_line = text_field(
+        "Address (optional)",
+        description="Building and street. We never show a sole trader's address.",
+        optional=True,
+        max_length=300,
+        too_long="Address must be 300 characters or fewer",
+        render_kw={"autocomplete": "address-line1"},
+    )
+    town = text_field(
+        "Town or city (optional)",
+        optional=True,
+        max_length=100,
+        too_long="Town or city must be 100 characters or fewer",
+        render_kw={"autocomplete": "address-level2"},
+    )
+    submit = submit_button("Save your details")
 
 
 DayMonthYearField = DateInputField

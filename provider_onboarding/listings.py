@@ -27,13 +27,12 @@ from marketplace.directory.models import (
 )
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.search.geo import PostcodeError, locate
 from marketplace.transactions import atomic, locked, take_turns
+from provider_onboarding.details import place_of
 from provider_onboarding.services import (
     check_window,
     checks_of,
     expired_reasons,
-    normalise_postcode,
 )
 
 
@@ -159,12 +158,8 @@ def _apply_place(listing: Listing, details: ListingDetails) -> None:
         raise DomainError("Enter the venue's address and postcode", field="venue_address")
     listing.postcode, listing.latitude, listing.longitude = None, None, None
     if postcode is not None and mode != DeliveryMode.ONLINE:
-        postcode = normalise_postcode(postcode)
-        try:
-            place = locate(postcode)
-        except PostcodeError as error:
-            raise DomainError(error.message, field="postcode") from None
-        listing.postcode = postcode
+        place = place_of(postcode, full=False)  # where they travel from: OL1 is enough
+        listing.postcode = place.postcode or place.outcode
         listing.latitude, listing.longitude = place.point.latitude, place.point.longitude
     listing.travel_radius_miles = (
         details.travel_radius_miles if mode == DeliveryMode.AT_HOME else None

@@ -35,7 +35,6 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
-from marketplace.search.geo import PostcodeError, normalise
 from marketplace.transactions import atomic, locked, take_turns
 from provider_onboarding.models import (
     DocumentKind,
@@ -46,7 +45,6 @@ from provider_onboarding.models import (
 )
 from provider_onboarding.verification import Decision, Move, apply_move
 
-_FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}$")
 _CQC_ID = re.compile(r"^1-\d{5,12}$")
 
 NEXT_STEPS = {
@@ -92,14 +90,10 @@ class Registration:
 
 def normalise_postcode(text: str) -> str:
     """'ol11aa' -> 'OL1 1AA'. Raises DomainError on the postcode field unless a full UK
-    postcode."""
-    try:
-        postcode = normalise(text)
-    except PostcodeError:
-        postcode = ""
-    if not _FULL_POSTCODE.match(postcode):
-        raise DomainError("Enter a full UK postcode, like OL1 1AA", field="postcode")
-    return postcode
+    postcode that the service's postcode data knows."""
+    from provider_onboarding.details import place_of
+
+    return place_of(text, full=True).postcode or ""
 
 
 @atomic

@@ -61,9 +61,9 @@ _EMAILS = {
         "people can book you once the commissioner has checked you.",
     ),
     Move.RECHECK: (
-        "Your changed checks will be looked at again",
-        "You changed your checks, so they will be looked at again. Your listings are hidden "
-        "from search until they are approved.",
+        "What you changed will be checked again",
+        "You changed details we had checked, so they will be looked at again. Your listings "
+        "are hidden from search until they are approved.",
     ),
 }
 

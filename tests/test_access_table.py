@@ -113,6 +113,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/provider/"):                          (302, 403, 403, 200, 403, 403),
     ("GET", "/payments/provider"):                  (302, 403, 403, 200, 403, 403),
     ("POST", "/payments/provider/stripe"):          (302, 403, 403, 302, 403, 403),
+    ("GET", "/provider/details"):                   (302, 403, 403, 200, 403, 403),
+    ("POST", "/provider/details"):                  (302, 403, 403, 400, 403, 403),
     ("GET", "/provider/checks"):                    (302, 403, 403, 200, 403, 403),
     ("POST", "/provider/checks"):                   (302, 403, 403, 400, 403, 403),
     ("POST", "/provider/checks/submit"):            (302, 403, 403, 302, 403, 403),

@@ -5,6 +5,7 @@ from provider_onboarding.views import (  # noqa: F401  (each room adds its route
     bank_details,
     bulk_import,
     checks,
+    details,
     listing_editor,
     registration,
     team,

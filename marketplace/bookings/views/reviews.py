@@ -104,7 +104,17 @@ def _listing_helpers() -> dict[str, object]:
             return None
         return url_for("bookings.new", listing_id=listing.id)
 
+    def sign_in_to_book_url(listing: Listing) -> str | None:
+        """For someone signed out, the sign-in page that comes back to book this listing."""
+        if current_user.is_authenticated or listing.status != ListingStatus.PUBLISHED:
+            return None
+        return url_for("accounts.sign_in", next=url_for("bookings.new", listing_id=listing.id))
+
     def listing_reviews(listing_id: int) -> dict[str, object]:
         return {"summary": reviews.summary(listing_id), "reviews": reviews.published(listing_id)}
 
-    return {"listing_booking_url": booking_url, "listing_reviews": listing_reviews}
+    return {
+        "listing_booking_url": booking_url,
+        "listing_sign_in_to_book_url": sign_in_to_book_url,
+        "listing_reviews": listing_reviews,
+    }

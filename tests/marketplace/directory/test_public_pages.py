@@ -152,3 +152,16 @@ def test_a_block_price_is_shown_on_the_listing_page(client, make_listing):
     listing = make_listing(block_quantity=10, block_pays_for=8)
     page = client.get(f"/listings/{listing.id}")
     assert "book 10 for the price of 8" in page.get_data(as_text=True)
+
+
+def test_signed_out_a_listing_offers_sign_in_to_book_and_comes_back_to_book(
+    client, make_listing, make_user, sign_in
+):
+    listing = make_listing(title="Evening sitting service")
+    page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "Sign in to book" in page
+    assert f"/sign-in?next=/bookings/new/{listing.id}" in page.replace("%2F", "/")
+
+    sign_in(make_user(Role.HOLDER))
+    signed_in = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "Sign in to book" not in signed_in and "Book Evening sitting service" in signed_in

@@ -57,8 +57,8 @@ class ProviderDetails:
 def update_details(provider: Provider, details: ProviderDetails, actor: User) -> list[str]:
     """Save the provider's details, with an audit row naming the fields changed. A verified
     provider that changed a checked detail (see CHECKED_DETAILS) goes back to be checked.
-    Returns the checked details changed, in words. Raises DomainError on the postcode field
-    when it is not a real full postcode."""
+    Returns the checked details changed, in words, when that sent the provider back (else []).
+    Raises DomainError on the postcode field when it is not a real full postcode."""
     place = place_of(details.postcode, full=True)
     new = {
         "kind": details.kind,
@@ -80,10 +80,11 @@ def update_details(provider: Provider, details: ProviderDetails, actor: User) ->
             "provider.details.changed", "provider", provider.id, actor_id=actor.id, fields=changed
         )
     checked = [words for name, words in CHECKED_DETAILS.items() if name in changed]
-    if checked and provider.verification_status == VerificationStatus.VERIFIED:
-        reason = "The provider changed its " + " and ".join(checked) + " after it was verified"
-        apply_move(provider, Decision(Move.RECHECK, reason), actor)
-    db.session.flush()
+    if not checked or provider.verification_status != VerificationStatus.VERIFIED:
+        db.session.flush()
+        return []
+    reason = "The provider changed its " + " and ".join(checked) + " after it was verified"
+    apply_move(provider, Decision(Move.RECHECK, reason), actor)
     return checked
 
 

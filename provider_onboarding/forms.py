@@ -348,7 +348,9 @@ class ListingForm(BaseForm):
     )
     postcode = text_field(
         "Postcode",
-        description="Where you travel from, or the venue's postcode",
+        description=(
+            "Where you travel from (the first part is enough, like OL1), or the venue's postcode"
+        ),
         optional=True,
     )
     travel_radius_miles = whole_number_field(

@@ -27,14 +27,14 @@ def provider_details() -> str | Response | tuple[str, int]:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            flash(_saved_message(checked, provider.is_verified), "success")
+            flash(_saved_message(checked), "success")
             return redirect(url_for("provider_onboarding.dashboard"))
     status = 400 if form.errors else 200
     return render_template(
         "provider_onboarding/details.html",
         form=form,
         provider=provider,
-        checked=list(details.CHECKED_DETAILS.values()),
+        checked=_listed(list(details.CHECKED_DETAILS.values()), "or"),
     ), status
 
 
@@ -52,11 +52,16 @@ def _details(form: ProviderDetailsForm) -> details.ProviderDetails:
     )
 
 
-def _saved_message(checked: list[str], verified: bool) -> str:
-    if checked and not verified:
+def _saved_message(checked: list[str]) -> str:
+    if checked:
         return (
             "Your details are saved. You changed your "
-            + " and ".join(checked)
+            + _listed(checked, "and")
             + ", so they will be checked again before people can book you."
         )
     return "Your details are saved."
+
+
+def _listed(words: list[str], last: str) -> str:
+    """['a', 'b', 'c'] -> 'a, b or c'."""
+    return f" {last} ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else words[0]

@@ -29,6 +29,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 375, "height": 812}  # a small phone, as people hold it
+DESKTOP = {"width": 1280, "height": 720}  # Playwright's own default
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 CHROMIUM_ARGS = [
     "--headless",
@@ -143,10 +145,29 @@ class Visitor:
             for v in results["violations"]
         ]
 
-    def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    def screenshot(self, name: str, folder: str = "") -> None:
+        where = SCREENSHOTS / folder if folder else SCREENSHOTS
+        where.mkdir(parents=True, exist_ok=True)
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "home"
-        self.page.screenshot(path=str(SCREENSHOTS / f"{slug}.png"), full_page=True)
+        self.page.screenshot(path=str(where / f"{slug}.png"), full_page=True)
+
+    def phone_screenshot(self, name: str) -> None:
+        """The page as a 375 px wide phone shows it, saved under screenshots/375px/."""
+        self.page.set_viewport_size(PHONE)
+        try:
+            self.screenshot(name, folder="375px")
+        finally:
+            self.page.set_viewport_size(DESKTOP)
+
+    def questions_missing(self) -> list[str]:
+        """Radio buttons and groups of checkboxes outside a fieldset with a legend, and fields
+        with no label, as the browser's own accessibility properties report them."""
+        return list(self.page.evaluate(QUESTIONS_SCRIPT))
+
+    def focus_problems(self) -> list[str]:
+        """The first link or button in the page's main part, focused: its look must change
+        (outline, shadow or background) and must not look like a highlighted search word."""
+        return list(self.page.evaluate(FOCUS_SCRIPT))
 
 
 @pytest.fixture()
@@ -171,6 +192,59 @@ def _record_console(visitor: Visitor, message: Any) -> None:
     if own_status and message.location.get("url") == visitor.page.url:
         return
     visitor.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+
+QUESTIONS_SCRIPT = """() => {
+  const found = [];
+  const controls = [...document.querySelectorAll('input, select, textarea')];
+  const named = (name) => controls.filter((c) => c.name === name).length;
+  for (const c of controls) {
+    const type = (c.type || c.tagName).toLowerCase();
+    if (['hidden', 'submit', 'button', 'image', 'reset'].includes(type)) continue;
+    const grouped = type === 'radio' || (type === 'checkbox' && named(c.name) > 1);
+    if (grouped) {
+      const fieldset = c.closest('fieldset');
+      const legend = fieldset && fieldset.querySelector('legend');
+      if (!legend || !legend.textContent.trim()) {
+        found.push(`${type} ${c.name} is not in a fieldset with a legend`);
+      }
+    } else if (!(c.labels && c.labels.length) && !c.getAttribute('aria-label')
+               && !c.getAttribute('aria-labelledby')) {
+      found.push(`${type} ${c.name || c.id} has no label`);
+    }
+  }
+  return [...new Set(found)];
+}"""
+
+# GOV.UK's focus style is a yellow background with a black underline (links) or a yellow
+# outline; a matched search word must never look the same.
+FOCUS_SCRIPT = """() => {
+  const target = document.querySelector(
+    'main a[href], main button, main input:not([type=hidden]), main select');
+  if (!target) return [];
+  const look = (el) => {
+    const s = getComputedStyle(el);
+    return [s.outlineStyle + s.outlineWidth + s.outlineColor, s.boxShadow, s.backgroundColor];
+  };
+  document.activeElement && document.activeElement.blur();
+  const before = look(target);
+  target.focus();
+  const after = look(target);
+  const found = [];
+  if (document.activeElement !== target) return found;
+  if (before.every((value, i) => value === after[i])) {
+    found.push(`focus on ${target.outerHTML.slice(0, 80)} does not change how it looks`);
+  }
+  const focusBackground = getComputedStyle(target).backgroundColor;
+  for (const mark of document.querySelectorAll('mark')) {
+    if (getComputedStyle(mark).backgroundColor === focusBackground) {
+      found.push('a highlighted word has the same background as focus: ' + mark.textContent);
+      break;
+    }
+  }
+  target.blur();
+  return found;
+}"""
 
 
 class Problems:

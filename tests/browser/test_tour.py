@@ -1,5 +1,8 @@
 """A tour of the site in headless Chromium: every page each role may open (from the access
-table), checked with axe-core for WCAG 2.2 AA and for console errors, with a screenshot each."""
+table), checked with axe-core for WCAG 2.2 AA, for console errors, for questions a screen reader
+would not hear (radios and checkbox groups outside a fieldset with a legend, fields without a
+label) and for a focus style that shows and differs from highlighted words, with a screenshot
+of each at desktop width and at 375 px (test-artifacts/screenshots/375px/)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,10 @@ def check_page(visitor: Visitor, label: str, report: Callable[..., None]) -> Non
     violations = visitor.axe_violations()
     report(*(f"{label}: axe {violation}" for violation in violations))
     report(*(f"{label}: console {error}" for error in visitor.console_errors))
+    report(*(f"{label}: {missing}" for missing in visitor.questions_missing()))
+    report(*(f"{label}: {problem}" for problem in visitor.focus_problems()))
     visitor.screenshot(label)
+    visitor.phone_screenshot(label)
 
 
 # Served for other programs (calendar apps, spreadsheets), which browsers download: checked by

@@ -63,7 +63,7 @@ def test_a_verified_provider_changes_its_phone_and_email_and_stays_verified(
 ):
     provider = signed_in_provider(VerificationStatus.VERIFIED)
     page = client.get("/provider/details").get_data(as_text=True)
-    assert "If you change your kind of provider, legal name, postcode, we check you again" in page
+    assert "If you change your kind of provider, legal name or postcode, we check you again" in page
 
     response = client.post(
         "/provider/details",
@@ -97,6 +97,8 @@ def test_a_verified_provider_changing_a_checked_detail_is_checked_again(
     assert provider.verification_status == VerificationStatus.PENDING
     decision = db.session.scalar(select(VerificationDecision))
     assert decision.move == "recheck" and "after it was verified" in decision.reason
+    dashboard = client.get("/provider/").get_data(as_text=True)
+    assert "so they will be checked again before people can book you" in dashboard
 
 
 def test_a_postcode_that_does_not_exist_is_refused_on_the_details_page(client, signed_in_provider):

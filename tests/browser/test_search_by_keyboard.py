@@ -4,6 +4,9 @@ the top of a small screen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from marketplace.extensions import db
 from marketplace.search import services as search
 from tests.browser.conftest import PHONE, LiveSite, Problems, Visitor
@@ -83,3 +86,26 @@ def test_the_harness_reports_a_question_without_a_legend_and_an_unlabelled_field
         "radio kind is not in a fieldset with a legend",
         "text price has no label",
     ]
+
+
+def test_the_harness_reports_focus_that_does_not_show_or_looks_like_a_highlight(
+    visitor: Visitor,
+) -> None:
+    pages = {
+        "no-focus": "<style>a:focus{outline:none}</style><main><a href='/x'>A link</a></main>",
+        "yellow": (
+            "<style>a:focus{outline:none;background:#ffdd00} mark{background:#ffdd00}</style>"
+            "<main><a href='/x'>A link</a><p><mark>matched</mark></p></main>"
+        ),
+    }
+    for name, body in pages.items():
+        visitor.page.route(f"**/harness-{name}", _serve(body))
+    visitor.goto(visitor.site.base_url + "/harness-no-focus")
+    assert "does not change how it looks" in " ".join(visitor.focus_problems())
+    visitor.goto(visitor.site.base_url + "/harness-yellow")
+    assert "same background as focus" in " ".join(visitor.focus_problems())
+
+
+def _serve(body: str) -> Callable[[Any], None]:
+    html = f"<!doctype html><html lang='en'><body>{body}</body></html>"
+    return lambda route: route.fulfill(status=200, content_type="text/html", body=html)

@@ -114,6 +114,26 @@ def test_provider_is_told_why_and_sees_it_on_their_dashboard(
     assert db.session.scalar(select(VerificationDecision)).reason.startswith("Please upload")
 
 
+def test_after_approval_the_checking_page_says_approved_and_tells_the_history_plainly(
+    client, make_user, make_provider, make_tenant, sign_in
+):
+    tenant = make_tenant()
+    provider = make_provider(verification_status=S.PENDING, tenant_id=tenant.id)
+    commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
+    apply_move(provider, Decision(Move.ASK_MORE, "Send your insurance"), commissioner)
+    apply_move(provider, Decision(Move.SUBMIT), None)  # they sent their checks again
+    apply_move(provider, Decision(Move.APPROVE), commissioner)
+    db.session.commit()
+    sign_in(commissioner)
+
+    page = client.get(f"/provider/verification/{provider.id}").get_data(as_text=True)
+
+    assert "This provider has been approved" in page
+    assert "asked for more information. You can decide" not in page
+    assert "Approved" in page and "Asked for more information. Reason: Send your insurance" in page
+    assert "more_info" not in page and "pending to" not in page
+
+
 def test_deciding_without_a_reason_shows_the_error_and_changes_nothing(
     client, make_user, make_provider, sign_in
 ):

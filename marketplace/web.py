@@ -161,6 +161,14 @@ def _server_error(error: Exception) -> tuple[str, int]:
     return render_template("errors/500.html"), 500
 
 
+def duration(minutes: int) -> str:
+    """90 -> '1.5 hours', 60 -> '1 hour', 30 -> '30 minutes': a length as people say it."""
+    if minutes < 60:
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    hours = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+    return f"{hours} hour" + ("" if hours == "1" else "s")
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _nonce() -> None:
@@ -177,6 +185,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["pounds"] = format_pence
     app.jinja_env.filters["london_time"] = london_time
+    app.jinja_env.filters["duration"] = duration
     app.jinja_env.globals["service_name"] = SERVICE_NAME
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.globals["govukRebrand"] = False  # our own header and look, not GOV.UK branding

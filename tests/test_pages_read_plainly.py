@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from marketplace.web import duration
 from tests import test_access_table as access
 from tests.page_reading import Page, read
 from tests.test_access_table import ACCESS, ROLES, World, pages_for, routes
@@ -104,3 +105,11 @@ def test_the_reader_finds_what_a_person_would_trip_over() -> None:
         "input 'price' has no label",
         "radio 'kind' is not in a fieldset with a legend",
     ]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(60, "1 hour"), (90, "1.5 hours"), (120, "2 hours"), (30, "30 minutes"), (1, "1 minute")],
+)
+def test_a_length_of_time_reads_as_people_say_it(minutes: int, words: str) -> None:
+    assert duration(minutes) == words

@@ -424,6 +424,15 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/payments/provider/stripe"): Case("provider", form()),
     ("POST", "/provider/checks"): Case("provider", checks_form),
+    ("POST", "/provider/details"): Case(
+        "provider",
+        form(
+            kind="therapist",
+            legal_name="Moorside Therapy Ltd",
+            contact_phone="0161 496 0001",
+            postcode="OL8 1AA",
+        ),
+    ),
     ("POST", "/provider/checks/submit"): Case(
         "provider", form(), the_provider_ready_to_send_checks
     ),

@@ -21,12 +21,16 @@ world = access.world
 client_as = access.client_as
 
 NONSENSE = "xyz <b>"
+# The administrators' page of timed jobs names the command that runs each job now, on purpose:
+# it is for the people who run the servers. Markup and questions are still checked there.
+COMMANDS_SHOWN_ON_PURPOSE = {"/admin/jobs/"}
 
 
-def _problems(label: str, page: Page) -> list[str]:
+def _problems(label: str, page: Page, rule: str = "") -> list[str]:
+    words = [] if rule in COMMANDS_SHOWN_ON_PURPOSE else page.developer_words()
     return (
         [f"{label}: shows markup as text {found}" for found in page.raw_tags()]
-        + [f"{label}: developer word {found}" for found in page.developer_words()]
+        + [f"{label}: developer word {found}" for found in words]
         + [f"{label}: {missing}" for missing in page.questions_missing()]
     )
 
@@ -51,7 +55,7 @@ def test_every_page_reads_plainly_and_asks_every_question(
     for method, rule in pages_for(role):
         html = _html(client.get(_url(app, world, method, rule)))
         if html is not None:
-            found += _problems(f"{role} {rule}", read(html))
+            found += _problems(f"{role} {rule}", read(html), rule)
     assert not found, "\n".join(found)
 
 

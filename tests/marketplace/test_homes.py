@@ -32,7 +32,7 @@ from marketplace.extensions import db
 from marketplace.payments import ledger
 from provider_onboarding.models import ProviderChecks
 from tests.conftest import PASSWORD
-from tests.frozen import NOW
+from tests.frozen import DEFAULT, NOW
 
 BANNER = 'class="govuk-notification-banner"'
 NOTHING = "Nothing needs doing right now"
@@ -77,6 +77,16 @@ def text_of(html: str) -> str:
 # The demo's story.
 
 
+def budget_running_low() -> tuple[str, ...]:
+    """The demo's budget runs low at the default moment (the story is made so); at a few other
+    moments (just after a payment, with bank holidays moving the story's days) it does not, and
+    then no home may say it does."""
+    low = db.session.scalars(select(Alert.id).where(Alert.kind == AlertKind.RUNNING_OUT)).first()
+    if NOW.strftime("%Y-%m-%dT%H:%M") == DEFAULT:
+        assert low is not None, "the demo budget should be running low"
+    return ("Budgets running low",) if low is not None else ()
+
+
 def test_the_demo_story_leaves_bookings_and_sessions_in_every_state_people_reach(demo):
     booking_states = set(db.session.scalars(select(Booking.state)))
     session_states = set(db.session.scalars(select(Occurrence.state)))
@@ -88,7 +98,8 @@ def test_the_demo_story_leaves_bookings_and_sessions_in_every_state_people_reach
         select(models.Offer).where(models.Offer.state == models.OfferState.OPEN)
     ).one()
     kinds = set(db.session.scalars(select(Alert.kind)))
-    assert {AlertKind.DISPUTE, AlertKind.RUNNING_OUT} <= kinds
+    assert AlertKind.DISPUTE in kinds
+    assert (AlertKind.RUNNING_OUT in kinds) == bool(budget_running_low())
     assert db.session.scalars(select(SearchEventDaily)).first() is not None
     assert ledger.verify() == [] and integrity.problems() == []
     assert all(listing.is_demo for listing in db.session.scalars(select(Listing)))
@@ -118,7 +129,9 @@ def test_the_holders_home_lists_the_offer_then_the_session_to_confirm_then_the_b
     html = home_of(client, sign_in, person("holder"), "/bookings/dashboard")
     banner = waiting_part(html)
     assert "What needs doing" in banner
-    assert in_order(banner, "Offers to answer", "Sessions to confirm", "Budgets running low")
+    low = budget_running_low()
+    assert in_order(banner, "Offers to answer", "Sessions to confirm", *low)
+    assert low or "Budgets running low" not in banner
     offer = db.session.scalars(
         select(models.Offer).where(models.Offer.state == models.OfferState.OPEN)
     ).one()
@@ -127,7 +140,7 @@ def test_the_holders_home_lists_the_offer_then_the_session_to_confirm_then_the_b
     ).one()
     assert f"/bookings/{offer.booking_id}" in banner and "£14.50 per hour" in banner
     assert f"/bookings/{to_confirm.booking_id}#sessions" in banner
-    assert "/payments/pots/" in banner and "may run out around" in banner
+    assert not low or ("/payments/pots/" in banner and "may run out around" in banner)
     assert "Offer waiting for your answer" in html and "Session to confirm" in html
     assert "Done and paid" in html  # the one-off whose session was confirmed
 
@@ -135,7 +148,7 @@ def test_the_holders_home_lists_the_offer_then_the_session_to_confirm_then_the_b
 def test_the_representative_sees_what_waits_for_the_person_they_act_for(demo, client, sign_in):
     html = home_of(client, sign_in, person("representative"), "/bookings/dashboard")
     banner = waiting_part(html)
-    assert in_order(banner, "Offers to answer", "Sessions to confirm", "Budgets running low")
+    assert in_order(banner, "Offers to answer", "Sessions to confirm", *budget_running_low())
     assert "for Demo Budget Holder" in banner
 
 
@@ -236,7 +249,8 @@ def test_the_commissioners_home_lists_checks_then_disputes_then_alerts(
         select(Occurrence).where(Occurrence.state == OccurrenceState.DISPUTED)
     ).one()
     assert f"/bookings/sessions/{disputed.id}/resolve" in banner
-    assert "Budget running out: 1 open" in banner and "Disputed session: 1 open" in banner
+    assert "Disputed session: 1 open" in banner
+    assert bool(budget_running_low()) == ("Budget running out: 1 open" in banner)
 
 
 def test_a_commissioner_with_nothing_waiting_sees_no_banner(app_ctx, client, sign_in, make_user):

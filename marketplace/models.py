@@ -41,6 +41,7 @@ from marketplace.payments.models import (
     TopUp,
 )
 from marketplace.search.models import SearchEvent, SearchOutbox
+from marketplace.sent_forms import SentForm
 from marketplace.worker.models import JobRun
 from provider_onboarding.models import (
     ProviderBankDetails,
@@ -52,6 +53,7 @@ from provider_onboarding.models import (
 )
 
 __all__ = [
+    "SentForm",
     "Alert",
     "Booking",
     "BookingEvent",

@@ -15,7 +15,7 @@ from werkzeug.exceptions import Conflict, Forbidden, HTTPException
 from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from marketplace import transactions
+from marketplace import sent_forms, transactions
 from marketplace.clock import LONDON
 from marketplace.errors import NoAccess, NotAllowed
 from marketplace.extensions import db
@@ -190,3 +190,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.globals["govukRebrand"] = False  # our own header and look, not GOV.UK branding
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+    app.jinja_env.globals["form_key"] = sent_forms.form_key

@@ -87,6 +87,8 @@ def update_listing(listing: Listing, details: ListingDetails, actor: User) -> No
     price it was accepted at. Raises DomainError naming the field."""
     old_price = listing.price_pence
     apply_details(listing, details)
+    if not db.session.is_modified(listing):
+        return  # the same answers again (a double click, a second tab): nothing to record
     audit.record(
         "listing.updated",
         "listing",
@@ -232,6 +234,10 @@ def add_exception(
         raise DomainError("The last day must be on or after the first day", field="ends_on")
     if ends_on < today:
         raise DomainError("The days off must not all be in the past", field="ends_on")
+    take_turns(listing, "exceptions")  # of two sent at once, the second sees the first's
+    for earlier in listing.exceptions:
+        if earlier.starts_on <= starts_on and ends_on <= earlier.ends_on:
+            return earlier  # those days are already off (sent twice): nothing more to add
     item = AvailabilityException(starts_on=starts_on, ends_on=ends_on, reason=reason.strip()[:200])
     listing.exceptions.append(item)
     db.session.flush()

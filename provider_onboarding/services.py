@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -44,6 +45,8 @@ from provider_onboarding.models import (
     WorkerAvailability,
 )
 from provider_onboarding.verification import Decision, Move, apply_move
+
+M = TypeVar("M")
 
 _CQC_ID = re.compile(r"^1-\d{5,12}$")
 
@@ -209,6 +212,13 @@ def checks_of(provider: Provider) -> ProviderChecks | None:
     )
 
 
+def _afresh(row: M | None) -> M | None:
+    """The row as committed now (after a lock, another request's save is seen)."""
+    if row is not None:
+        db.session.refresh(row)
+    return row
+
+
 def checking_bodies() -> list[Tenant]:
     """The councils and ICBs a provider may ask to check it."""
     return list(db.session.scalars(select(Tenant).order_by(Tenant.name)))
@@ -228,7 +238,9 @@ def save_checks(
         raise DomainError("A DBS certificate number is 12 digits", field="dbs_certificate_number")
     if details.dbs_issued_on is not None and details.dbs_issued_on > today:
         raise DomainError("The DBS issue date must be in the past", field="dbs_issued_on")
-    checks = checks_of(provider) or ProviderChecks(provider_id=provider.id)
+    take_turns(provider, "tenant_id", "verification_status")  # a second save compares with
+    saved = _afresh(checks_of(provider))  # what the first saved
+    checks = saved or ProviderChecks(provider_id=provider.id)
     before = _checked_facts(checks, provider)
     checks.dbs_certificate_number = number
     checks.dbs_issued_on = details.dbs_issued_on
@@ -239,6 +251,12 @@ def save_checks(
     checks.reference_2 = (details.reference_2 or "").strip() or None
     checks.cqc_matched = provider.cqc_location_id is not None
     provider.tenant_id = details.tenant_id
+    if (
+        saved is not None
+        and not db.session.is_modified(saved)
+        and not db.session.is_modified(provider)
+    ):
+        return saved  # the same answers again (a double click): nothing to record
     db.session.add(checks)
     audit.record("provider.checks.saved", "provider", provider.id, actor_id=actor.id)
     if provider.verification_status == VerificationStatus.VERIFIED and before != _checked_facts(
@@ -420,10 +438,14 @@ def save_bank_details(
         raise DomainError("Enter a valid sort code like 309430", field="sort_code")
     if not _ACCOUNT_NUMBER.match(account_number):
         raise DomainError("Enter a valid account number like 00733445", field="account_number")
-    details = bank_details_of(provider) or ProviderBankDetails(provider_id=provider.id)
+    take_turns(provider)  # of two saves at once, the second compares with the first's
+    saved = _afresh(bank_details_of(provider))
+    details = saved or ProviderBankDetails(provider_id=provider.id)
     details.account_name = account_name.strip()
     details.sort_code = sort_code
     details.account_number = account_number
+    if saved is not None and not db.session.is_modified(saved):
+        return saved  # the same details again (a double click): no change, nobody to tell
     db.session.add(details)
     audit.record(
         "provider.bank_details.changed",

@@ -15,6 +15,9 @@ access table, with a role that may use it and a valid form) is sent:
    the database ends as it did after the single request, and every answer is a page, a
    redirect or a clear refusal (4xx), never a 500.
 
+A form that makes something new sends the key its page drew (marketplace/sent_forms.py), the
+same key each time, as a double click does.
+
 After each, `flask verify`'s own check (the ledger and the bookings together) finds nothing.
 """
 
@@ -69,72 +72,8 @@ GROWS_ON_EACH_REQUEST: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-# Routes found not yet safe to send twice or twenty times at once, and what goes wrong. Each
-# runs and is expected to fail (strictly: once mended it fails as passing, so its line goes).
-AUDITS_A_REPEAT = "a repeat that changes nothing still writes an audit event"
-INVITES_AGAIN = "a second request invites the same person again (an invitation, an email)"
-NOT_YET_SAFE: dict[tuple[str, str], str] = {
-    ("POST", "/account/representatives/new"): INVITES_AGAIN,
-    ("POST", "/holders/<int:holder_id>/representatives/new"): INVITES_AGAIN,
-    ("POST", "/provider/checks"): AUDITS_A_REPEAT,
-    ("POST", "/provider/documents"): "a second request stores the same document again",
-    ("POST", "/provider/listings/new"): "a second request makes a second listing",
-    ("POST", "/provider/listings/<int:listing_id>/edit"): AUDITS_A_REPEAT,
-    (
-        "POST",
-        "/provider/listings/<int:listing_id>/days-off",
-    ): "a second request adds the same days off again",
-    (
-        "POST",
-        "/provider/bank-details",
-    ): "a second request with the same details emails every owner again",
-    ("POST", "/provider/team/workers"): "a second request adds the same worker again",
-    (
-        "POST",
-        "/provider/<int:provider_id>/import/apply",
-    ): "twenty at once: the same file is imported many times",
-    ("POST", "/commissioning/holders/invite"): INVITES_AGAIN,
-    ("POST", "/commissioning/staff/invite"): INVITES_AGAIN,
-    (
-        "POST",
-        "/payments/holders/<int:holder_id>/pots/new",
-    ): "a second request makes a second budget",
-    (
-        "POST",
-        "/bookings/new/<int:listing_id>",
-    ): (
-        "a second request sends a second booking request: two identical requests can be "
-        "meant (two workers at once), so this needs a key on the form"
-    ),
-    (
-        "POST",
-        "/bookings/calendar/new-address",
-    ): "a second request makes yet another calendar address",
-    ("POST", "/admin/tenants/<int:tenant_id>"): INVITES_AGAIN,
-}
-
-
-# Of those, the ones that go wrong only when the requests overlap, which twenty at once need
-# not always do: not strict, so a lucky run is no failure.
-SHOWS_ONLY_IN_A_RACE = {("POST", "/provider/<int:provider_id>/import/apply")}
-
-
 def routes() -> list[Any]:
-    return [
-        pytest.param(
-            m,
-            r,
-            id=f"{m} {r}",
-            marks=[
-                pytest.mark.xfail(
-                    strict=(m, r) not in SHOWS_ONLY_IN_A_RACE, reason=NOT_YET_SAFE[(m, r)]
-                )
-            ]
-            if (m, r) in NOT_YET_SAFE
-            else [],
-        )
-        for m, r in state_changing_routes()
-    ]
+    return [pytest.param(m, r, id=f"{m} {r}") for m, r in state_changing_routes()]
 
 
 @dataclass

@@ -25,7 +25,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -560,6 +560,36 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/admin/tenants/<int:tenant_id>"): Case("admin", form(**A_PERSON)),
     ("POST", "/admin/users/<int:user_id>/active"): Case("admin", form(active="0")),
 }
+
+# Forms that make something new carry the key their page drew (marketplace/sent_forms.py): a
+# double click, or twenty tabs of one page, send the same key.
+FORM_KEY = "drawn-by-the-form-page-0123456789"
+MADE_ONCE_PER_FORM = {
+    ("POST", "/account/representatives/new"),
+    ("POST", "/holders/<int:holder_id>/representatives/new"),
+    ("POST", "/admin/tenants/<int:tenant_id>"),
+    ("POST", "/commissioning/holders/invite"),
+    ("POST", "/commissioning/staff/invite"),
+    ("POST", "/payments/holders/<int:holder_id>/pots/new"),
+    ("POST", "/bookings/new/<int:listing_id>"),
+    ("POST", "/bookings/calendar/new-address"),
+    ("POST", "/provider/listings/new"),
+    ("POST", "/provider/documents"),
+    ("POST", "/provider/team/workers"),
+    ("POST", "/provider/<int:provider_id>/import/apply"),
+}
+
+
+def keyed(send: Send) -> Send:
+    def with_key(w: World) -> dict[str, Any]:
+        sent = send(w)
+        return {**sent, "data": {**sent["data"], "form_key": FORM_KEY}}
+
+    return with_key
+
+
+for _route in MADE_ONCE_PER_FORM:
+    CASES[_route] = replace(CASES[_route], send=keyed(CASES[_route].send))
 
 # Routes no valid request of which changes the database, and why.
 NO_DATABASE_CHANGE: dict[tuple[str, str], str] = {

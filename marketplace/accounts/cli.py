@@ -45,3 +45,13 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Administrator {user.email} created.")
+
+
+@accounts_cli.command("forget-forms")
+def forget_forms() -> None:
+    """Forget the keys of once-only forms sent over a week ago (run daily)."""
+    from marketplace import sent_forms
+
+    gone = sent_forms.forget_old()
+    db.session.commit()
+    click.echo(f"Forgot {gone} sent form key(s).")

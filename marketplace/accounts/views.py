@@ -29,6 +29,7 @@ from marketplace.accounts.models import Invitation, Representation, Role, Tenant
 from marketplace.audit import AuditEvent
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, limiter
+from marketplace.sent_forms import once_per_form
 from marketplace.web import page_number
 
 bp = Blueprint("accounts", __name__)
@@ -173,6 +174,7 @@ def _holder_for(holder_id: int | None) -> User:
 @bp.route("/account/representatives/new", methods=["GET", "POST"])
 @bp.route("/holders/<int:holder_id>/representatives/new", methods=["GET", "POST"])
 @roles_required(Role.HOLDER, Role.COMMISSIONER)
+@once_per_form
 def invite_representative(holder_id: int | None = None) -> ResponseReturnValue:
     holder = _holder_for(holder_id)
     form = InviteRepresentativeForm()
@@ -261,6 +263,7 @@ def new_tenant() -> ResponseReturnValue:
 
 @admin_bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@once_per_form
 def tenant(tenant_id: int) -> ResponseReturnValue:
     tenant = db.get_or_404(Tenant, tenant_id)
     form = InvitePersonForm()

@@ -18,6 +18,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.payments.models import PotKind
+from marketplace.sent_forms import once_per_form
 from marketplace.web import page_number
 from provider_onboarding import verification
 
@@ -84,6 +85,7 @@ def dashboard() -> tuple[str, int]:
 
 @bp.post("/holders/invite")
 @roles_required(Role.COMMISSIONER)
+@once_per_form
 def invite_holder() -> tuple[str, int] | Response:
     holder_form, staff_form = _forms()
     if holder_form.carry_out(
@@ -99,6 +101,7 @@ def invite_holder() -> tuple[str, int] | Response:
 
 @bp.post("/staff/invite")
 @roles_required(Role.COMMISSIONER)
+@once_per_form
 def invite_staff() -> tuple[str, int] | Response:
     if current_user.tenant is None:
         abort(403)

@@ -38,6 +38,7 @@ from marketplace.money import format_pence
 from marketplace.payments import payouts, services, statements, stripe_gateway, topups, webhooks
 from marketplace.payments.forms import FundPotForm, PotForm, TopUpForm
 from marketplace.payments.models import PayoutRun, Pot, PotKind, TopUp
+from marketplace.sent_forms import once_per_form
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
@@ -136,6 +137,7 @@ def _required() -> date:
 
 @bp.route("/holders/<int:holder_id>/pots/new", methods=["GET", "POST"])
 @roles_required(Role.COMMISSIONER)
+@once_per_form
 def new_pot(holder_id: int) -> tuple[str, int] | BaseResponse:
     holder = accounts.holder_for_commissioner(current_user, holder_id)
     form = _pot_form()

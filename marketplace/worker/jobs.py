@@ -77,6 +77,14 @@ def _alerts() -> str:
     return check_every_body().summary()
 
 
+def _forget_forms() -> str:
+    from marketplace import sent_forms
+
+    with unit_of_work():
+        gone = sent_forms.forget_old()
+    return f"Forgot {gone} sent form key(s)."
+
+
 def _rollup() -> str:
     from marketplace.commissioning.market.rollup import rollup
 
@@ -112,5 +120,11 @@ JOBS: dict[str, Job] = {
             _expire_checks,
         ),
         Job("reports-alerts", "Work out commissioners' alerts", "reports alerts", _alerts),
+        Job(
+            "accounts-forget-forms",
+            "Forget once-only form keys a week old",
+            "accounts forget-forms",
+            _forget_forms,
+        ),
     )
 }

@@ -54,6 +54,7 @@ DEFAULT_SCHEDULE: dict[str, When] = {
     "bookings-extend-rotas": When(at=time(6, 15)),
     "directory-expire": When(at=time(6, 30)),
     "reports-alerts": When(at=time(7, 0)),
+    "accounts-forget-forms": When(at=time(3, 0)),
 }
 
 _EVERY = re.compile(r"every\s+(\d{1,4})", re.IGNORECASE)

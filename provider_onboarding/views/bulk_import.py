@@ -13,6 +13,7 @@ from marketplace.accounts.models import Role
 from marketplace.directory.models import Provider
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.sent_forms import once_per_form
 from provider_onboarding import services
 from provider_onboarding.forms import ImportConfirmForm, ImportForm
 from provider_onboarding.importer import csv_file, plans
@@ -96,6 +97,7 @@ def _forget_after_commit(path: Path) -> None:
 
 @bp.post("/<int:provider_id>/import/apply")
 @roles_required(Role.PROVIDER, Role.ADMIN)
+@once_per_form
 def apply_import(provider_id: int) -> Response | tuple[str, int]:
     """Import the file checked on the previous page (kept under its SHA-256), all rows or none."""
     provider = _import_provider(provider_id)

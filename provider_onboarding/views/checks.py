@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.errors import DomainError
+from marketplace.sent_forms import once_per_form
 from provider_onboarding import documents, services
 from provider_onboarding.forms import ChecksForm, UploadForm
 from provider_onboarding.models import DocumentKind
@@ -69,6 +70,7 @@ def submit_checks() -> Response:
 
 @bp.route("/documents", methods=["GET", "POST"])
 @roles_required(Role.PROVIDER)
+@once_per_form
 def documents_page() -> str | Response | tuple[str, int]:
     provider = my_provider()
     form = UploadForm()

@@ -11,6 +11,8 @@ from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
 from marketplace.directory.models import DeliveryMode, Listing, PriceUnit, WorkerGender
 from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.sent_forms import once_per_form
 from provider_onboarding import listings
 from provider_onboarding.forms import AvailabilityForm, ExceptionForm, ListingForm
 from provider_onboarding.views.blueprint import bp
@@ -56,6 +58,7 @@ def _listing_details(form: ListingForm) -> listings.ListingDetails:
 
 @bp.route("/listings/new", methods=["GET", "POST"])
 @roles_required(Role.PROVIDER)
+@once_per_form
 def new_listing() -> str | Response | tuple[str, int]:
     provider = my_provider()
     form = _listing_form()
@@ -75,6 +78,9 @@ def new_listing() -> str | Response | tuple[str, int]:
 @roles_required(Role.PROVIDER)
 def edit_listing(listing_id: int) -> str | Response | tuple[str, int]:
     item = _my_listing(listing_id)
+    if request.method == "POST":
+        # Of two saves at once, the second waits for the first and compares with what it saved.
+        db.session.refresh(item, with_for_update=True)
     form = _listing_form(item)
     if form.validate_on_submit():
         try:

@@ -11,6 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.directory.models import Provider, ProviderMemberRole
 from marketplace.errors import DomainError
 from marketplace.forms import BaseForm
+from marketplace.sent_forms import once_per_form
 from provider_onboarding import services
 from provider_onboarding.forms import AvailabilityForm, StaffForm, WorkerForm
 from provider_onboarding.views.blueprint import bp
@@ -76,6 +77,7 @@ def remove_staff(member_id: int) -> Response:
 
 @bp.post("/team/workers")
 @roles_required(Role.PROVIDER)
+@once_per_form
 def add_worker() -> str | Response | tuple[str, int]:
     provider = my_provider()
     form = WorkerForm(prefix="worker")

@@ -29,6 +29,7 @@ from marketplace.bookings.views.blueprint import PAGE_SIZE, bp, today
 from marketplace.bookings.views.booking import plain_post
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
+from marketplace.sent_forms import once_per_form
 from marketplace.web import page_number
 
 # The provider's inbox.
@@ -82,6 +83,7 @@ def week() -> str:
 
 @bp.post("/calendar/new-address")
 @roles_required(Role.HOLDER, Role.REPRESENTATIVE, Role.PROVIDER)
+@once_per_form
 def new_feed_address() -> ResponseReturnValue:
     plain_post()
     calendar.feed_for(current_user, rotate=True)

@@ -37,6 +37,7 @@ from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.payments.models import Pot
+from marketplace.sent_forms import once_per_form
 
 
 @bp.get("/dashboard")
@@ -117,6 +118,7 @@ def _request_from(form: RequestForm) -> services.Request:
 
 @bp.route("/new/<int:listing_id>", methods=["GET", "POST"])
 @roles_required(*HOLDER_SIDE)
+@once_per_form
 def new(listing_id: int) -> ResponseReturnValue:
     """Step 1 asks what and when; step 2 shows the price and warnings; step 3 sends."""
     listing = _bookable(listing_id)

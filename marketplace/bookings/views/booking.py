@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from flask import (
     abort,
@@ -37,6 +38,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import BaseForm
 from marketplace.models_base import utcnow
+from marketplace.money import format_pence
 from marketplace.payments import services as payments
 from marketplace.payments.models import Pot
 
@@ -49,6 +51,30 @@ def booking_for(booking_id: int) -> Booking:
         abort(404)
     services.side_of(current_user, booking)
     return booking
+
+
+def _history(
+    found: Booking, events: Sequence[BookingEvent], actors: dict[int, str]
+) -> list[tuple[datetime, str, str]]:
+    """The booking's story, oldest first: when, what happened, and the reason a person gave."""
+    lines = [(found.created_at, "Request sent", "")]
+    lines += [
+        (
+            o.created_at,
+            f"The provider offered {format_pence(o.unit_price_pence)} {found.price_unit.label}",
+            o.note or "",
+        )
+        for o in found.offers
+    ]
+    lines += [
+        (
+            e.at,
+            words.event_words(e, found, actors.get(e.actor_id or 0)),
+            e.reason if e.reason and e.actor_id else "",
+        )
+        for e in events
+    ]
+    return sorted(lines, key=lambda line: line[0])
 
 
 @bp.get("/<int:booking_id>")
@@ -73,7 +99,7 @@ def booking(booking_id: int) -> str:
         workers=services.workers_of(found.provider_id) if side == Side.PROVIDER else [],
         booking=found,
         side=side.value,
-        history=[(e, words.event_words(e, found, actors.get(e.actor_id or 0))) for e in events],
+        history=_history(found, events, actors),
         status=words.booking_status(found, side.value),
         open_offer=open_offer,
         review=review,

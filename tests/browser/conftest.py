@@ -151,11 +151,13 @@ class Visitor:
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "home"
         self.page.screenshot(path=str(where / f"{slug}.png"), full_page=True)
 
-    def phone_screenshot(self, name: str) -> None:
-        """The page as a 375 px wide phone shows it, saved under screenshots/375px/."""
+    def phone_screenshot(self, name: str) -> int:
+        """The page as a 375 px wide phone shows it, saved under screenshots/375px/; how wide
+        the page is there (wider than the phone: the person scrolls sideways to read it)."""
         self.page.set_viewport_size(PHONE)
         try:
             self.screenshot(name, folder="375px")
+            return int(self.page.evaluate("document.documentElement.scrollWidth"))
         finally:
             self.page.set_viewport_size(DESKTOP)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.conftest import Problems, Visitor
+from tests.browser.conftest import PHONE, Problems, Visitor
 from tests.test_access_table import ROLES, pages_for
 
 
@@ -21,7 +21,9 @@ def check_page(visitor: Visitor, label: str, report: Callable[..., None]) -> Non
     report(*(f"{label}: {missing}" for missing in visitor.questions_missing()))
     report(*(f"{label}: {problem}" for problem in visitor.focus_problems()))
     visitor.screenshot(label)
-    visitor.phone_screenshot(label)
+    wide = visitor.phone_screenshot(label)
+    if wide > PHONE["width"]:
+        report(f"{label}: {wide} px wide on a {PHONE['width']} px phone")
 
 
 # Served for other programs (calendar apps, spreadsheets), which browsers download: checked by

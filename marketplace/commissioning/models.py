@@ -61,6 +61,9 @@ class Alert(db.Model):  # type: ignore[name-defined]
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledgement_note: Mapped[str | None] = mapped_column(String(500))
+    # When the daily summary email told the body's commissioners of it (None: not yet; an alert
+    # found when a commissioner opened the list is told of in the next daily summary).
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     pot = relationship("Pot")
     holder = relationship("User", foreign_keys=[holder_id])

@@ -618,3 +618,34 @@ def test_refused_spend_shows_on_the_list_before_the_daily_check_has_run(council,
     assert "There are no alerts" not in page
     assert AlertKind.REFUSED_SPEND.label in page and pot.support_plan_reference in page
     assert [a.kind for a in _alerts()] == [AlertKind.REFUSED_SPEND]
+
+
+def test_an_alert_found_when_the_list_was_opened_is_in_the_next_daily_email(
+    council, app, client, sign_in
+):
+    """Opening the list stores what it finds and emails nobody; the daily run tells every
+    commissioner of it the next morning, once."""
+    pot = council.pot(0, 0, london_today() + timedelta(days=1))
+    council.fund(pot, 50_000)
+    with pytest.raises(payments.SpendRefused):
+        council.hold(pot, 6_000, "therapy-1", category=council.therapy)
+    db.session.query(OutboundEmail).delete()
+    db.session.commit()
+    sign_in(council.commissioner)
+    assert AlertKind.REFUSED_SPEND.label in client.get("/commissioning/alerts/").get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(OutboundEmail.id))) == 0
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reports", "alerts"])
+    assert f"{AlertKind.REFUSED_SPEND.label}: 0 new, 1 open" in first.output, first.output
+    assert "queued 1 summary email(s)" in first.output, first.output
+    [email] = db.session.scalars(select(OutboundEmail)).all()
+    assert email.to_address == council.commissioner.email
+    assert email.subject == "1 new alert for Oldham Council"
+
+    again = runner.invoke(args=["reports", "alerts"])
+    assert "queued 0 summary email(s)" in again.output, again.output
+    assert db.session.scalar(select(func.count(OutboundEmail.id))) == 1

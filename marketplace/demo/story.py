@@ -269,13 +269,15 @@ class _Story:
         )
 
     def offer_waiting(self) -> None:
-        """Monday and Wednesday mornings asked for yesterday; Amira offers a lower hourly
-        price for the two mornings together, and the holder has not answered yet."""
+        """An hour on Monday and Wednesday mornings next week, asked for yesterday; Amira
+        offers a lower hourly price for the two mornings together, and the holder has not
+        answered yet. The budget runs low, but holds enough for this and the request waiting for
+        the provider: a newcomer trying the demo can say yes to both."""
         request = bookings.Request(
             BookingKind.ROTA,
-            slots=(Slot(0, time(9), 180), Slot(2, time(9), 180)),
+            slots=(Slot(0, time(9), 60), Slot(2, time(9), 60)),
             starts_on=self.day(1, 0),
-            ends_on=self.monday + timedelta(days=18),
+            ends_on=self.monday + timedelta(days=11),
             note="Extra mornings while my daughter is away.",
         )
         booking = self.request(self.now - timedelta(hours=20), request)

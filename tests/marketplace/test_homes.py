@@ -219,7 +219,7 @@ def test_the_inbox_rows_carry_the_clients_first_name_date_time_hours_and_price(
         select(Booking).where(Booking.state == BookingState.REQUESTED, Booking.offers.any())
     ).one()
     assert f"Mondays and Wednesdays, every week from {rota.rota_starts_on:%-d %b %Y}" in table
-    assert "Mon 9am to 12pm; Wed 9am to 12pm 3 hours each time" in table
+    assert "Mon 9am to 10am; Wed 9am to 10am 1 hour each time" in table
     assert "Your offer: waiting for their answer" in table
     bookings = text_of(html[html.index("Your bookings") :])
     assert "Client" in bookings and "Amira, personal assistant (demo)" not in bookings

@@ -303,6 +303,9 @@ def answer_offer(user: User, made: Offer, *, accept_it: bool, today: date) -> Bo
     down (the request stays with the provider)."""
     booking = made.booking
     require(user, booking, Side.HOLDER)
+    if made.state == (OfferState.ACCEPTED if accept_it else OfferState.DECLINED):
+        # The same answer again (a double click): answered as the first was, nothing more done.
+        raise AlreadyMoved(booking.state)
     if made.state != OfferState.OPEN:
         raise DomainError("This offer is no longer open")
     if not accept_it:

@@ -183,6 +183,29 @@ def test_a_counter_offer_accepted_by_the_holder_fixes_the_new_price(world):
     assert booking.occurrences[0].price_pence == 5000
 
 
+def test_the_same_answer_to_an_offer_again_is_answered_as_the_first_and_does_nothing(world):
+    """A double click on "Accept offer" (or "Decline offer"): the second changes nothing and is
+    not told the offer is closed, which would read as if the first had failed."""
+    w = world
+    booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)
+    made = services.offer(w.provider_user, booking, 1250, "")
+    services.answer_offer(w.holder, made, accept_it=True, today=TODAY)
+    db.session.commit()
+    with pytest.raises(AlreadyMoved):
+        services.answer_offer(w.holder, made, accept_it=True, today=TODAY)
+    with pytest.raises(DomainError, match="no longer open"):
+        services.answer_offer(w.holder, made, accept_it=False, today=TODAY)
+    assert len(booking.occurrences) == 1
+
+    later = one_off(start=time(14, 0), minutes=60)
+    other = services.request_booking(w.holder, w.holder, w.listing, w.pot, later, TODAY)
+    turned_down = services.offer(w.provider_user, other, 1250, "")
+    services.answer_offer(w.holder, turned_down, accept_it=False, today=TODAY)
+    with pytest.raises(AlreadyMoved):
+        services.answer_offer(w.holder, turned_down, accept_it=False, today=TODAY)
+    assert other.state == BookingState.REQUESTED
+
+
 def test_late_cancellation_by_the_holder_pays_the_charge_and_returns_the_rest(world):
     w = world
     booking = services.request_booking(w.holder, w.holder, w.listing, w.pot, one_off(), TODAY)

@@ -261,13 +261,21 @@ def plain_media_types(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _plain_json_node() -> type:
     from elastic_transport import HttpHeaders, Urllib3HttpNode
+    from elastic_transport._node import NodeApiResponse
+    from elastic_transport.client_utils import DEFAULT, DefaultType
 
     class PlainJsonNode(Urllib3HttpNode):
-        def perform_request(self, method: str, target: str, body: bytes | None = None,
-                            headers: HttpHeaders | None = None, **options: Any) -> Any:  # fmt: skip
+        def perform_request(
+            self,
+            method: str,
+            target: str,
+            body: bytes | None = None,
+            headers: HttpHeaders | None = None,
+            request_timeout: DefaultType | float | None = DEFAULT,
+        ) -> NodeApiResponse:
             if headers is not None:
                 headers = HttpHeaders(plain_media_types(headers))
-            return super().perform_request(method, target, body=body, headers=headers, **options)
+            return super().perform_request(method, target, body, headers, request_timeout)
 
     return PlainJsonNode
 

@@ -1,7 +1,7 @@
 # Two commands on a fresh Debian machine: `make run` and `make test`.
 # Everything installs into this folder (.venv, node_modules, static/dist); Debian packages
-# (PostgreSQL 15 and Redis for the second test run, Java 17 and Maven for the OpenSearch run,
-# Chromium for the browser tests, faketime) only when missing.
+# (PostgreSQL 15 and Redis for the second test run, Java 17, Maven and unzip for the OpenSearch and
+# Elasticsearch runs, Chromium for the browser tests, faketime) only when missing.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,12 +23,12 @@ TEST_MOMENTS := 2027-03-28T22:30 2027-10-31T22:30 2027-08-30T09:00 2027-12-27T09
 	2028-02-29T12:00 2026-12-31T23:30
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test lint test-sqlite test-postgres test-opensearch test-browser \
-	test-moments print-moments test-faketime system-packages clean
+.PHONY: help install run test lint test-sqlite test-postgres test-opensearch test-elasticsearch \
+	test-browser test-moments print-moments test-faketime system-packages clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve (gunicorn + worker) on http://127.0.0.1:5000"
-	@echo "make test   install, lint, tests on SQLite, PostgreSQL 15 and OpenSearch, browser tests"
+	@echo "make test   install, lint, tests on SQLite, PostgreSQL 15, OpenSearch and Elasticsearch, browser tests"
 	@echo "make lint   ruff and mypy only"
 
 install: $(VENV)/.installed node_modules/.installed static/dist/app.css system-packages
@@ -56,6 +56,7 @@ system-packages:
 	[ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v unzip >/dev/null || missing="$$missing unzip"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
@@ -73,7 +74,8 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 # `make -k test` (what .ci/run does) runs every stage even when an earlier one fails.
-test: install lint test-sqlite test-moments test-faketime test-postgres test-opensearch test-browser
+test: install lint test-sqlite test-moments test-faketime test-postgres test-opensearch \
+	test-elasticsearch test-browser
 
 test-sqlite: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/sqlite.xml
@@ -95,11 +97,11 @@ test-moments: install
 # waits for that thread at exit, for ever. With only the wall clock moved, libfaketime 0.9.10
 # refuses time.sleep (EINVAL), which the tests that start a server process (localstripe, the
 # `flask` command line) wait with: those run in every other stage, not here (FAKETIME_LEAVES_OUT),
-# nor the test of the worker as its own process. The OpenSearch half of the search tests needs
-# the node only test-opensearch starts.
+# nor the test of the worker as its own process. The OpenSearch and Elasticsearch runs of the
+# search tests need the nodes only test-opensearch and test-elasticsearch start.
 # The timeout is a second guard, so CI can never hang here.
-FAKETIME_LEAVES_OUT := not opensearch and not localstripe and not stripe_js and not command_line \
-	and not worker_process
+FAKETIME_LEAVES_OUT := not opensearch and not elasticsearch and not localstripe and not stripe_js \
+	and not command_line and not worker_process
 test-faketime: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/faketime.xml
 	FAKETIME_DONT_FAKE_MONOTONIC=1 timeout --kill-after=60 1800 $(FAKETIME) -f '+366d' \
@@ -117,6 +119,13 @@ test-opensearch: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/opensearch.xml
 	timeout --kill-after=60 1800 scripts/with-opensearch.sh \
 		$(PYTEST) tests/marketplace/search -m "not browser" --junitxml=$(ARTIFACTS)/opensearch.xml
+
+# The same suite on a real one-node Elasticsearch through the official client: Elastic's test
+# distribution from Maven Central (fetched once into .cache/; see scripts/with-elasticsearch.sh).
+test-elasticsearch: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/elasticsearch.xml
+	timeout --kill-after=60 1800 scripts/with-elasticsearch.sh \
+		$(PYTEST) tests/marketplace/search -m "not browser" --junitxml=$(ARTIFACTS)/elasticsearch.xml
 
 test-browser: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/browser.xml

@@ -242,6 +242,44 @@ def _hit(raw: Mapping[str, Any], query: SearchQuery) -> Hit:
     )
 
 
+# The connection
+
+
+def plain_media_types(headers: Mapping[str, str]) -> dict[str, str]:
+    """`headers` with the client's versioned media types made plain: the 9.x client asks for
+    `application/vnd.elasticsearch+json; compatible-with=9`, which an Elasticsearch 8 cluster
+    refuses (it serves the 8 and 7 APIs only). Every version answers plain `application/json`
+    (and takes `application/x-ndjson` for bulk) with its own API, and the requests this engine
+    sends mean the same on 8 and 9."""
+    plain = dict(headers)
+    for name, value in headers.items():
+        if name.lower() in ("accept", "content-type"):
+            kind = value.split(";")[0].strip()
+            plain[name] = kind.replace("application/vnd.elasticsearch+", "application/")
+    return plain
+
+
+def _plain_json_node() -> type:
+    from elastic_transport import HttpHeaders, Urllib3HttpNode
+    from elastic_transport._node import NodeApiResponse
+    from elastic_transport.client_utils import DEFAULT, DefaultType
+
+    class PlainJsonNode(Urllib3HttpNode):
+        def perform_request(
+            self,
+            method: str,
+            target: str,
+            body: bytes | None = None,
+            headers: HttpHeaders | None = None,
+            request_timeout: DefaultType | float | None = DEFAULT,
+        ) -> NodeApiResponse:
+            if headers is not None:
+                headers = HttpHeaders(plain_media_types(headers))
+            return super().perform_request(method, target, body, headers, request_timeout)
+
+    return PlainJsonNode
+
+
 # The engine
 
 
@@ -270,7 +308,11 @@ class ElasticEngine:
 
         def connect(timeout: float) -> Any:
             return Elasticsearch(
-                url, request_timeout=timeout, max_retries=RETRIES, retry_on_timeout=True
+                url,
+                request_timeout=timeout,
+                max_retries=RETRIES,
+                retry_on_timeout=True,
+                node_class=_plain_json_node(),
             )
 
         errors = (ApiError, elastic_transport.TransportError)

@@ -1,7 +1,9 @@
-"""Search fixtures: an engine per test (tantivy in a temp dir, or a real OpenSearch node).
+"""Search fixtures: an engine per test (tantivy in a temp dir, a real OpenSearch node, or a real
+Elasticsearch node through the official `elasticsearch` client).
 
-The OpenSearch node is the one scripts/with-opensearch.sh starts (OPENSEARCH_URL); without it
-the OpenSearch half of each behaviour test is skipped, saying why."""
+The OpenSearch node is the one scripts/with-opensearch.sh starts (OPENSEARCH_URL), the
+Elasticsearch node the one scripts/with-elasticsearch.sh starts (ELASTICSEARCH_URL); without
+them the OpenSearch or Elasticsearch run of each behaviour test is skipped, saying why."""
 
 from __future__ import annotations
 
@@ -32,7 +34,18 @@ def opensearch_url(record_testsuite_property: Callable[[str, object], None]) -> 
     return url
 
 
-@pytest.fixture(params=["tantivy", "opensearch"])
+@pytest.fixture(scope="session")
+def elasticsearch_url(record_testsuite_property: Callable[[str, object], None]) -> str:
+    """The Elasticsearch node's address; the run's JUnit report says search=elasticsearch, so
+    .ci/run can tell the behaviour tests really ran on Elasticsearch."""
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        pytest.skip("ELASTICSEARCH_URL not set: run under scripts/with-elasticsearch.sh")
+    record_testsuite_property("search", "elasticsearch")
+    return url
+
+
+@pytest.fixture(params=["tantivy", "opensearch", "elasticsearch"])
 def engine(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterator[SearchEngine]:
     """Each behaviour test runs once per engine."""
     if request.param == "tantivy":
@@ -40,8 +53,12 @@ def engine(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterat
         return
     from marketplace.search.elastic_engine import ElasticEngine
 
-    url = request.getfixturevalue("opensearch_url")
-    found = ElasticEngine.opensearch(url, prefix=f"t{uuid.uuid4().hex[:10]}-")
+    prefix = f"t{uuid.uuid4().hex[:10]}-"
+    if request.param == "opensearch":
+        found = ElasticEngine.opensearch(request.getfixturevalue("opensearch_url"), prefix=prefix)
+    else:
+        url = request.getfixturevalue("elasticsearch_url")
+        found = ElasticEngine.elasticsearch(url, prefix=prefix)
     yield from engine_in_use(app, found)
     found.drop()
 

@@ -13,7 +13,7 @@ from marketplace.demo.services import load_demo
 from marketplace.directory.models import Listing
 from marketplace.extensions import db
 from marketplace.search import services
-from marketplace.search.elastic_engine import ElasticEngine, search_body
+from marketplace.search.elastic_engine import ElasticEngine, plain_media_types, search_body
 from marketplace.search.geo import locate
 from marketplace.search.interfaces import SearchUnavailable
 from marketplace.search.models import SearchOutbox
@@ -24,16 +24,19 @@ class Recording:
     """An elastic_transport node that records each request body and answers like a server."""
 
     sent: list[tuple[str, str, Any]] = []
+    headers: list[dict[str, str]] = []
 
     def __init__(self, config: Any) -> None:
         self.config = config
         self.host, self.port, self.base_url = "127.0.0.1", 9200, "http://127.0.0.1:9200"
 
-    def perform_request(self, method: str, target: str, body: bytes | None = None, **_: Any):
+    def perform_request(self, method: str, target: str, body: bytes | None = None,
+                        headers: Any = None, **_: Any):  # fmt: skip
         from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
         from elastic_transport._node._base import NodeApiResponse
 
         Recording.sent.append((method, target, json.loads(body) if body else None))
+        Recording.headers.append(dict(headers or {}))
         answer = {"hits": {"total": {"value": 0}, "hits": []}, "aggregations": {}}
         meta = ApiResponseMeta(200, "1.1", HttpHeaders({"x-elastic-product": "Elasticsearch",
                                "content-type": "application/json"}), 0.0,
@@ -58,6 +61,30 @@ def test_elasticsearch_gets_the_same_search_body_as_opensearch() -> None:
     assert body == json.loads(json.dumps(search_body(query)))
 
 
+def test_the_client_asks_for_plain_json_which_elasticsearch_8_and_9_both_serve() -> None:
+    """The 9.x client asks for the 9 API by media type, which an Elasticsearch 8 cluster refuses
+    (with-elasticsearch.sh runs 8.19, the newest test distribution on Maven Central): the
+    engine's connection sends the same headers as plain JSON, which every version serves."""
+    from elasticsearch import Elasticsearch
+
+    Recording.headers = []
+    engine = ElasticEngine(Elasticsearch("http://127.0.0.1:9200", node_class=Recording),
+                           (Exception,), "elasticsearch")  # fmt: skip
+    engine.search(SearchQuery(text="care"))
+    engine.upsert([])  # nothing to send
+    engine.writer.bulk(index="listings", operations=[{"delete": {"_id": "1"}}])
+    search_headers, bulk_headers = Recording.headers[-2], Recording.headers[-1]
+    assert search_headers["accept"] == "application/vnd.elasticsearch+json; compatible-with=9"
+    assert bulk_headers["content-type"] == (
+        "application/vnd.elasticsearch+x-ndjson; compatible-with=9"
+    )
+    assert plain_media_types(search_headers)["accept"] == "application/json"
+    assert plain_media_types(search_headers)["content-type"] == "application/json"
+    assert plain_media_types(bulk_headers)["content-type"] == "application/x-ndjson"
+    others = {k: v for k, v in search_headers.items() if k not in ("accept", "content-type")}
+    assert {k: plain_media_types(search_headers)[k] for k in others} == others
+
+
 def test_typo_tolerance_follows_word_length() -> None:
     body = search_body(SearchQuery(text="ot cot care demensia companionshp"))
     fuzz = [clause["bool"]["should"][0]["bool"]["must"][0]["multi_match"]["fuzziness"]
@@ -67,7 +94,7 @@ def test_typo_tolerance_follows_word_length() -> None:
 
 
 @pytest.mark.skipif(not os.environ.get("ELASTICSEARCH_URL"), reason="ELASTICSEARCH_URL not set: "
-                    "live Elasticsearch tests skipped")  # fmt: skip
+                    "run under scripts/with-elasticsearch.sh")  # fmt: skip
 def test_live_elasticsearch_round_trip(app_ctx, make_listing) -> None:
     engine = ElasticEngine.elasticsearch(os.environ["ELASTICSEARCH_URL"], prefix="test-")
     engine.ensure_index()

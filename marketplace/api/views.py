@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from marketplace.api import params, serializers, services
 from marketplace.errors import DomainError, NotFound
@@ -87,6 +87,16 @@ def _path_id(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
+
+
+@bp.before_app_request
+def _refuse_other_methods() -> tuple[Response, int] | None:
+    """A method no route here knows (TRACE, QUERY, PROPFIND …) fails in routing, before any
+    view of this blueprint is chosen: answer it as the feed does, not with the app's HTML."""
+    refused = request.routing_exception
+    if isinstance(refused, MethodNotAllowed) and request.path.startswith(f"{bp.url_prefix}/"):
+        return _method_not_allowed()
+    return None
 
 
 @bp.get("/")
@@ -217,6 +227,11 @@ WRITES = ["POST", "PUT", "PATCH", "DELETE", "TRACE"]
 @csrf.exempt  # (nothing here changes anything: every such request is refused)
 def read_only(path: str = "") -> tuple[Response, int]:
     """The feed is read-only: any other method is a JSON 405 (with CORS), not an HTML page."""
+    return _method_not_allowed()
+
+
+def _method_not_allowed() -> tuple[Response, int]:
     response, status = _error(405, "This Open Referral UK feed is read-only: use GET")
     response.headers["Allow"] = ALLOWED
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response, status

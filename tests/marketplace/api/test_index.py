@@ -41,7 +41,7 @@ def test_schema_check_would_catch_a_missing_field():
     assert list(Draft7Validator(schema).iter_errors({"version": "HSDS-UK-3.0"}))
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY"])
 @pytest.mark.parametrize("path", ["/openreferral/", "/openreferral/services", "/openreferral/x/y"])
 def test_the_feed_is_read_only_and_says_so_in_json(tmp_path, method, path):
     """With CSRF protection on, as in service: a write is a JSON 405 with CORS, not a page."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -160,13 +161,16 @@ def age_range(groups: list[AgeGroup]) -> tuple[int, int | None] | None:
     groups."""
     if not groups:
         return None
-    oldest = [group.maximum_age for group in groups]
-    return min(g.minimum_age for g in groups), None if None in oldest else max(oldest)  # type: ignore[type-var]
+    youngest = min(group.minimum_age for group in groups)
+    limits = [group.maximum_age for group in groups]
+    if any(limit is None for limit in limits):
+        return youngest, None
+    return youngest, max(limit for limit in limits if limit is not None)
 
 
-def sorted_age_groups(values: object) -> list[str]:
+def sorted_age_groups(values: Iterable[str] | None) -> list[str]:
     """Known age group values from `values`, youngest first, each once."""
-    chosen = {str(value) for value in values or ()}  # type: ignore[attr-defined]
+    chosen = {str(value) for value in values or ()}
     return [group.value for group in AgeGroup if group.value in chosen]
 
 

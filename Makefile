@@ -24,7 +24,7 @@ TEST_MOMENTS := 2027-03-28T22:30 2027-10-31T22:30 2027-08-30T09:00 2027-12-27T09
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help install run test lint test-sqlite test-postgres test-opensearch test-elasticsearch \
-	test-browser test-moments print-moments test-faketime system-packages clean
+	test-browser test-moments print-moments test-faketime system-packages clean test-feed
 
 help:
 	@echo "make run    install, migrate, load demo data, serve (gunicorn + worker) on http://127.0.0.1:5000"
@@ -75,7 +75,7 @@ lint: $(VENV)/.installed
 
 # `make -k test` (what .ci/run does) runs every stage even when an earlier one fails.
 test: install lint test-sqlite test-moments test-faketime test-postgres test-opensearch \
-	test-elasticsearch test-browser
+	test-elasticsearch test-browser test-feed
 
 test-sqlite: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/sqlite.xml
@@ -130,6 +130,12 @@ test-elasticsearch: install
 test-browser: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/browser.xml
 	$(PYTEST) -m browser tests/browser --junitxml=$(ARTIFACTS)/browser.xml
+
+# The Open Referral UK feed, served on 127.0.0.1 with the demo records, against the ORUK 3.0
+# UK-profile OpenAPI: a bounded number of generated requests per operation (schemathesis).
+test-feed: install
+	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/feed.xml
+	scripts/check_feed.sh $(ARTIFACTS)/feed.xml
 
 print-moments:
 	@echo $(TEST_MOMENTS)

@@ -77,6 +77,7 @@ def documents(n: int, rng: random.Random) -> Iterator[dict]:
             "gender": rng.choice([None, "female", "male"]), "accessible": rng.random() < 0.3,
             "cqc_rating": rng.choice([None, "Good", "Outstanding"]), "verified": rng.random() < 0.8,
             "slots": [f"d{d}" for d in range(5)],
+            "age_groups": ["adults", "older_people"],
         }  # fmt: skip
 
 

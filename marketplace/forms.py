@@ -89,6 +89,13 @@ def checkboxes_field(label: str, required: str, **kwargs: Any) -> SelectMultiple
     )
 
 
+def optional_checkboxes_field(label: str, **kwargs: Any) -> SelectMultipleField:
+    """GOV.UK checkboxes where ticking none is an answer too."""
+    return SelectMultipleField(
+        label, widget=Checkboxes(), validators=[Optional()], default=[], **kwargs
+    )
+
+
 def select_field(label: str, required: str, **kwargs: Any) -> SelectField:
     """A GOV.UK select; `required` is the message shown when nothing is chosen."""
     return SelectField(

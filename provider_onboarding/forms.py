@@ -35,6 +35,7 @@ from marketplace.accounts.forms import email_field, name_field, new_password_fie
 from marketplace.accounts.services import check_new_password
 from marketplace.directory.models import (
     MAX_UNIT_PRICE_PENCE,
+    AgeGroup,
     DeliveryMode,
     PriceUnit,
     ProviderKind,
@@ -47,6 +48,7 @@ from marketplace.forms import (
     DateInputField,
     MoneyField,
     checkboxes_field,
+    optional_checkboxes_field,
     radio_field,
     select_field,
     strip_whitespace,
@@ -372,6 +374,14 @@ class ListingForm(BaseForm):
         ],
         validators=[Optional()],
         default="",
+    )
+    age_groups = optional_checkboxes_field(
+        "Who it is for (optional)",
+        description=(
+            "Select every age group you support. If the CQC registers you, these are your service "
+            "user bands."
+        ),
+        choices=[SelectChoice(group.value, group.label) for group in AgeGroup],
     )
     accessibility_notes = text_field(
         "Accessibility (optional)", area=True, optional=True, max_length=2000

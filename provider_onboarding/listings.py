@@ -15,6 +15,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking, Occurrence, OccurrenceState
 from marketplace.clock import LONDON
 from marketplace.directory.models import (
+    AgeGroup,
     AvailabilityException,
     AvailabilityRule,
     Category,
@@ -24,6 +25,7 @@ from marketplace.directory.models import (
     PriceUnit,
     Provider,
     WorkerGender,
+    sorted_age_groups,
 )
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
@@ -55,6 +57,8 @@ class ListingDetails:
     cancellation_notice_hours: int
     cancellation_charge_bps: int
     works_bank_holidays: bool
+    # None leaves the listing's age groups as they are (an import that does not say).
+    age_groups: list[AgeGroup] | None = None
 
 
 def listing_of(provider: Provider, listing_id: int) -> Listing:
@@ -120,6 +124,8 @@ def apply_details(listing: Listing, details: ListingDetails) -> None:
     listing.cancellation_notice_hours = details.cancellation_notice_hours
     listing.cancellation_charge_bps = details.cancellation_charge_bps
     listing.works_bank_holidays = details.works_bank_holidays
+    if details.age_groups is not None:
+        listing.age_groups = sorted_age_groups(details.age_groups)
 
 
 def _check_block(details: ListingDetails) -> None:

@@ -227,6 +227,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/openreferral/<path:path>"):          (405, 405, 405, 405, 405, 405),
     ("PUT", "/openreferral/"):                      (405, 405, 405, 405, 405, 405),
     ("PUT", "/openreferral/<path:path>"):           (405, 405, 405, 405, 405, 405),
+    ("TRACE", "/openreferral/"):                   (405, 405, 405, 405, 405, 405),
+    ("TRACE", "/openreferral/<path:path>"):         (405, 405, 405, 405, 405, 405),
     # Administrators
     ("GET", "/admin/"):                             (302, 403, 403, 403, 403, 200),
     ("GET", "/admin/tenants/new"):                  (302, 403, 403, 403, 403, 200),

@@ -22,6 +22,7 @@ MAX_PAGE = 100_000
 MAX_TEXT = 200
 MAX_WORDS = 10
 MAX_PROXIMITY_METRES = 500_000
+MAX_AGE = 150
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TRUE_WORDS = frozenset({"true", "1", "yes"})
@@ -164,6 +165,21 @@ def proximity(args: Args) -> float | None:
     if not math.isfinite(metres) or not 0 < metres <= MAX_PROXIMITY_METRES:
         raise BadParameter(message, "proximity")
     return metres
+
+
+def age(args: Args, name: str) -> float | None:
+    """An age in years (ORUK's `minimum_age`, `maximum_age`): a number from 0 to MAX_AGE."""
+    value = _value(args, name)
+    if value is None:
+        return None
+    message = f"{name} must be an age in years from 0 to {MAX_AGE}, like 18"
+    try:
+        years = float(value)
+    except ValueError:
+        raise BadParameter(message, name) from None
+    if not math.isfinite(years) or not 0 <= years <= MAX_AGE:
+        raise BadParameter(message, name)
+    return years
 
 
 def tenant(args: Args) -> int | None:

@@ -177,10 +177,32 @@ def service(listing: Listing) -> Json:
             "status": "active",
             "fees_description": price_text(listing),
             "accreditations": accreditations(provider),
+            **eligibility(listing),
             "last_modified": timestamp(last_modified(listing)),
             "organization": organization(provider),
         }
     )
+
+
+def eligibility(listing: Listing) -> Json:
+    """Whom the service is for, by age: the ages it covers and the groups in words. Nothing
+    when the provider has not said."""
+    ages = listing.age_range
+    if ages is None:
+        return {}
+    return {
+        "eligibility_description": "For " + ", ".join(listing.age_group_labels).lower(),
+        "minimum_age": ages[0],
+        "maximum_age": ages[1],
+    }
+
+
+def minimal_service(listing: Listing) -> Json:
+    """ORUK's `minimal` list item: the service's id and when it last changed."""
+    return {
+        "id": ids.row_uuid("service", listing.id),
+        "last_modified": timestamp(last_modified(listing)),
+    }
 
 
 def accreditations(provider: Provider) -> str | None:

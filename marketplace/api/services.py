@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -37,6 +37,7 @@ from marketplace.accounts.models import Tenant
 from marketplace.api import ids
 from marketplace.api.params import BadParameter, Paging
 from marketplace.directory.models import (
+    AgeGroup,
     AvailabilityRule,
     Category,
     DeliveryMode,
@@ -83,6 +84,10 @@ class ServiceFilter:
     day: int | None = None
     start_time: time | None = None
     end_time: time | None = None
+    # ORUK's age filters: services whose youngest age served is at least `minimum_age`, and
+    # whose oldest is at most `maximum_age` (a service with no upper limit has none at most).
+    minimum_age: float | None = None
+    maximum_age: float | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,29 @@ def _text_condition(word: str) -> ColumnElement[bool]:
     )
 
 
+def _serves(group: AgeGroup) -> ColumnElement[bool]:
+    """The listing serves the age group (its JSON list names it; the same text on every
+    database)."""
+    return cast(Listing.age_groups, String).contains(f'"{group.value}"')
+
+
+def _age_conditions(wanted: ServiceFilter) -> list[ColumnElement[bool]]:
+    """A service that does not say whom it serves has no minimum or maximum age to compare."""
+    if wanted.minimum_age is None and wanted.maximum_age is None:
+        return []
+    excluded = set()
+    if wanted.minimum_age is not None:
+        excluded |= {g for g in AgeGroup if g.minimum_age < wanted.minimum_age}
+    if wanted.maximum_age is not None:
+        limit = wanted.maximum_age
+        excluded |= {g for g in AgeGroup if g.maximum_age is None or g.maximum_age > limit}
+    allowed = [g for g in AgeGroup if g not in excluded]
+    return [
+        or_(*[_serves(g) for g in allowed]) if allowed else false(),
+        *[~_serves(g) for g in sorted(excluded)],
+    ]
+
+
 def _service_conditions(wanted: ServiceFilter) -> list[ColumnElement[bool]]:
     check_tenant(wanted.tenant_id)
     conditions = [published()]
@@ -192,7 +220,7 @@ def _service_conditions(wanted: ServiceFilter) -> list[ColumnElement[bool]]:
         window.append(AvailabilityRule.end_time <= wanted.end_time)
     if window:
         conditions.append(Listing.availability.any(and_(*window)))
-    return conditions
+    return conditions + _age_conditions(wanted)
 
 
 def _count_listings(conditions: Sequence[ColumnElement[bool]]) -> int:
@@ -221,6 +249,22 @@ def service_page(wanted: ServiceFilter, paging: Paging, full: bool = False) -> P
         query = query.options(*_full_service_options())
     rows = db.session.scalars(query).all()
     return Page(list(rows), _count_listings(conditions), paging)
+
+
+def every_service(wanted: ServiceFilter) -> list[Listing]:
+    """Every published service the filter finds, in the order they were listed, with its
+    provider (for ORUK's `minimal` list: ids and when they changed, in one answer)."""
+    query = (
+        select(Listing)
+        .join(Listing.provider)
+        .where(*_service_conditions(wanted))
+        .options(
+            load_only(Listing.id, Listing.updated_at),
+            contains_eager(Listing.provider).load_only(Provider.id, Provider.updated_at),
+        )
+        .order_by(Listing.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def _published_listing(listing_id: int | None, tenant_id: int | None) -> Listing | None:

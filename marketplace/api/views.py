@@ -3,17 +3,19 @@
 Routes (GET, open to anyone, `Access-Control-Allow-Origin: *` on every answer, errors included):
 `/`, `/services`, `/services/{id}`, `/service_at_locations`, `/service_at_locations/{id}`,
 `/organizations`, `/organizations/{id}`, `/taxonomies`, `/taxonomies/{id}`, `/taxonomy_terms`,
-`/taxonomy_terms/{id}`. Lists are ORUK pages (`page`, `per_page`). Any other method is a JSON
-405: the feed is read-only.
+`/taxonomy_terms/{id}`. Lists are ORUK pages (`page`, `per_page`).
 
 Filters: `text` (or ORUK's `search`), `taxonomy_term_id`, `taxonomy_id`, `organization_id`,
 `modified_after`, `day`, `start_time`, `end_time` on services and service_at_locations;
 `postcode` and `proximity` (metres) on service_at_locations; `taxonomy_id`, `parent_id`,
 `top_only` on taxonomy_terms; `full` on services and `full_service` on organizations; `tenant` (a
 commissioning body's id) everywhere. A value we cannot use is a 400 with a message; so are ORUK
-filters we cannot honour (`minimum_age`, `maximum_age`: we hold no age limits) and any `format`
-but json. Ids are UUIDs (marketplace/api/ids.py); which listings are published is explained in
-marketplace/api/services.py, and how they read in marketplace/api/serializers.py.
+filters we cannot honour (any `format` but json). `minimum_age` and `maximum_age` compare with
+the ages a listing's age groups cover (marketplace/api/services.py); `minimal=true` on /services
+answers every matching service's id and last change in one array. `OPTIONS` answers with the
+feed's own `Allow` and CORS headers; `TRACE` and writes are a JSON 405. Ids are UUIDs
+(marketplace/api/ids.py); which listings are published is explained in marketplace/api/services.py,
+and how they read in marketplace/api/serializers.py.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from marketplace.api import params, serializers, services
 from marketplace.errors import DomainError, NotFound
@@ -33,13 +35,22 @@ bp = Blueprint("api", __name__, url_prefix="/openreferral")
 HSDS_VERSION = "HSDS-UK-3.0"
 ORUK_PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 ORUK_OPENAPI_URL = "https://docs.openreferraluk.org/en/latest/openapi30.json"
-NO_AGE_LIMITS = "this directory does not record age limits"
+# Every route answers these; anything else is a JSON 405.
+ALLOWED = "GET, HEAD, OPTIONS"
 
 
 @bp.after_request
 def _open_to_every_origin(response: Response) -> Response:
     """ORUK compliance: feeds are open, readable by browser apps on any site (CORS)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        # Every path here allows the same methods (the 405 route's POST & co. refuse, not allow).
+        response.headers["Allow"] = ALLOWED
+        response.headers["Access-Control-Allow-Methods"] = ALLOWED
+        asked = request.headers.get("Access-Control-Request-Headers")
+        if asked:
+            response.headers["Access-Control-Allow-Headers"] = asked
+        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
@@ -78,6 +89,16 @@ def _path_id(text: str) -> uuid.UUID | None:
         return None
 
 
+@bp.before_app_request
+def _refuse_other_methods() -> tuple[Response, int] | None:
+    """A method no route here knows (TRACE, QUERY, PROPFIND …) fails in routing, before any
+    view of this blueprint is chosen: answer it as the feed does, not with the app's HTML."""
+    refused = request.routing_exception
+    if isinstance(refused, MethodNotAllowed) and request.path.startswith(f"{bp.url_prefix}/"):
+        return _method_not_allowed()
+    return None
+
+
 @bp.get("/")
 def index() -> Response:
     """The API details object: which HSDS version and profile this feed follows."""
@@ -87,7 +108,6 @@ def index() -> Response:
 def _service_filter() -> services.ServiceFilter:
     args = request.args
     params.json_format(args)
-    params.refuse(args, ("minimum_age", "maximum_age"), NO_AGE_LIMITS)
     return services.ServiceFilter(
         tenant_id=params.tenant(args),
         words=params.words(args),
@@ -98,12 +118,16 @@ def _service_filter() -> services.ServiceFilter:
         day=params.weekday(args, "day"),
         start_time=params.clock_time(args, "start_time"),
         end_time=params.clock_time(args, "end_time"),
+        minimum_age=params.age(args, "minimum_age"),
+        maximum_age=params.age(args, "maximum_age"),
     )
 
 
 @bp.get("/services")
 def service_list() -> Response:
     wanted = _service_filter()
+    if params.boolean(request.args, "minimal"):
+        return jsonify([serializers.minimal_service(s) for s in services.every_service(wanted)])
     paging = params.paging(request.args)
     full = bool(params.boolean(request.args, "full"))
     found = services.service_page(wanted, paging, full=full)
@@ -195,7 +219,7 @@ def unknown(path: str) -> tuple[Response, int]:
     return _error(404, "There is no such Open Referral UK endpoint here")
 
 
-WRITES = ["POST", "PUT", "PATCH", "DELETE"]
+WRITES = ["POST", "PUT", "PATCH", "DELETE", "TRACE"]
 
 
 @bp.route("/", methods=WRITES, endpoint="read_only_root")
@@ -203,6 +227,11 @@ WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 @csrf.exempt  # (nothing here changes anything: every such request is refused)
 def read_only(path: str = "") -> tuple[Response, int]:
     """The feed is read-only: any other method is a JSON 405 (with CORS), not an HTML page."""
+    return _method_not_allowed()
+
+
+def _method_not_allowed() -> tuple[Response, int]:
     response, status = _error(405, "This Open Referral UK feed is read-only: use GET")
-    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    response.headers["Allow"] = ALLOWED
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response, status

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Tenant
 from marketplace.demo.report import DemoReport
+from marketplace.directory.cqc import age_groups_from_bands
 from marketplace.directory.models import (
     AvailabilityRule,
     DeliveryMode,
@@ -108,6 +109,7 @@ def _listing_from_cqc(loc: dict[str, Any], provider: Provider) -> Listing:
         cancellation_charge_bps=5000 if care_home else 10_000,
         works_bank_holidays=True,
         languages=["English"],
+        age_groups=[group.value for group in age_groups_from_bands(provider.cqc_specialisms)],
         is_demo=True,
     )
     if care_home:

@@ -94,6 +94,7 @@ def _make_demo_listing(spec: DemoListing, provider: Provider, index: int) -> Lis
         venue_address=f"Demo venue, {provider.town} ({provider.postcode})" if venue else None,
         languages=list(spec.languages),
         worker_gender=spec.worker_gender,
+        age_groups=[group.value for group in spec.age_groups],
         accessibility_notes=spec.accessibility_notes,
         status=ListingStatus.PUBLISHED,
         cancellation_notice_hours=24,

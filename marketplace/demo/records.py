@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from marketplace.accounts.models import Role
-from marketplace.directory.models import DeliveryMode, PriceUnit, ProviderKind, WorkerGender
+from marketplace.directory.models import (
+    AgeGroup,
+    DeliveryMode,
+    PriceUnit,
+    ProviderKind,
+    WorkerGender,
+)
 from marketplace.directory.services import WEEKDAYS
 from marketplace.paths import PROJECT_ROOT
 
@@ -34,6 +40,7 @@ class DemoListing:
     worker_gender: WorkerGender | None = None
     accessibility_notes: str = ""
     travel_radius_miles: int | None = None
+    age_groups: tuple[AgeGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ def _demo_provider(fields: dict[str, Any]) -> DemoProvider:
                     "days": tuple(WEEKDAYS.index(day) for day in listing["days"]),
                     "languages": tuple(listing.get("languages", ("English",))),
                     "worker_gender": WorkerGender(gender) if gender else None,
+                    "age_groups": tuple(AgeGroup(g) for g in listing.get("age_groups", ())),
                 }
             ),
         }

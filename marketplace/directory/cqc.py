@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from marketplace.directory.models import CqcLocation
+from marketplace.directory.models import AgeGroup, CqcLocation
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -156,3 +156,26 @@ def check_location(location_id: str, names: list[str], postcode: str) -> CqcReco
             field="cqc_location_id",
         )
     return record
+
+
+# CQC's service user bands, as the care directory and the API name them among a location's
+# specialisms ("Caring for adults over 65 yrs"), and the age groups each covers.
+_SERVICE_USER_BANDS: tuple[tuple[str, tuple[AgeGroup, ...]], ...] = (
+    ("caring for children", (AgeGroup.CHILDREN, AgeGroup.YOUNG_PEOPLE)),
+    ("caring for adults under 65", (AgeGroup.ADULTS,)),
+    ("caring for adults over 65", (AgeGroup.OLDER_PEOPLE,)),
+    ("services for everyone", tuple(AgeGroup)),
+)
+
+
+def age_groups_from_bands(specialisms: list[str]) -> list[AgeGroup]:
+    """The age groups a CQC registration's service user bands cover, youngest first; empty when
+    the record names no band ("Caring for children (0 - 18yrs)" covers children and young
+    people)."""
+    found: set[AgeGroup] = set()
+    for specialism in specialisms:
+        text = specialism.strip().lower()
+        for band, groups in _SERVICE_USER_BANDS:
+            if text.startswith(band):
+                found.update(groups)
+    return [group for group in AgeGroup if group in found]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -116,6 +117,61 @@ class WorkerGender(enum.StrEnum):
     @property
     def label(self) -> str:
         return {"female": "Woman", "male": "Man", "non_binary": "Non-binary"}[self.value]
+
+
+class AgeGroup(enum.StrEnum):
+    """Who a listing serves, by age. The bands meet without overlapping, so a person's age falls
+    in exactly one: children 0–12, young people 13–17, adults 18–64, older people 65 and over."""
+
+    CHILDREN = "children"
+    YOUNG_PEOPLE = "young_people"
+    ADULTS = "adults"
+    OLDER_PEOPLE = "older_people"
+
+    @property
+    def label(self) -> str:
+        return AGE_GROUP_LABELS[self]
+
+    @property
+    def minimum_age(self) -> int:
+        return AGE_GROUP_RANGES[self][0]
+
+    @property
+    def maximum_age(self) -> int | None:
+        """The oldest age in the group, or None for older people (no upper limit)."""
+        return AGE_GROUP_RANGES[self][1]
+
+
+AGE_GROUP_LABELS = {
+    AgeGroup.CHILDREN: "Children (under 13)",
+    AgeGroup.YOUNG_PEOPLE: "Young people (13 to 17)",
+    AgeGroup.ADULTS: "Adults (18 to 64)",
+    AgeGroup.OLDER_PEOPLE: "Older people (65 and over)",
+}
+AGE_GROUP_RANGES: dict[AgeGroup, tuple[int, int | None]] = {
+    AgeGroup.CHILDREN: (0, 12),
+    AgeGroup.YOUNG_PEOPLE: (13, 17),
+    AgeGroup.ADULTS: (18, 64),
+    AgeGroup.OLDER_PEOPLE: (65, None),
+}
+
+
+def age_range(groups: list[AgeGroup]) -> tuple[int, int | None] | None:
+    """The youngest and oldest ages the groups cover (None for no upper limit), or None for no
+    groups."""
+    if not groups:
+        return None
+    youngest = min(group.minimum_age for group in groups)
+    limits = [group.maximum_age for group in groups]
+    if any(limit is None for limit in limits):
+        return youngest, None
+    return youngest, max(limit for limit in limits if limit is not None)
+
+
+def sorted_age_groups(values: Iterable[str] | None) -> list[str]:
+    """Known age group values from `values`, youngest first, each once."""
+    chosen = {str(value) for value in values or ()}
+    return [group.value for group in AgeGroup if group.value in chosen]
 
 
 class Category(db.Model):  # type: ignore[name-defined]
@@ -247,6 +303,8 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
     worker_gender: Mapped[WorkerGender | None] = mapped_column(
         db.Enum(WorkerGender, native_enum=False, length=12)
     )
+    # Who the listing serves: AgeGroup values, youngest first. Empty when the provider has not said.
+    age_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ListingStatus] = mapped_column(
         db.Enum(ListingStatus, native_enum=False, length=10),
@@ -295,6 +353,20 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
         ),
         UniqueConstraint("provider_id", "external_id", name="uq_listings_provider_external_id"),
     )
+
+    @property
+    def served_age_groups(self) -> list[AgeGroup]:
+        """The age groups the listing serves, youngest first."""
+        return [AgeGroup(value) for value in sorted_age_groups(self.age_groups)]
+
+    @property
+    def age_group_labels(self) -> list[str]:
+        return [group.label for group in self.served_age_groups]
+
+    @property
+    def age_range(self) -> tuple[int, int | None] | None:
+        """The youngest and oldest ages served (None: no upper limit), or None when not said."""
+        return age_range(self.served_age_groups)
 
 
 class AvailabilityRule(db.Model):  # type: ignore[name-defined]

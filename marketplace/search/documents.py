@@ -14,6 +14,7 @@ from marketplace.directory.models import (
     DeliveryMode,
     Listing,
     Provider,
+    sorted_age_groups,
 )
 from marketplace.directory.services import listing_is_published
 from marketplace.search.geo import Point, PostcodeError, locate
@@ -21,7 +22,7 @@ from marketplace.search.query import availability_slot
 
 # Bump when the document or the index schema/mapping changes: `flask search reindex` then
 # builds a new index beside the old one and swaps it in.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Document = dict[str, Any]
 
@@ -56,6 +57,7 @@ def build_document(listing: Listing) -> Document | None:
         "travel_radius_miles": _reach(listing),
         "languages": sorted({language.strip().lower() for language in listing.languages or []}),
         "gender": listing.worker_gender.value if listing.worker_gender else None,
+        "age_groups": sorted_age_groups(listing.age_groups),
         "accessible": bool((listing.accessibility_notes or "").strip()),
         "cqc_rating": provider.cqc_rating,
         "verified": provider.is_verified,

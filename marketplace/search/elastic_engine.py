@@ -32,8 +32,8 @@ WRITE_TIMEOUT_SECONDS = 30.0
 RETRIES = 2
 BULK_CHUNK = 1000
 TEXT_FIELDS = ["title^3", "category_names^2", "specialisms^2", "provider_name^1.5", "description"]
-KEYWORDS = ("categories", "kind", "languages", "gender", "cqc_rating", "slots", "delivery_mode",
-            "price_unit")  # fmt: skip
+KEYWORDS = ("categories", "kind", "languages", "gender", "age_groups", "cqc_rating", "slots",
+            "delivery_mode", "price_unit")  # fmt: skip
 SOURCE = ["listing_id", "provider_id", "title", "provider_name", "categories", "price_pence",
           "price_unit", "location", "delivery_mode"]  # fmt: skip
 # An at-home service reaches a person only within the miles it travels. Without a script (a
@@ -130,6 +130,7 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
         ("kind", query.kinds),
         ("languages", query.languages),
         ("gender", (query.gender,) if query.gender else ()),
+        ("age_groups", (query.age_group,) if query.age_group else ()),
         ("cqc_rating", query.cqc_ratings),
         ("slots", (query.slot,) if query.slot else ()),
     ):

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from werkzeug.datastructures import MultiDict
 
-from marketplace.directory.models import ProviderKind, WorkerGender
+from marketplace.directory.models import AgeGroup, ProviderKind, WorkerGender
 from marketplace.directory.taxonomy import terms
 from marketplace.errors import DomainError
 from marketplace.search.geo import Place, locate
@@ -93,6 +93,7 @@ class SearchQuery:
     time: time | None = None
     languages: tuple[str, ...] = ()
     gender: str | None = None
+    age_group: str | None = None  # the person's: listings that serve that age group
     accessible: bool = False
     cqc_ratings: tuple[str, ...] = ()
     verified_only: bool = False
@@ -124,6 +125,7 @@ class SearchQuery:
             "time": self.time.strftime("%H:%M") if self.time else None,
             "languages": list(self.languages),
             "gender": self.gender,
+            "age_group": self.age_group,
             "accessible": self.accessible or None,
             "cqc_ratings": list(self.cqc_ratings),
             "verified_only": self.verified_only or None,
@@ -239,6 +241,7 @@ def allowed_edits(word: str) -> int:
 CATEGORY_SLUGS = frozenset(term.slug for term in terms())
 KIND_VALUES = frozenset(kind.value for kind in ProviderKind)
 GENDER_VALUES = frozenset(gender.value for gender in WorkerGender)
+AGE_GROUP_VALUES = frozenset(group.value for group in AgeGroup)
 
 
 def parse_query(params: MultiDict[str, str]) -> SearchQuery:
@@ -255,6 +258,7 @@ def parse_query(params: MultiDict[str, str]) -> SearchQuery:
         time=_time(params.get("time"), params.get("day")),
         languages=tuple(sorted({normalise_text(v) for v in params.getlist("language") if v})),
         gender=_one(params.get("gender"), GENDER_VALUES, "gender"),
+        age_group=_one(params.get("age_group"), AGE_GROUP_VALUES, "age_group"),
         accessible=_flag(params.get("accessible")),
         cqc_ratings=_choices(params.getlist("cqc_rating"), frozenset(CQC_RATINGS), "cqc_rating"),
         verified_only=_flag(params.get("verified")),

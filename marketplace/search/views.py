@@ -7,7 +7,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from marketplace.directory.models import PROVIDER_KIND_LABELS, ProviderKind, WorkerGender
+from marketplace.directory.models import (
+    PROVIDER_KIND_LABELS,
+    AgeGroup,
+    ProviderKind,
+    WorkerGender,
+)
 from marketplace.directory.taxonomy import terms
 from marketplace.search import services
 from marketplace.search.interfaces import SearchUnavailable
@@ -32,6 +37,7 @@ DROPPABLE = (
     ("day", "any day"),
     ("language", "any language"),
     ("gender", "any worker"),
+    ("age_group", "support for any age"),
     ("accessible", "any accessibility"),
     ("cqc_rating", "any CQC rating"),
     ("verified", "unverified providers too"),
@@ -90,6 +96,7 @@ def _choices() -> dict[str, object]:
         "categories": terms(),
         "kinds": [(kind.value, PROVIDER_KIND_LABELS[kind]) for kind in ProviderKind],
         "genders": [(gender.value, gender.label) for gender in WorkerGender],
+        "age_groups": [(group.value, group.label) for group in AgeGroup],
         "days": [(str(i), day.capitalize()) for i, day in enumerate(DAYS)],
         "languages": LANGUAGES,
         "price_bands": {key: label for key, label, _, _ in PRICE_BANDS},

@@ -9,7 +9,16 @@ from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
-from marketplace.directory.models import DeliveryMode, Listing, PriceUnit, WorkerGender
+from marketplace.directory.cqc import age_groups_from_bands
+from marketplace.directory.models import (
+    AgeGroup,
+    DeliveryMode,
+    Listing,
+    PriceUnit,
+    Provider,
+    WorkerGender,
+    sorted_age_groups,
+)
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.sent_forms import once_per_form
@@ -19,9 +28,12 @@ from provider_onboarding.views.blueprint import bp
 from provider_onboarding.views.common import add_weekly_time, listings_weekdays, my_provider, today
 
 
-def _listing_form(listing: Listing | None = None) -> ListingForm:
+def _listing_form(provider: Provider, listing: Listing | None = None) -> ListingForm:
     form = ListingForm(obj=listing)
     form.category_ids.choices = [SelectChoice(c.id, c.name) for c in listings.all_categories()]
+    if listing is None and request.method == "GET":
+        # A new listing starts from the service user bands of the provider's CQC registration.
+        form.age_groups.data = [g.value for g in age_groups_from_bands(provider.cqc_specialisms)]
     if listing is not None and request.method == "GET":
         form.category_ids.data = [c.id for c in listing.categories]
         form.price.data = listing.price_pence
@@ -29,6 +41,7 @@ def _listing_form(listing: Listing | None = None) -> ListingForm:
         form.delivery_mode.data = listing.delivery_mode.value
         form.worker_gender.data = listing.worker_gender.value if listing.worker_gender else ""
         form.languages.data = ", ".join(listing.languages)
+        form.age_groups.data = sorted_age_groups(listing.age_groups)
         form.cancellation_charge_percent.data = listing.cancellation_charge_bps // 100
     return form
 
@@ -53,6 +66,7 @@ def _listing_details(form: ListingForm) -> listings.ListingDetails:
         cancellation_notice_hours=form.cancellation_notice_hours.data or 0,
         cancellation_charge_bps=(form.cancellation_charge_percent.data or 0) * 100,
         works_bank_holidays=bool(form.works_bank_holidays.data),
+        age_groups=[AgeGroup(value) for value in form.age_groups.data or []],
     )
 
 
@@ -61,7 +75,7 @@ def _listing_details(form: ListingForm) -> listings.ListingDetails:
 @once_per_form
 def new_listing() -> str | Response | tuple[str, int]:
     provider = my_provider()
-    form = _listing_form()
+    form = _listing_form(provider)
     if form.validate_on_submit():
         try:
             item = listings.create_listing(provider, _listing_details(form), current_user)
@@ -81,7 +95,7 @@ def edit_listing(listing_id: int) -> str | Response | tuple[str, int]:
     if request.method == "POST":
         # Of two saves at once, the second waits for the first and compares with what it saved.
         db.session.refresh(item, with_for_update=True)
-    form = _listing_form(item)
+    form = _listing_form(item.provider, item)
     if form.validate_on_submit():
         try:
             listings.update_listing(item, _listing_details(form), current_user)

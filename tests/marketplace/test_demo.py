@@ -172,6 +172,24 @@ def test_cqc_providers_are_demo_agencies_not_on_this_service_with_one_published_
         assert listing.categories
     homecare = next(p for p in cqc if p.cqc_service_types == ["Homecare agencies"])
     assert homecare.listings[0].price_unit.value == "hour"
+    # Who each serves comes from its registration's service user bands.
+    over_65 = [p for p in cqc if "Caring for adults over 65 yrs" in p.cqc_specialisms]
+    assert over_65 and all("older_people" in p.listings[0].age_groups for p in over_65)
+    children = [p for p in cqc if "Caring for children" in p.cqc_specialisms]
+    assert children and all("children" in p.listings[0].age_groups for p in children)
+
+
+def test_every_fictional_demo_listing_says_who_it_is_for_and_search_finds_by_age(
+    app, app_ctx, client, own_index
+):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    fictional = db.session.scalars(select(Provider).where(Provider.cqc_location_id.is_(None)))
+    assert all(p.listings[0].age_groups for p in fictional)
+    found = client.get("/search.json", query_string={"age_group": "children"}).get_json()
+    titles = [hit["title"] for hit in found["results"]]
+    assert "Speech and language therapy" in titles
+    assert "Friday social club" not in titles
 
 
 def test_demo_listings_are_all_demo_and_public_pages_render(client, app_ctx):

@@ -233,3 +233,50 @@ def test_editing_shows_the_price_in_pounds_and_a_mistake_keeps_what_was_typed(
     assert saved_again.status_code == 302
     db.session.refresh(listing)
     assert listing.price_pence == 1600
+
+
+def test_a_listing_says_who_it_is_for_and_the_public_page_shows_it(client, owner, make_category):
+    category = make_category()
+    ages = ["older_people", "adults"]
+
+    response = client.post(
+        "/provider/listings/new", data=listing_form(category.id, age_groups=ages)
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    listing = db.session.scalar(select(Listing))
+    assert listing.age_groups == ["adults", "older_people"]  # youngest first
+    edit = client.get(f"/provider/listings/{listing.id}/edit").get_data(as_text=True)
+    assert re.search(r'value="adults"\s+checked', edit) or 'value="adults" checked' in edit
+    assert 'value="children" checked' not in edit
+    client.post(
+        f"/provider/listings/{listing.id}/edit", data=listing_form(category.id, age_groups=[])
+    )
+    db.session.refresh(listing)
+    assert listing.age_groups == []
+
+
+def test_who_it_is_for_is_a_checkbox_group_under_its_question(client, owner, make_category):
+    page = client.get("/provider/listings/new").get_data(as_text=True)
+    group = page[page.index("Who it is for") - 400 : page.index('value="older_people"')]
+    assert "<fieldset" in group and "govuk-fieldset__legend" in group
+    assert group.count('type="checkbox"') == 4
+    assert "Adults (18 to 64)" in group
+
+
+def test_an_age_group_that_is_not_offered_is_refused(client, owner, make_category):
+    category = make_category()
+    response = client.post(
+        "/provider/listings/new", data=listing_form(category.id, age_groups=["babies"])
+    )
+    assert response.status_code == 400
+    assert "Choose one of the answers shown for ‘Who it is for’" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Listing)) is None
+
+
+def test_a_new_listing_starts_from_the_cqc_service_user_bands(client, owner, make_category):
+    owner.cqc_specialisms = ["Dementia", "Caring for adults over 65 yrs"]
+    db.session.commit()
+    page = client.get("/provider/listings/new").get_data(as_text=True)
+    checked = re.findall(r'value="(\w+)"\s+checked', page)
+    assert checked == ["older_people"]

@@ -164,6 +164,7 @@ class Compiler:
             self._any_of("kind", query.kinds),
             self._any_of("languages", query.languages),
             self._any_of("gender", (query.gender,) if query.gender else ()),
+            self._any_of("age_groups", (query.age_group,) if query.age_group else ()),
             self._any_of("cqc_rating", query.cqc_ratings),
             self._any_of("flags", ("accessible",) if query.accessible else ()),
             self._any_of("flags", ("verified",) if query.verified_only else ()),

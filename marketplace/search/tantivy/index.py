@@ -37,7 +37,8 @@ TEXT_FIELDS = (
     ("provider_name", 1.5),
     ("description", 1.0),
 )
-KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "cqc_rating", "flags", "slots")
+KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "age_groups", "cqc_rating", "flags",
+                  "slots")  # fmt: skip
 REACH_PARTS = 4  # a travel radius's edge cells are about 1/4 of it
 EVERYWHERE = "any"  # the reach term of services that are not at home
 ONLINE_CELL = "online"  # the cell of online services, in every area searched
@@ -95,6 +96,7 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         "kind": doc["kind"],
         "languages": doc["languages"],
         "gender": doc["gender"] or "",
+        "age_groups": doc["age_groups"],
         "cqc_rating": doc["cqc_rating"] or "",
         "flags": flags,
         "slots": doc["slots"],

@@ -279,8 +279,11 @@ def test_day_and_times(mixed: dict[str, Listing], api: Callable[..., Any]) -> No
         ("/services", {"start_time": "9am"}, "start_time"),
         ("/services", {"end_time": "25:00"}, "end_time"),
         ("/services", {"full": "perhaps"}, "full"),
-        ("/services", {"minimum_age": "18"}, "minimum_age"),
-        ("/services", {"maximum_age": "65"}, "maximum_age"),
+        ("/services", {"minimum_age": "eighteen"}, "minimum_age"),
+        ("/services", {"minimum_age": "-1"}, "minimum_age"),
+        ("/services", {"maximum_age": "inf"}, "maximum_age"),
+        ("/service_at_locations", {"maximum_age": "151"}, "maximum_age"),
+        ("/services", {"minimal": "some"}, "minimal"),
         ("/services", {"format": "ndjson"}, "format"),
         ("/service_at_locations", {"postcode": "not a postcode"}, "postcode"),
         ("/service_at_locations", {"postcode": "ZZ99 9ZZ"}, "postcode"),
@@ -314,7 +317,9 @@ def test_messages_say_what_to_send(api: Callable[..., Any]) -> None:
         "per_page must be a whole number from 1 to 200"
     )
     assert "UUID" in api("/services", 400, taxonomy_term_id="homecare")["error"]
-    assert "age limits" in api("/services", 400, minimum_age="18")["error"]
+    assert api("/services", 400, minimum_age="old")["error"] == (
+        "minimum_age must be an age in years from 0 to 150, like 18"
+    )
     assert "ZZ99 9ZZ" in api("/service_at_locations", 400, postcode="zz99 9zz")["error"]
     assert "needs a postcode" in api("/service_at_locations", 400, proximity="10")["error"]
 
@@ -332,3 +337,65 @@ def test_unknown_ids_and_paths_are_json_404s(api: Callable[..., Any]) -> None:
         "/services/a/b",
     ):
         assert api(path, 404)["error"]
+
+
+# Ages
+
+
+def _ages(api: Callable[..., Any], path: str = "/services", **query: object) -> list[str]:
+    items = api(path, **query)["contents"]
+    return sorted(item["service"]["name"] if "service" in item else item["name"] for item in items)
+
+
+def test_a_service_says_whom_it_serves_by_age(
+    make_listing: Callable[..., Listing], api: Callable[..., Any]
+) -> None:
+    listing = make_listing(title="Youth club", age_groups=["young_people", "children"])
+    make_listing(title="Home help", age_groups=["adults", "older_people"])
+    make_listing(title="Gardening")
+
+    found = {item["name"]: item for item in api("/services")["contents"]}
+    assert found["Youth club"]["minimum_age"] == 0
+    assert found["Youth club"]["maximum_age"] == 17
+    assert found["Youth club"]["eligibility_description"] == (
+        "For children (under 13), young people (13 to 17)"
+    )
+    assert found["Home help"]["minimum_age"] == 18
+    assert "maximum_age" not in found["Home help"]  # older people: no upper limit
+    assert not {"minimum_age", "maximum_age", "eligibility_description"} & set(found["Gardening"])
+    full = api(f"/services/{ids.row_uuid('service', listing.id)}")
+    assert (full["minimum_age"], full["maximum_age"]) == (0, 17)
+
+
+def test_minimum_and_maximum_age_compare_with_the_ages_a_service_covers(
+    make_listing: Callable[..., Listing], api: Callable[..., Any]
+) -> None:
+    make_listing(title="Children", age_groups=["children"])  # 0 to 12
+    make_listing(title="Teens", age_groups=["young_people"])  # 13 to 17
+    make_listing(title="Adults", age_groups=["adults"])  # 18 to 64
+    make_listing(title="Grown-ups", age_groups=["adults", "older_people"])  # 18 and over
+    make_listing(title="Unsaid")
+
+    assert _ages(api, minimum_age=18) == ["Adults", "Grown-ups"]
+    assert _ages(api, minimum_age=13) == ["Adults", "Grown-ups", "Teens"]
+    assert _ages(api, minimum_age=12.5) == ["Adults", "Grown-ups", "Teens"]
+    assert _ages(api, minimum_age=0) == ["Adults", "Children", "Grown-ups", "Teens"]
+    assert _ages(api, maximum_age=17) == ["Children", "Teens"]
+    assert _ages(api, maximum_age=64) == ["Adults", "Children", "Teens"]
+    assert _ages(api, minimum_age=13, maximum_age=64) == ["Adults", "Teens"]
+    assert _ages(api, minimum_age=65) == []
+    assert _ages(api, "/service_at_locations", maximum_age=12) == ["Children"]
+    assert api("/services", minimum_age=18)["total_items"] == 2
+
+
+def test_minimal_lists_every_service_id_and_when_it_changed(
+    make_listing: Callable[..., Listing], api: Callable[..., Any]
+) -> None:
+    listings = [make_listing(title=f"Support {n}", age_groups=["adults"]) for n in range(3)]
+    make_listing(title="For children", age_groups=["children"])
+
+    body = api("/services", minimal="true", per_page=1, minimum_age=18)
+    assert [item["id"] for item in body] == [ids.row_uuid("service", x.id) for x in listings]
+    assert all(set(item) == {"id", "last_modified"} for item in body)
+    assert body[0]["last_modified"].endswith("Z")
+    assert "contents" in api("/services", minimal="false")

@@ -41,7 +41,7 @@ def test_schema_check_would_catch_a_missing_field():
     assert list(Draft7Validator(schema).iter_errors({"version": "HSDS-UK-3.0"}))
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE", "QUERY"])
 @pytest.mark.parametrize("path", ["/openreferral/", "/openreferral/services", "/openreferral/x/y"])
 def test_the_feed_is_read_only_and_says_so_in_json(tmp_path, method, path):
     """With CSRF protection on, as in service: a write is a JSON 405 with CORS, not a page."""
@@ -54,3 +54,23 @@ def test_the_feed_is_read_only_and_says_so_in_json(tmp_path, method, path):
     assert "read-only" in response.json["error"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("path", ["/openreferral/", "/openreferral/services", "/openreferral/x/y"])
+def test_options_answers_with_the_feeds_own_methods_and_cors(client, path):
+    """A browser's preflight: the methods the feed answers (not the ones it refuses), any
+    origin, the headers the browser asked to send."""
+    response = client.options(
+        path,
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Accept, X-Requested-With",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Access-Control-Allow-Headers"] == "Accept, X-Requested-With"
+    assert int(response.headers["Access-Control-Max-Age"]) > 0

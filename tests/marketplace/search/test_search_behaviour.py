@@ -212,3 +212,23 @@ def test_at_home_reach_just_inside_and_just_outside_the_miles_it_travels(
     wider = client.get("/search", query_string={"postcode": "OL1 1AA", "radius": "1"})
     text = wider.get_data(as_text=True)
     assert "Reaches" in text and "Falls short" not in text
+
+
+def test_the_persons_age_group_finds_only_listings_that_serve_it(
+    engine, client, make_listing, drain
+):
+    make_listing(title="After-school club", age_groups=["children", "young_people"])
+    make_listing(title="Day care for older people", age_groups=["older_people"])
+    make_listing(title="Support at home", age_groups=["adults", "older_people"])
+    make_listing(title="Gardening", age_groups=[])  # says nothing: never matches an age filter
+    drain()
+    assert titles(client, age_group="children") == ["After-school club"]
+    assert sorted(titles(client, age_group="older_people")) == [
+        "Day care for older people",
+        "Support at home",
+    ]
+    assert titles(client, age_group="adults") == ["Support at home"]
+    assert len(titles(client)) == 4
+    refused = client.get("/search.json", query_string={"age_group": "toddlers"})
+    assert refused.status_code == 400
+    assert refused.get_json()["field"] == "age_group"

@@ -34,6 +34,7 @@ def documents(n: int) -> list[dict]:
             "travel_radius_miles": rng.choice([2.0, 5.0, 8.0]) if mode == "at_home" else None,
             "languages": ["english", *rng.sample(["urdu", "polish"], rng.randint(0, 1))],
             "gender": None, "accessible": False, "cqc_rating": None, "verified": True, "slots": [],
+            "age_groups": ["adults"],
         })  # fmt: skip
     return docs
 

@@ -21,8 +21,13 @@ from pathlib import Path
 from typing import Any
 
 REMOTE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
-DEFAULT_SPEC_DIR = (
-    Path(__file__).resolve().parents[2] / "shared/data/openreferral/oruk_3.0_uk-profile/schema"
+SPEC_UNDER_SHARED = "data/openreferral/oruk_3.0_uk-profile/schema"
+# The team's shared data beside the project (../shared), or where the machines keep it (a fresh
+# clone somewhere else, as CI makes, has no ../shared).
+SHARED_PLACES = (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared"))
+DEFAULT_SPEC_DIR = next(
+    (place / SPEC_UNDER_SHARED for place in SHARED_PLACES if (place / SPEC_UNDER_SHARED).is_dir()),
+    SHARED_PLACES[0] / SPEC_UNDER_SHARED,
 )
 
 

@@ -103,10 +103,17 @@ action.auto_create_index: false
 path.data: $dir/data
 path.logs: $dir/logs
 EOF
-[ ${#as_owner[@]} -eq 0 ] || chown -R elasticsearch "$dir"
+node_home="$home"
+if [ ${#as_owner[@]} -ne 0 ]; then
+    # The unprivileged user may not be able to reach the cache (a clone in a folder only root
+    # may enter, as mktemp makes): it runs its own copy of the program, inside its own folder.
+    cp -a "$home" "$dir/home"
+    node_home="$dir/home"
+    chown -R elasticsearch "$dir"
+fi
 
 ES_PATH_CONF="$dir/config" ES_TMPDIR="$dir/tmp" ES_JAVA_OPTS="-Xms512m -Xmx512m" \
-    setsid "${as_owner[@]}" "$home/bin/elasticsearch" >"$dir/node.log" 2>&1 &
+    setsid "${as_owner[@]}" "$node_home/bin/elasticsearch" >"$dir/node.log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
 

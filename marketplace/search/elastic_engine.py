@@ -107,20 +107,11 @@ def _text(query: SearchQuery) -> list[dict[str, Any]]:
 
 
 def _alternative(words: Alternative) -> dict[str, Any]:
-    return {
-        "bool": {
-            "must": [
-                {
-                    "multi_match": {
-                        "query": word,
-                        "fields": TEXT_FIELDS,
-                        "fuzziness": allowed_edits(word),
-                    }
-                }
-                for word in words
-            ]
-        }
-    }
+    """One word with typo tolerance, or a phrase: its words next to each other, in order."""
+    if len(words) > 1:
+        return {"multi_match": {"query": " ".join(words), "type": "phrase", "fields": TEXT_FIELDS}}
+    word = words[0]
+    return {"multi_match": {"query": word, "fields": TEXT_FIELDS, "fuzziness": allowed_edits(word)}}
 
 
 def _filters(query: SearchQuery) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
 `parse_query` turns the parameters of /search and /search.json into a SearchQuery, raising
 QueryError with a message fit to show when one is wrong. Free text is normalised and split into
-clauses: each clause is a set of alternatives (a care-word synonym gives several), each alternative
-a list of words that must all match. Engines apply typo tolerance to each word.
+clauses: each clause is a set of alternatives (a care word of data/search_vocabulary.toml gives
+several), each alternative one word, which engines match with typo tolerance, or a phrase, whose
+words they match next to each other and in order.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from werkzeug.datastructures import MultiDict
 
@@ -20,6 +22,7 @@ from marketplace.directory.models import AgeGroup, ProviderKind, WorkerGender
 from marketplace.directory.taxonomy import terms
 from marketplace.errors import DomainError
 from marketplace.search.geo import Place, locate
+from marketplace.search.vocabulary import vocabulary
 
 PER_PAGE = 20
 MAX_PAGE = 50
@@ -42,35 +45,6 @@ LANGUAGES = (
     "somali", "chinese", "hindi", "portuguese", "spanish", "french", "kurdish", "farsi",
     "pashto", "tamil", "turkish", "bsl",
 )  # fmt: skip
-# Care words people write in different ways. Each group is a set of phrases meaning the same.
-SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("pa", "personal assistant"),
-    ("ot", "occupational therapy", "occupational therapist"),
-    ("cbt", "counselling", "talking therapy", "talking therapies"),
-    ("physio", "physiotherapy", "physiotherapist", "physio therapy"),
-    ("respite", "short break", "short breaks"),
-)
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "at",
-        "for",
-        "from",
-        "in",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "near",
-        "me",
-        "my",
-        "i",
-    ]
-)
 
 
 class QueryError(DomainError):
@@ -196,33 +170,26 @@ def normalise_text(text: str) -> str:
     return " ".join(words)[:MAX_TEXT].strip()
 
 
-def _synonym_index() -> dict[tuple[str, ...], tuple[Alternative, ...]]:
-    index: dict[tuple[str, ...], tuple[Alternative, ...]] = {}
-    for group in SYNONYMS:
-        alternatives = tuple(tuple(phrase.split()) for phrase in group)
-        for alternative in alternatives:
-            index[alternative] = alternatives
-    return index
-
-
-_SYNONYMS = _synonym_index()
-_LONGEST = max(len(key) for key in _SYNONYMS)
-
-
+@lru_cache(maxsize=4096)
 def text_clauses(text: str) -> tuple[Clause, ...]:
-    """Split normalised text into clauses, longest synonym phrase first; drop stop words."""
+    """Split normalised text into clauses, longest care-word phrase of the vocabulary first
+    (data/search_vocabulary.toml, typos allowed in words of 5 letters or more); drop stop
+    words. A clause's alternatives of several words are phrases."""
+    known = vocabulary()
     words = normalise_text(text).split()
     clauses: list[Clause] = []
     i = 0
     while i < len(words):
-        for size in range(min(_LONGEST, len(words) - i), 0, -1):
+        for size in range(min(known.longest, len(words) - i), 0, -1):
             phrase = tuple(words[i : i + size])
-            if phrase in _SYNONYMS:
-                clauses.append(_SYNONYMS[phrase])
+            edits = tuple(allowed_edits(word) if len(word) >= 5 else 0 for word in phrase)
+            meaning = known.meaning(phrase, edits)
+            if meaning is not None:
+                clauses.append(meaning)
                 i += size
                 break
         else:
-            if words[i] not in STOP_WORDS:
+            if words[i] not in known.stop_words:
                 clauses.append(((words[i],),))
             i += 1
     return tuple(clauses)

@@ -1,9 +1,10 @@
 """A SearchQuery turned into tantivy queries: the text, the filters and the place.
 
 Typos are expanded here against the index's own term dictionary (one edit for 4–7 letters, two
-beyond) and the expansions queried as term queries, so BM25 still ranks. Around a place, a
-search reads a box held in fast fields (see index.py), and the broadest searches use the grid
-cells held as terms.
+beyond) and the expansions queried as term queries, so BM25 still ranks. A care-word phrase
+(an alternative of several words) is a phrase query in each field holding all its words.
+Around a place, a search reads a box held in fast fields (see index.py), and the broadest
+searches use the grid cells held as terms.
 """
 
 from __future__ import annotations
@@ -107,19 +108,29 @@ class Compiler:
     def _alternative(
         self, searcher: tantivy.Searcher, words: Alternative, used: set[str]
     ) -> tantivy.Query | None:
-        musts = []
-        for word in words:
-            should = []
-            for term in self.expand(searcher, word):
-                for name, boost in TEXT_FIELDS:
-                    if term in self.vocabulary(searcher).get(name, ()):
-                        q = tantivy.Query.term_query(self.schema, name, term)
-                        should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
-                        used.add(term)
-            if not should:
-                return None
-            musts.append((tantivy.Occur.Must, tantivy.Query.boolean_query(should)))
-        return tantivy.Query.boolean_query(musts)
+        """One word, with its typo expansions, in any field; or a phrase: its words next to
+        each other, in order, in one field."""
+        if len(words) > 1:
+            return self._phrase(searcher, words, used)
+        should = []
+        for term in self.expand(searcher, words[0]):
+            for name, boost in TEXT_FIELDS:
+                if term in self.vocabulary(searcher).get(name, ()):
+                    q = tantivy.Query.term_query(self.schema, name, term)
+                    should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+                    used.add(term)
+        return tantivy.Query.boolean_query(should) if should else None
+
+    def _phrase(
+        self, searcher: tantivy.Searcher, words: Alternative, used: set[str]
+    ) -> tantivy.Query | None:
+        should = []
+        for name, boost in TEXT_FIELDS:
+            if all(word in self.vocabulary(searcher).get(name, ()) for word in words):
+                q = tantivy.Query.phrase_query(self.schema, name, list(words))
+                should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+                used.update(words)
+        return tantivy.Query.boolean_query(should) if should else None
 
     # Typo tolerance against the term dictionary
 

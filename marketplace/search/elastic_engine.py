@@ -23,6 +23,7 @@ from marketplace.search.query import (
     SearchResults,
     allowed_edits,
     empty_facets,
+    typed_word,
 )
 
 TIMEOUT_SECONDS = 2.0
@@ -100,18 +101,25 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
 
 def _text(query: SearchQuery) -> list[dict[str, Any]]:
     clauses = [
-        {"bool": {"should": [_alternative(a) for a in clause], "minimum_should_match": 1}}
+        {
+            "bool": {
+                "should": [_alternative(a, typed_word(clause)) for a in clause],
+                "minimum_should_match": 1,
+            }
+        }
         for clause in query.clauses
     ]
     return clauses or [{"match_all": {}}]
 
 
-def _alternative(words: Alternative) -> dict[str, Any]:
-    """One word with typo tolerance, or a phrase: its words next to each other, in order."""
+def _alternative(words: Alternative, typed: bool) -> dict[str, Any]:
+    """One word (with typo tolerance when the person typed it), or a phrase: its words next
+    to each other, in order."""
     if len(words) > 1:
         return {"multi_match": {"query": " ".join(words), "type": "phrase", "fields": TEXT_FIELDS}}
     word = words[0]
-    return {"multi_match": {"query": word, "fields": TEXT_FIELDS, "fuzziness": allowed_edits(word)}}
+    edits = allowed_edits(word) if typed else 0
+    return {"multi_match": {"query": word, "fields": TEXT_FIELDS, "fuzziness": edits}}
 
 
 def _filters(query: SearchQuery) -> list[dict[str, Any]]:

@@ -195,6 +195,13 @@ def text_clauses(text: str) -> tuple[Clause, ...]:
     return tuple(clauses)
 
 
+def typed_word(clause: Clause) -> bool:
+    """Whether a clause is one word as the person typed it, matched with typo tolerance. The
+    alternatives of a care word (always two or more) are matched as the vocabulary spells them:
+    a typo in the care word itself was forgiven when it was looked up."""
+    return len(clause) == 1 and len(clause[0]) == 1
+
+
 def allowed_edits(word: str) -> int:
     """Typo tolerance: none under 4 letters, one edit for 4–7, two beyond."""
     if len(word) < 4 or word.isdigit():

@@ -74,6 +74,10 @@ def read_vocabulary(path: Path) -> Vocabulary:
         for phrase in phrases:
             meanings.setdefault(phrase, [phrase]).extend([*phrases, *meant])
     final = {phrase: _unique([phrase, *found]) for phrase, found in meanings.items()}
+    lonely = sorted(" ".join(phrase) for phrase, found in final.items() if len(found) < 2)
+    if lonely:
+        # A clause of one word is a word the person typed (query.typed_word).
+        raise ValueError(f"{path.name}: a phrase with nothing else it means: {lonely}")
     return Vocabulary(
         stop_words=frozenset(raw.get("stop_words", [])),
         meanings=final,

@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from marketplace.search.geo import EARTH_RADIUS_MILES, Point
-from marketplace.search.query import Alternative, SearchQuery, allowed_edits
+from marketplace.search.query import Alternative, SearchQuery, allowed_edits, typed_word
 from marketplace.search.tantivy import cells
 from marketplace.search.tantivy.columns import Columns
 from marketplace.search.tantivy.index import AT_HOME, EVERYWHERE, FAR, ONLINE_CELL, TEXT_FIELDS
@@ -94,7 +94,8 @@ class Compiler:
     ) -> tantivy.Query | None:
         clauses = []
         for clause in query.clauses:
-            alternatives = [self._alternative(searcher, a, used) for a in clause]
+            typed = typed_word(clause)
+            alternatives = [self._alternative(searcher, a, used, typed) for a in clause]
             possible = [a for a in alternatives if a is not None]
             if not possible:
                 return None
@@ -106,14 +107,14 @@ class Compiler:
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
 
     def _alternative(
-        self, searcher: tantivy.Searcher, words: Alternative, used: set[str]
+        self, searcher: tantivy.Searcher, words: Alternative, used: set[str], typed: bool
     ) -> tantivy.Query | None:
-        """One word, with its typo expansions, in any field; or a phrase: its words next to
-        each other, in order, in one field."""
+        """One word (with its typo expansions when the person typed it) in any field; or a
+        phrase: its words next to each other, in order, in one field."""
         if len(words) > 1:
             return self._phrase(searcher, words, used)
         should = []
-        for term in self.expand(searcher, words[0]):
+        for term in self.expand(searcher, words[0]) if typed else (words[0],):
             for name, boost in TEXT_FIELDS:
                 if term in self.vocabulary(searcher).get(name, ()):
                     q = tantivy.Query.term_query(self.schema, name, term)

@@ -26,7 +26,7 @@ import numpy as np
 import tantivy
 
 from marketplace.directory.models import DeliveryMode
-from marketplace.search.query import SearchQuery, SearchResults, empty_facets
+from marketplace.search.query import SearchQuery, SearchResults, empty_facets, typed_word
 from marketplace.search.tantivy.columns import (
     Candidates,
     Columns,
@@ -214,7 +214,9 @@ class Plans:
             for alternative in clause:
                 each = 1.0
                 for word in alternative:
-                    spellings = self.compiler.expand(searcher, word)
+                    spellings = (
+                        self.compiler.expand(searcher, word) if typed_word(clause) else {word}
+                    )
                     most = max(
                         sum(searcher.doc_freq(name, term) for term in spellings
                             if term in vocabulary.get(name, ()))

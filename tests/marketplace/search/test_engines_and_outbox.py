@@ -86,10 +86,10 @@ def test_the_client_asks_for_plain_json_which_elasticsearch_8_and_9_both_serve()
 
 
 def test_typo_tolerance_follows_word_length() -> None:
-    body = search_body(SearchQuery(text="ot cot care demensia companionshp"))
+    body = search_body(SearchQuery(text="ot cot care gardning companionshp dementia"))
     fuzz = [clause["bool"]["should"][0]["multi_match"]["fuzziness"]
             for clause in body["query"]["bool"]["must"]]  # fmt: skip
-    assert fuzz == [0, 0, 1, 2, 2]
+    assert fuzz == [0, 0, 1, 2, 2, 0]  # a care word's alternatives are spelt right already
     assert text_clauses("OT")[0][0] == ("ot",)
 
 

@@ -403,6 +403,9 @@ def report(
         for second in names[i + 1 :]:
             shared = [overlap(a, b) for a, b in zip(found[first], found[second], strict=True)]
             print(f"top-10 overlap {first} / {second}: {sum(shared) / len(shared):.3f}")
+            for (j, _), each in zip(judged_grades, shared, strict=True):
+                if each < 0.8:
+                    print(f"  {each:.1f} for {j.text!r} near {j.postcode}")
 
 
 if __name__ == "__main__":

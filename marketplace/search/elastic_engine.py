@@ -114,12 +114,12 @@ def _text(query: SearchQuery) -> list[dict[str, Any]]:
 
 def _alternative(words: Alternative, typed: bool) -> dict[str, Any]:
     """One word (with typo tolerance when the person typed it), or a phrase: its words next
-    to each other, in order."""
+    to each other, in order. Every field that matches adds its score (a tie breaker of 1), as
+    in the tantivy engine, so both rank alike."""
+    match: dict[str, Any] = {"query": " ".join(words), "fields": TEXT_FIELDS, "tie_breaker": 1.0}
     if len(words) > 1:
-        return {"multi_match": {"query": " ".join(words), "type": "phrase", "fields": TEXT_FIELDS}}
-    word = words[0]
-    edits = allowed_edits(word) if typed else 0
-    return {"multi_match": {"query": word, "fields": TEXT_FIELDS, "fuzziness": edits}}
+        return {"multi_match": {**match, "type": "phrase"}}
+    return {"multi_match": {**match, "fuzziness": allowed_edits(words[0]) if typed else 0}}
 
 
 def _filters(query: SearchQuery) -> list[dict[str, Any]]:

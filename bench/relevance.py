@@ -3,12 +3,16 @@
     PYTHONPATH=. .venv/bin/python bench/relevance.py [--no-vocabulary]
     scripts/with-opensearch.sh scripts/with-elasticsearch.sh .venv/bin/python bench/relevance.py
 
-The records are CQC's public API answers for every registered location in Oldham (August 2025,
-data/providers/, copied from the project's shared data with the registered managers' names
-removed). The corpus is what the app makes of them: `demo load`'s own loader turns each
-registered social care location into a provider and its listing in a temporary database, and
-`search reindex`'s documents fill each engine (tantivy always; OpenSearch and Elasticsearch when
-OPENSEARCH_URL / ELASTICSEARCH_URL are set).
+The records are CQC's own: its public API answers for every registered location in Oldham
+(August 2025; data/providers/, copied from the project's shared data with the registered
+managers' names removed), the one file that gives service types, specialisms and regulated
+activities with a place, and the social care rows of the national care directory's first 500
+(same folder; service types and specialisms, placed by postcode). The corpus is what the app
+makes of them: `demo load`'s own loader turns each registered social care location into a
+provider and its listing in a temporary database, and `search reindex`'s documents fill each
+engine (tantivy always; OpenSearch and Elasticsearch when OPENSEARCH_URL / ELASTICSEARCH_URL are
+set). The other files in the shared folder are left out: the locations head has no addresses,
+and the care home lists name no specialisms.
 
 Each judged search is the words a person types, near a real postcode, within a radius. It is
 judged from the records alone (never from the index): a record is relevant (grade 2) when its
@@ -28,6 +32,7 @@ without data/search_vocabulary.toml (stop words only), to show what it does. Ass
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import os
@@ -42,6 +47,26 @@ from marketplace.paths import PROJECT_ROOT
 from marketplace.search.geo import Point, locate, miles_between
 
 RECORDS = PROJECT_ROOT / "data" / "providers" / "cqc_api_locations_oldham_2025-08.json"
+DIRECTORY = RECORDS.with_name("cqc_directory_head_2025-08.csv")
+# fmt: off
+SOCIAL_CARE = {"Homecare agencies", "Residential homes", "Nursing homes", "Supported living",
+               "Supported housing", "Shared lives", "Extra Care housing services",
+               "Community services - Learning disabilities", "Community services - Mental Health",
+               "Community services - Substance abuse", "Community services - Nursing"}
+# The directory's service types that are CQC service types (it also says "Partnership" …).
+SERVICE_TYPES = SOCIAL_CARE | {"Doctors/GPs", "Dentist", "Clinic", "Diagnosis/screening",
+                               "Community services - Healthcare", "Hospice", "Home hospice care",
+                               "Rehabilitation (illness/injury)", "Hospital", "Ambulances",
+                               "Hospitals - Mental health/capacity", "Phone/online advice"}
+# CQC's regulated activities, as the directory's comma-separated list gives them.
+ACTIVITIES = {"Personal care", "Accommodation for persons who require nursing or personal care",
+              "Treatment of disease", "disorder or injury", "Diagnostic and screening procedures",
+              "Surgical procedures", "Maternity and midwifery services",
+              "Family planning services", "Transport services",
+              "triage and medical advice provided remotely", "Termination of pregnancies",
+              "Accommodation for persons who require treatment for substance misuse",
+              "Assessment or medical treatment for persons detained under the 1983 Act"}
+# fmt: on
 TOP = 10
 
 
@@ -58,9 +83,8 @@ class Record:
 
 
 def records() -> list[Record]:
-    """The registered social care locations with a place: those the demo lists."""
-    with RECORDS.open(encoding="utf-8") as handle:
-        raw = json.load(handle)
+    """The registered social care locations with a place: Oldham's (those the demo lists) and
+    those of the national directory's head."""
     return [
         Record(
             location_id=loc["locationId"],
@@ -69,12 +93,54 @@ def records() -> list[Record]:
             specialisms=frozenset(s["name"] for s in loc.get("specialisms", [])),
             activities=frozenset(a["name"] for a in loc.get("regulatedActivities", [])),
         )
+        for loc in [*oldham_locations(), *directory_locations()]
+    ]
+
+
+def oldham_locations() -> list[dict[str, Any]]:
+    with RECORDS.open(encoding="utf-8") as handle:
+        raw: list[dict[str, Any]] = json.load(handle)
+    return [
+        loc
         for loc in raw
         if loc.get("registrationStatus") == "Registered"
         and loc.get("type") == "Social Care Org"
         and loc.get("postalCode")
         and loc.get("onspdLatitude") is not None
     ]
+
+
+def directory_locations() -> list[dict[str, Any]]:
+    """The social care rows of the national directory's head, as CQC API answers (the shape
+    the demo's loader reads): the directory lists regulated activities among the specialisms,
+    and splits "Treatment of disease, disorder or injury" at its comma."""
+    oldham = {loc["locationId"] for loc in oldham_locations()}
+    found = []
+    with DIRECTORY.open(newline="", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            kinds = [t.strip() for t in row["Service types"].split(",") if t.strip()]
+            location_id = row["CQC Location ID (for office use only)"].strip()
+            if not SOCIAL_CARE & set(kinds) or location_id in oldham:
+                continue
+            items = [i.strip() for i in row["Specialisms/services"].split(",") if i.strip()]
+            point = locate(row["Postcode"]).point
+            found.append({
+                "locationId": location_id,
+                "providerId": row["CQC Provider ID (for office use only)"].strip(),
+                "name": row["Name"].strip(),
+                "postalCode": row["Postcode"].strip(),
+                "postalAddressLine1": row["Address 1"].strip(),
+                "postalAddressTownCity": row["Town/City"].strip(),
+                "localAuthority": row["Local authority"].strip(),
+                "onspdLatitude": point.latitude,
+                "onspdLongitude": point.longitude,
+                "registrationStatus": "Registered",
+                "type": "Social Care Org",
+                "gacServiceTypes": [{"name": kind} for kind in kinds if kind in SERVICE_TYPES],
+                "specialisms": [{"name": i} for i in items if i not in ACTIVITIES],
+                "regulatedActivities": [{"name": i} for i in items if i in ACTIVITIES],
+            })  # fmt: skip
+    return found
 
 
 Rule = Callable[[Record], bool]
@@ -106,7 +172,9 @@ NURSING_HOME = types("Nursing homes")
 SUPPORTED_LIVING = types("Supported living", "Supported housing", "Extra Care housing services")
 # CQC records no respite as such: short stays are what care homes and Shared Lives offer.
 RESPITE = types("Residential homes", "Nursing homes", "Shared lives")
-PERSONAL_CARE_AT_HOME = both(activities("Personal care"), either(HOME_CARE, SUPPORTED_LIVING))
+# A home care agency's regulated activity is personal care (the national directory's rows do
+# not list activities; Oldham's agencies all name it).
+PERSONAL_CARE_AT_HOME = either(HOME_CARE, both(activities("Personal care"), SUPPORTED_LIVING))
 DEMENTIA = specialisms("Dementia")
 # CQC's band is "learning disabilities or autistic spectrum disorder".
 LEARNING_DISABILITY = specialisms("Learning disabilities")
@@ -114,13 +182,13 @@ MENTAL_HEALTH = either(
     specialisms("Mental health conditions"), types("Community services - Mental Health")
 )
 PHYSICAL = specialisms("Physical disabilities")
-SENSORY = specialisms("Sensory impairment")
+SENSORY = specialisms("Sensory impairment", "Sensory impairments")
 EATING = specialisms("Eating disorders")
 SUBSTANCE = either(
     specialisms("Substance misuse problems"), types("Community services - Substance abuse")
 )
 OLDER = specialisms("Caring for adults over 65 yrs")
-CHILDREN = specialisms("Caring for children")
+CHILDREN = specialisms("Caring for children", "Caring for children (0 - 18yrs)")
 NOTHING: Rule = lambda r: False  # noqa: E731  what CQC does not register
 
 
@@ -229,6 +297,19 @@ JUDGED: tuple[Judged, ...] = (
     ),
     J("supported living autism", "OL8 4AL", 5, both(SUPPORTED_LIVING, LEARNING_DISABILITY)),
     J("supported living mental health", "OL4 1BN", 5, both(SUPPORTED_LIVING, MENTAL_HEALTH)),
+    # elsewhere in England, from the national directory's records
+    J("home care", "SE4 1SD", 8, HOME_CARE),
+    J("domiciliary care", "IG1 4PU", 8, HOME_CARE),
+    J("home care dementia", "DA16 3QR", 8, both(HOME_CARE, DEMENTIA)),
+    J("someone to help me get up", "KT3 3ST", 8, PERSONAL_CARE_AT_HOME),
+    J("home care elderly", "RG5 4JB", 8, both(HOME_CARE, OLDER)),
+    J("supported living", "NE9 6RR", 8, SUPPORTED_LIVING),
+    J("learning disabilities", "SE4 1SD", 8, LEARNING_DISABILITY),
+    J("autism", "IG1 4PU", 8, LEARNING_DISABILITY),
+    J("mental health", "DA16 3QR", 8, MENTAL_HEALTH),
+    J("children", "SE4 1SD", 8, CHILDREN),
+    J("physical disability", "NE9 6RR", 8, PHYSICAL),
+    J("sensory impairment", "IG1 4PU", 8, SENSORY),
     # what CQC does not register: the right answer is nothing
     J("physio", "OL8 1DF", 5, NOTHING),
     J("physiotherapy", "OL9 7AP", 5, NOTHING),
@@ -273,8 +354,9 @@ def overlap(first: list[str], second: list[str]) -> float:
 
 
 def load_records_into_database() -> None:
-    """The demo's loader: each registered social care location becomes a provider (not on
-    this service yet) with its published listing. Commits."""
+    """The demo's loader: each registered social care location (Oldham's, then the national
+    directory's) becomes a provider (not on this service yet) with its published listing.
+    Commits."""
     from marketplace.accounts.models import Tenant, TenantKind
     from marketplace.demo.cqc import add_cqc_providers
     from marketplace.demo.report import DemoReport
@@ -282,10 +364,11 @@ def load_records_into_database() -> None:
     from marketplace.extensions import db
 
     load_taxonomy()
-    council = Tenant(name="Oldham Council", kind=TenantKind.COUNCIL)
+    council = Tenant(name="A council", kind=TenantKind.COUNCIL)
     db.session.add(council)
     db.session.flush()
     add_cqc_providers(council, DemoReport())
+    add_cqc_providers(council, DemoReport(), directory_locations())
     db.session.commit()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from datetime import time
 from typing import Any
 
@@ -48,12 +49,15 @@ def _cqc_locations() -> list[dict[str, Any]]:
     ]
 
 
-def add_cqc_providers(council: Tenant, report: DemoReport) -> None:
+def add_cqc_providers(
+    council: Tenant, report: DemoReport, locations: Iterable[dict[str, Any]] | None = None
+) -> None:
     """Make a demo entry of the council, not on this service yet (shown, never bookable, until
     the provider claims it), with one published listing, for each registered social care
-    location in the CQC file that is not yet loaded (added, not flushed)."""
+    location in the CQC file (or in `locations`, CQC API answers) that is not yet loaded
+    (added, not flushed)."""
     known = set(db.session.scalars(select(Provider.cqc_location_id)))
-    for loc in _cqc_locations():
+    for loc in _cqc_locations() if locations is None else locations:
         if loc["locationId"] in known:
             continue
         provider = _provider_from_cqc(loc, council)

@@ -1,8 +1,8 @@
 """Relevance cannot fall back: part of bench/relevance.py's judged set, on every engine.
 
-The real CQC records of Oldham become listings through the demo's loader and reach the engine
-through the outbox; each search is judged from the records' own service types, specialisms and
-regulated activities, never from the index."""
+The real CQC records (Oldham's, and the national directory's) become listings through the
+demo's loader and reach the engine through the outbox; each search is judged from the records'
+own service types, specialisms and regulated activities, never from the index."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ SAMPLE = (
     ("learning disabilty", "M35 0AD"),
     ("respite dementia", "OL8 3AA"),
     ("care at home for older people", "OL4 2JL"),
+    ("domiciliary care", "IG1 4PU"),
     ("OT", "OL8 1DF"),
 )
 

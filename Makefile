@@ -24,12 +24,13 @@ TEST_MOMENTS := 2027-03-28T22:30 2027-10-31T22:30 2027-08-30T09:00 2027-12-27T09
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help install run test lint test-sqlite test-postgres test-opensearch test-elasticsearch \
-	test-browser test-moments print-moments test-faketime system-packages clean test-feed
+	test-browser test-moments print-moments test-faketime system-packages clean test-feed bench-search
 
 help:
 	@echo "make run    install, migrate, load demo data, serve (gunicorn + worker) on http://127.0.0.1:5000"
 	@echo "make test   install, lint, tests on SQLite, PostgreSQL 15, OpenSearch and Elasticsearch, browser tests"
 	@echo "make lint   ruff and mypy only"
+	@echo "make bench-search  tantivy, OpenSearch and Elasticsearch side by side at 100,000 listings"
 
 install: $(VENV)/.installed node_modules/.installed static/dist/app.css system-packages
 
@@ -136,6 +137,11 @@ test-browser: install
 test-feed: install
 	mkdir -p $(ARTIFACTS) && rm -f $(ARTIFACTS)/feed.xml
 	scripts/check_feed.sh $(ARTIFACTS)/feed.xml
+
+# The search bench on all three engines in one run (real nodes on 127.0.0.1; a few minutes).
+bench-search: install
+	scripts/with-opensearch.sh scripts/with-elasticsearch.sh env PYTHONPATH=. \
+		$(VENV)/bin/python bench/search.py --engine tantivy,opensearch,elasticsearch
 
 print-moments:
 	@echo $(TEST_MOMENTS)

@@ -338,9 +338,11 @@ class ElasticEngine:
         except self.errors as error:
             raise SearchUnavailable(f"{self.name}: {error}") from error
 
-    def _new_index(self) -> str:
+    def _new_index(self, settings: Mapping[str, Any] | None = None) -> str:
         name = f"{self.alias}-v{SCHEMA_VERSION}-{uuid.uuid4().hex[:8]}"
-        self._call(lambda: self.writer.indices.create(index=name, body=mapping()))
+        body = mapping()
+        body["settings"].update(settings or {})
+        self._call(lambda: self.writer.indices.create(index=name, body=body))
         return name
 
     def ensure_index(self) -> None:
@@ -359,10 +361,12 @@ class ElasticEngine:
     def _index_op(self, doc: Document) -> list[dict[str, Any]]:
         return [{"index": {"_id": str(doc["listing_id"])}}, to_source(doc)]
 
-    def _bulk(self, index: str, operations: list[dict[str, Any]]) -> None:
+    def _bulk(self, index: str, operations: list[dict[str, Any]], refresh: bool = True) -> None:
         if not operations:
             return
-        response = self._call(lambda: self.writer.bulk(index=index, body=operations, refresh=True))
+        response = self._call(
+            lambda: self.writer.bulk(index=index, body=operations, refresh=refresh)
+        )
         failed = [
             item
             for item in response.get("items", [])
@@ -380,17 +384,22 @@ class ElasticEngine:
         return int(self._call(lambda: self.client.count(index=self.alias))["count"])
 
     def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None]) -> int:
-        name = self._new_index()
+        """Fill a new index and move the alias to it. Nobody searches the new index until then,
+        so it is not refreshed while it fills: once at the end, with the usual interval back."""
+        name = self._new_index({"refresh_interval": "-1"})
         added, chunk = 0, []
         for doc in docs:
             chunk += self._index_op(doc)
             if len(chunk) >= 2 * BULK_CHUNK:
-                self._bulk(name, chunk)
+                self._bulk(name, chunk, refresh=False)
                 added, chunk = added + len(chunk) // 2, []
                 progress(BULK_CHUNK)
-        self._bulk(name, chunk)
+        self._bulk(name, chunk, refresh=False)
         progress(len(chunk) // 2)
         added += len(chunk) // 2
+        usual = {"index": {"refresh_interval": None}}
+        self._call(lambda: self.writer.indices.put_settings(index=name, body=usual))
+        self._call(lambda: self.writer.indices.refresh(index=name))
         self._swap_alias(name)
         return added
 

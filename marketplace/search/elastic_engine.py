@@ -283,6 +283,15 @@ def _plain_json_node() -> type:
 # The engine
 
 
+def _versioned(doc_id: str, version: int | None) -> dict[str, Any]:
+    """A bulk action's metadata. With a version the node keeps the newest write of a listing:
+    one older than the version it holds is refused (409, left alone: the index is already newer),
+    so two machines draining the outbox cannot put back an older state."""
+    if version is None:
+        return {"_id": doc_id}
+    return {"_id": doc_id, "version": version, "version_type": "external_gte"}
+
+
 class ElasticEngine:
     """`client` searches with a short timeout; `writer` (the same client when not given) writes
     and manages indices with a longer one."""
@@ -352,14 +361,14 @@ class ElasticEngine:
         actions = [{"add": {"index": name, "alias": self.alias}}]
         self._call(lambda: self.writer.indices.update_aliases(body={"actions": actions}))
 
-    def upsert(self, docs: list[Document]) -> None:
-        self._bulk(self.alias, [op for doc in docs for op in self._index_op(doc)])
+    def upsert(self, docs: list[Document], version: int | None = None) -> None:
+        self._bulk(self.alias, [op for doc in docs for op in self._index_op(doc, version)])
 
-    def delete(self, listing_ids: list[int]) -> None:
-        self._bulk(self.alias, [{"delete": {"_id": str(i)}} for i in listing_ids])
+    def delete(self, listing_ids: list[int], version: int | None = None) -> None:
+        self._bulk(self.alias, [{"delete": _versioned(str(i), version)} for i in listing_ids])
 
-    def _index_op(self, doc: Document) -> list[dict[str, Any]]:
-        return [{"index": {"_id": str(doc["listing_id"])}}, to_source(doc)]
+    def _index_op(self, doc: Document, version: int | None = None) -> list[dict[str, Any]]:
+        return [{"index": _versioned(str(doc["listing_id"]), version)}, to_source(doc)]
 
     def _bulk(self, index: str, operations: list[dict[str, Any]], refresh: bool = True) -> None:
         if not operations:
@@ -371,7 +380,7 @@ class ElasticEngine:
             item
             for item in response.get("items", [])
             for result in item.values()
-            if result.get("status", 200) >= 300 and result.get("status") != 404
+            if result.get("status", 200) >= 300 and result.get("status") not in (404, 409)
         ]
         if failed:
             raise SearchUnavailable(f"{self.name}: {len(failed)} bulk operation(s) failed")

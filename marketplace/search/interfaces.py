@@ -19,11 +19,13 @@ class SearchEngine(Protocol):
     def ensure_index(self) -> None:
         """Make the index (current schema version) if there is none. Idempotent."""
 
-    def upsert(self, docs: list[Document]) -> None:
-        """Add or replace documents by listing_id, visible to searches when this returns."""
+    def upsert(self, docs: list[Document], version: int | None = None) -> None:
+        """Add or replace documents by listing_id, visible to searches when this returns.
+        `version` (see services.read_version) orders writes from several machines: an engine
+        that keeps versions ignores a write older than the one it holds."""
 
-    def delete(self, listing_ids: list[int]) -> None:
-        """Remove documents; ids not in the index are ignored."""
+    def delete(self, listing_ids: list[int], version: int | None = None) -> None:
+        """Remove documents; ids not in the index are ignored. `version` as for upsert."""
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Hits for one page, the total and facet counts. Raises SearchUnavailable."""

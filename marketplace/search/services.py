@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace.directory.models import (
@@ -135,13 +135,31 @@ def _send(listing_ids: list[int], provider_ids: list[int]) -> None:
             select(Listing.id).where(Listing.provider_id.in_(provider_ids))
         ).all()
     wanted = sorted(set(listing_ids))
+    version = read_version()
     docs = [doc for doc in map(build_document, _load(wanted)) if doc is not None]
     found = {doc["listing_id"] for doc in docs}
     gone = [listing_id for listing_id in wanted if listing_id not in found]
     if docs:
-        engine().upsert(docs)
+        engine().upsert(docs, version)
     if gone:
-        engine().delete(gone)
+        engine().delete(gone, version)
+
+
+def read_version() -> int:
+    """The version of what is read next: the database's clock in microseconds, read in a
+    statement of its own just before the listings are.
+
+    Several web and worker machines drain the outbox at once, and one may read a listing before
+    another and send it after. Each statement reads what was committed before it began (read
+    committed), so a write versioned v holds every change committed before v; the drain of a
+    listing's last change reads its outbox row after that commit and then its version, so it
+    is versioned later than any read that missed the change. Engines that keep versions refuse
+    the older write. One clock (the database's) serves every machine."""
+    if db.engine.dialect.name == "postgresql":
+        sql = "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)"
+    else:  # SQLite: one machine; its clock to the millisecond
+        sql = "SELECT CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+    return int(db.session.execute(text(sql)).scalar_one())
 
 
 def _count_failure(ids: list[int], message: str) -> None:

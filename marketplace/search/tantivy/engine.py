@@ -34,10 +34,12 @@ class TantivyEngine:
     def ensure_index(self) -> None:
         self.live.ensure()
 
-    def upsert(self, docs: list[Document]) -> None:
+    # tantivy's index lives on one machine and keeps no versions: writes land in the order the
+    # processes there take the index writer's lock.
+    def upsert(self, docs: list[Document], version: int | None = None) -> None:
         self.live.upsert(docs)
 
-    def delete(self, listing_ids: list[int]) -> None:
+    def delete(self, listing_ids: list[int], version: int | None = None) -> None:
         self.live.delete(listing_ids)
 
     def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None]) -> int:

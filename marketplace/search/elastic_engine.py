@@ -311,7 +311,9 @@ class ElasticEngine:
         return cls.opensearch(config["OPENSEARCH_URL"])
 
     @classmethod
-    def elasticsearch(cls, url: str, prefix: str = "") -> ElasticEngine:
+    def elasticsearch(
+        cls, url: str, prefix: str = "", timeout: float = TIMEOUT_SECONDS
+    ) -> ElasticEngine:
         import elastic_transport
         from elasticsearch import ApiError, Elasticsearch
 
@@ -325,11 +327,13 @@ class ElasticEngine:
             )
 
         errors = (ApiError, elastic_transport.TransportError)
-        return cls(connect(TIMEOUT_SECONDS), errors, "elasticsearch", prefix,
+        return cls(connect(timeout), errors, "elasticsearch", prefix,
                    writer=connect(WRITE_TIMEOUT_SECONDS))  # fmt: skip
 
     @classmethod
-    def opensearch(cls, url: str, prefix: str = "") -> ElasticEngine:
+    def opensearch(
+        cls, url: str, prefix: str = "", timeout: float = TIMEOUT_SECONDS
+    ) -> ElasticEngine:
         from opensearchpy import OpenSearch
         from opensearchpy.exceptions import OpenSearchException
 
@@ -338,7 +342,7 @@ class ElasticEngine:
                 hosts=[url], timeout=timeout, max_retries=RETRIES, retry_on_timeout=True
             )
 
-        return cls(connect(TIMEOUT_SECONDS), (OpenSearchException,), "opensearch", prefix,
+        return cls(connect(timeout), (OpenSearchException,), "opensearch", prefix,
                    writer=connect(WRITE_TIMEOUT_SECONDS))  # fmt: skip
 
     def _call(self, action: Callable[[], Any]) -> Any:

@@ -53,18 +53,23 @@ def _slugs(text: str | None) -> list[str | None]:
         value = json.loads(text or "[]")
     except ValueError:
         return []
-    return sorted({str(v) for v in value}) if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return [*sorted({str(v) for v in value})]
 
 
 def waiting_total(tenant_id: int, made_before: datetime) -> int:
     """How many of the tenant's saved searches made before `made_before` find nothing."""
-    return db.session.scalar(
-        select(func.count(SavedSearch.id)).where(
-            SavedSearch.tenant_id == tenant_id,
-            SavedSearch.result_count == 0,
-            SavedSearch.created_at < made_before,
+    return (
+        db.session.scalar(
+            select(func.count(SavedSearch.id)).where(
+                SavedSearch.tenant_id == tenant_id,
+                SavedSearch.result_count == 0,
+                SavedSearch.created_at < made_before,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import HiddenField
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.forms import BaseForm, radio_field, submit_button, text_field
 from marketplace.saved_searches.services import MAX_NAME
@@ -23,8 +24,8 @@ class SaveSearchForm(BaseForm):
         "Do you want an email when new support matches this search?",
         "Choose whether you want an email when new support matches",
         choices=[
-            ("yes", "Yes, email me (at most once a day)"),
-            ("no", "No, I will look myself"),
+            SelectChoice("yes", "Yes, email me (at most once a day)"),
+            SelectChoice("no", "No, I will look myself"),
         ],
     )
     submit = submit_button("Save this search")

@@ -74,9 +74,7 @@ def summary(query: SearchQuery) -> list[tuple[str, str]]:
     """What a search asks for, as (question, answer) rows a person reads."""
     names = {term.slug: term.name for term in terms()}
     rows = [("Words", query.text or "None")]
-    rows.append(
-        ("Kind of support", ", ".join(names.get(s, s) for s in query.categories) or "Any")
-    )
+    rows.append(("Kind of support", ", ".join(names.get(s, s) for s in query.categories) or "Any"))
     if query.place:
         where = query.place.postcode or query.place.outcode
         if query.radius_miles is not None:
@@ -157,17 +155,16 @@ def remember_told(saved: SavedSearch, listing_ids: Iterable[int]) -> None:
 def told_ids(saved: SavedSearch) -> set[int]:
     return set(
         db.session.scalars(
-            select(SavedSearchTold.listing_id).where(
-                SavedSearchTold.saved_search_id == saved.id
-            )
+            select(SavedSearchTold.listing_id).where(SavedSearchTold.saved_search_id == saved.id)
         )
     )
 
 
 def _count_of(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)
-    ) or 0
+    return (
+        db.session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id))
+        or 0
+    )
 
 
 def _name(text: str) -> str:
@@ -224,9 +221,7 @@ def remove(user: User, saved_search_id: int) -> bool:
     mine = select(SavedSearch.id).where(
         SavedSearch.id == saved_search_id, SavedSearch.user_id == user.id
     )
-    db.session.execute(
-        delete(SavedSearchTold).where(SavedSearchTold.saved_search_id.in_(mine))
-    )
+    db.session.execute(delete(SavedSearchTold).where(SavedSearchTold.saved_search_id.in_(mine)))
     gone = db.session.execute(
         delete(SavedSearch)
         .where(SavedSearch.id == saved_search_id, SavedSearch.user_id == user.id)

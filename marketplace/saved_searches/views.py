@@ -26,9 +26,13 @@ SAVERS = services.SAVERS
 NO_SEARCH = "There is no search to save. Search for support first, then save the search."
 
 
+def pairs(params: list[list[str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in params]
+
+
 def results_url(saved: SavedSearch) -> str:
     """The address of the saved search's results page."""
-    return url_for("search.search") + "?" + urlencode([tuple(pair) for pair in saved.params])
+    return url_for("search.search") + "?" + urlencode(pairs(saved.params))
 
 
 @bp.route("/search/save", methods=["GET", "POST"])
@@ -48,7 +52,7 @@ def save() -> ResponseReturnValue:
     if query is None:
         return render_template("saved_searches/nothing.html", problem=problem or NO_SEARCH), 400
     if not sent:
-        form.search.data = urlencode(params)
+        form.search.data = urlencode(pairs(params))
         form.name.data = services.describe(query)
         form.alerts.data = "yes"
     done = form.carry_out(
@@ -118,4 +122,3 @@ def delete(saved_search_id: int) -> ResponseReturnValue:
     return render_template(
         "saved_searches/delete.html", form=ConfirmForm(), saved=saved, results_url=results_url
     )
-

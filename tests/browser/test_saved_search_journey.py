@@ -49,9 +49,10 @@ def test_a_representative_saves_a_search_stops_its_emails_and_deletes_it(
     check_page(visitor, "representative saved searches", problems)
 
     submit(visitor, "Stop emails for Mornings for Dad")
-    assert "We will not email you about ‘Mornings for Dad’." in visitor.page.locator(
-        "main"
-    ).inner_text()
+    assert (
+        "We will not email you about ‘Mornings for Dad’."
+        in visitor.page.locator("main").inner_text()
+    )
     with visitor.page.expect_navigation():
         visitor.page.get_by_role("link", name="Delete Mornings for Dad").click()
     check_page(visitor, "representative deletes a saved search", problems)

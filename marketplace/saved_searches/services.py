@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.datastructures import MultiDict
 
 from marketplace import audit
@@ -192,26 +192,36 @@ def of(user: User, page: int, per_page: int = 20) -> Any:
 
 
 def rename(user: User, saved: SavedSearch, name: str) -> SavedSearch:
-    """Give a saved search a new name. Raises SavedSearchError when the name is empty."""
+    """Give a saved search a new name. Raises SavedSearchError when the name is empty. The
+    name changes only where it is still another (compare and set): the same name sent twice,
+    or twice at once, is one change and one audit row."""
     cleaned = _name(name)
     if not cleaned:
         raise SavedSearchError("Enter a name for the search", field="name")
-    if saved.name != cleaned:
-        saved.name = cleaned
+    if _changed(saved, SavedSearch.name != cleaned, name=cleaned):
         audit.note("saved_search.renamed", saved, user)
-    db.session.flush()
     return saved
 
 
 def set_alerts(user: User, saved: SavedSearch, on: bool) -> bool:
-    """Switch a saved search's emails on or off. Whether anything changed (sending the same
-    choice twice changes nothing the second time)."""
-    if saved.alerts_on == on:
-        return False
-    saved.alerts_on = on
-    audit.note("saved_search.alerts_on" if on else "saved_search.alerts_off", saved, user)
-    db.session.flush()
-    return True
+    """Switch a saved search's emails on or off. Whether anything changed: the same choice sent
+    twice, or twice at once, changes it once (compare and set) and is audited once."""
+    changed = _changed(saved, SavedSearch.alerts_on.is_not(on), alerts_on=on)
+    if changed:
+        audit.note("saved_search.alerts_on" if on else "saved_search.alerts_off", saved, user)
+    return changed
+
+
+def _changed(saved: SavedSearch, still_other: Any, **values: Any) -> bool:
+    """Set `values` on the saved search's row where `still_other` holds; whether it did."""
+    done = db.session.execute(
+        update(SavedSearch)
+        .where(SavedSearch.id == saved.id, still_other)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(saved)
+    return bool(getattr(done, "rowcount", 0))
 
 
 def remove(user: User, saved_search_id: int) -> bool:

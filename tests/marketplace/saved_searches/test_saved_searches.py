@@ -272,3 +272,29 @@ def test_a_providers_home_counts_the_people_waiting_for_what_it_offers(
     assert "2 people near you are waiting for a kind of support you offer" in html
     for person in (a, b, c, d, e, f):
         assert person.full_name not in html and person.email not in html
+
+
+def test_the_demo_holders_saved_search_is_demand_no_one_meets(tantivy_engine, app_ctx):
+    """The demo holder asks for dementia support near OL8 from someone who speaks Polish; the
+    demo's only dementia support on the service (Amira's, within 6 miles of OL8) is in English,
+    Urdu and Punjabi. The daily check finds nothing and emails no one; the council's report and
+    Amira's home count it."""
+    from marketplace.accounts.models import Tenant
+    from marketplace.clock import london_today
+    from marketplace.commissioning import market
+    from marketplace.demo.searches import DEMO_SAVED_SEARCH_NAME
+    from marketplace.demo.services import COUNCIL_NAME, STORY_PROVIDER, load_demo
+    from marketplace.directory.models import Provider
+
+    load_demo()
+    db.session.commit()
+    drain_outbox()
+    assert run_daily_job("2026-11-24").endswith("0 new match(es); emailed 0 person(s).")
+    saved = db.session.scalars(select(SavedSearch)).one()
+    assert saved.name == DEMO_SAVED_SEARCH_NAME and saved.result_count == 0
+    amira = db.session.scalars(select(Provider).where(Provider.legal_name == STORY_PROVIDER)).one()
+    assert demand.people_waiting_for(amira) == 1
+    council = db.session.scalars(select(Tenant).where(Tenant.name == COUNCIL_NAME)).one()
+    facts = market.MarketFacts(council, market.default_period(london_today()))
+    rows = [(r.category, r.outcode, r.saved_searches) for r in market.waiting(facts)]
+    assert rows == [("Dementia support", "OL8", 1)]

@@ -17,12 +17,14 @@ from werkzeug.datastructures import MultiDict
 from marketplace import audit
 from marketplace.accounts.models import Role, User
 from marketplace.clock import now
+from marketplace.directory.models import PROVIDER_KIND_LABELS, AgeGroup, ProviderKind, WorkerGender
 from marketplace.directory.taxonomy import terms
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
+from marketplace.money import format_pence
 from marketplace.saved_searches.models import SavedSearch, SavedSearchTold
 from marketplace.search.interfaces import SearchUnavailable
-from marketplace.search.query import QueryError, SearchQuery, parse_query
+from marketplace.search.query import DAYS, QueryError, SearchQuery, parse_query
 from marketplace.search.services import engine
 
 SAVERS = (Role.HOLDER, Role.REPRESENTATIVE)
@@ -82,10 +84,32 @@ def summary(query: SearchQuery) -> list[tuple[str, str]]:
         rows.append(("Where", where))
     else:
         rows.append(("Where", "Anywhere"))
-    others = [key for key in query.filters() if key not in ("categories", "radius_miles", "sort")]
+    others = _other_choices(query)
     if others:
-        rows.append(("Other choices", f"{len(others)} more (as on the results page)"))
+        rows.append(("Other choices", "; ".join(others)))
     return rows
+
+
+def _other_choices(query: SearchQuery) -> list[str]:
+    """The filters beyond words, kind of support and place, in plain words."""
+    found = [PROVIDER_KIND_LABELS[ProviderKind(kind)] for kind in query.kinds]
+    if query.max_price_pence is not None:
+        found.append(f"Up to {format_pence(query.max_price_pence)}")
+    if query.day is not None:
+        day = DAYS[query.day].capitalize()
+        found.append(f"{day} at {query.time:%H:%M}" if query.time else day)
+    found += [f"Speaks {'BSL' if lang == 'bsl' else lang.capitalize()}" for lang in query.languages]
+    if query.gender:
+        found.append(WorkerGender(query.gender).label)
+    if query.age_group:
+        found.append(AgeGroup(query.age_group).label)
+    if query.accessible:
+        found.append("Accessibility details given")
+    if query.cqc_ratings:
+        found.append("CQC rating " + " or ".join(query.cqc_ratings))
+    if query.verified_only:
+        found.append("Checked providers only")
+    return found
 
 
 def matching(query: SearchQuery) -> tuple[int, list[int]]:

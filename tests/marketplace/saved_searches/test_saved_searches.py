@@ -298,3 +298,20 @@ def test_the_demo_holders_saved_search_is_demand_no_one_meets(tantivy_engine, ap
     facts = market.MarketFacts(council, market.default_period(london_today()))
     rows = [(r.category, r.outcode, r.saved_searches) for r in market.waiting(facts)]
     assert rows == [("Dementia support", "OL8", 1)]
+
+
+def test_the_save_page_says_what_the_search_asks_for(tantivy_engine, client, sign_in, holder):
+    sign_in(holder)
+    query = (
+        "q=night+care&category=homecare&postcode=OL1+1AA&radius=5&language=polish"
+        "&day=2&time=19:00&max_price=25&verified=1"
+    )
+    html = client.get(f"/search/save?{query}").get_data(as_text=True)
+    for words in (
+        "night care",
+        "Homecare",
+        "OL1 1AA, within 5 miles",
+        "Up to £25.00; Wednesday at 19:00; Speaks Polish; Checked providers only",
+        'value="Night care, Homecare near OL1 1AA"',
+    ):
+        assert words in html, words

@@ -111,6 +111,7 @@ def _blueprints(app: Flask) -> None:
     from marketplace.directory.views import bp as directory_bp
     from marketplace.health import bp as health_bp
     from marketplace.payments.views import bp as payments_bp
+    from marketplace.saved_searches.views import bp as saved_searches_bp
     from marketplace.search.views import bp as search_bp
     from marketplace.web import bp as main_bp
     from marketplace.worker.views import bp as jobs_bp
@@ -122,6 +123,7 @@ def _blueprints(app: Flask) -> None:
         admin_bp,
         directory_bp,
         search_bp,
+        saved_searches_bp,
         bookings_bp,
         payments_bp,
         commissioning_bp,

@@ -40,6 +40,7 @@ from marketplace.payments.models import (
     StripeEvent,
     TopUp,
 )
+from marketplace.saved_searches.models import SavedSearch, SavedSearchTold
 from marketplace.search.models import SearchEvent, SearchOutbox
 from marketplace.sent_forms import SentForm
 from marketplace.worker.models import JobRun
@@ -53,6 +54,8 @@ from provider_onboarding.models import (
 )
 
 __all__ = [
+    "SavedSearch",
+    "SavedSearchTold",
     "SentForm",
     "Alert",
     "Booking",

@@ -83,6 +83,17 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/reset-password/<token>"):            (400, 400, 400, 400, 400, 400),
     ("GET", "/invitations/<token>"):                (200, 200, 200, 200, 200, 200),
     ("POST", "/invitations/<token>"):               (400, 400, 400, 400, 400, 400),
+    # Saved searches: budget holders and representatives, each their own (the world's is the
+    # holder's); /search/save with no search to save is a 400
+    ("GET", "/search/save"):                        (302, 400, 400, 403, 403, 403),
+    ("POST", "/search/save"):                       (302, 400, 400, 403, 403, 403),
+    ("GET", "/saved-searches"):                     (302, 200, 200, 403, 403, 403),
+    ("POST", "/saved-searches/<int:saved_search_id>/alerts"):  (302, 400, 404, 403, 403, 403),
+    ("GET", "/saved-searches/<int:saved_search_id>/rename"):   (302, 200, 404, 403, 403, 403),
+    ("POST", "/saved-searches/<int:saved_search_id>/rename"):  (302, 400, 404, 403, 403, 403),
+    ("GET", "/saved-searches/<int:saved_search_id>/delete"):   (302, 200, 404, 403, 403, 403),
+    # Deleting is answered alike whoever asks: a search already gone, or never yours, is gone
+    ("POST", "/saved-searches/<int:saved_search_id>/delete"):  (302, 302, 302, 403, 403, 403),
     # Your account and representatives
     ("GET", "/account"):                            (302, 200, 200, 200, 200, 200),
     ("GET", "/account/password"):                   (302, 200, 200, 200, 200, 200),
@@ -393,6 +404,7 @@ def build_world() -> World:
     # Read now: the browser tests use the world after its session has closed.
     more_ids["taxonomy_term_id"] = api_ids.term_uuid(listing.categories[0])
     more_ids["unclaimed_id"] = _unclaimed_cqc_entry()
+    more_ids["saved_search_id"] = _saved_search(users["holder"])
     return World(
         users,
         tenant,
@@ -428,6 +440,25 @@ def _unclaimed_cqc_entry() -> int:
     db.session.add(entry)
     db.session.commit()
     return entry.id
+
+
+def _saved_search(holder: User) -> int:
+    """The holder's saved search for homecare near OL1 1AA, emails on, finding nothing yet."""
+    from marketplace.saved_searches.models import SavedSearch
+
+    saved = SavedSearch(
+        user_id=holder.id,
+        tenant_id=holder.tenant_id,
+        name="Homecare near OL1 1AA",
+        params=[["q", "homecare"], ["postcode", "OL1 1AA"]],
+        outcode="OL1",
+        categories=[],
+        alerts_on=True,
+        result_count=0,
+    )
+    db.session.add(saved)
+    db.session.commit()
+    return saved.id
 
 
 def _onboarding_objects(provider: Provider, listing: Listing, owner: User) -> dict[str, int]:

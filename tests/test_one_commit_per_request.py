@@ -388,6 +388,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/invitations/<token>"): Case(
         "anonymous", form(full_name="New Holder", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
     ),
+    # Saved searches (the world's is the holder's, emails on)
+    ("POST", "/search/save"): Case(
+        "holder", form(search="q=help+at+home&postcode=OL1+1AA", name="Mornings", alerts="yes")
+    ),
+    ("POST", "/saved-searches/<int:saved_search_id>/alerts"): Case("holder", form(alerts="off")),
+    ("POST", "/saved-searches/<int:saved_search_id>/rename"): Case(
+        "holder", form(name="Help at home")
+    ),
+    ("POST", "/saved-searches/<int:saved_search_id>/delete"): Case("holder", form()),
     # Your account and representatives
     ("POST", "/account/password"): Case(
         "holder", form(current_password=PASSWORD, password=NEW_PASSWORD, confirm=NEW_PASSWORD)
@@ -565,6 +574,7 @@ CASES: dict[tuple[str, str], Case] = {
 # double click, or twenty tabs of one page, send the same key.
 FORM_KEY = "drawn-by-the-form-page-0123456789"
 MADE_ONCE_PER_FORM = {
+    ("POST", "/search/save"),
     ("POST", "/account/representatives/new"),
     ("POST", "/holders/<int:holder_id>/representatives/new"),
     ("POST", "/admin/tenants/<int:tenant_id>"),

@@ -116,6 +116,7 @@ def test_every_form_that_makes_something_new_is_kept_once(app: Flask) -> None:
 
 # The pages that draw those forms, and the form's action on each (None: it posts to itself).
 PAGES = {
+    ("POST", "/search/save"): ("holder", "/search/save?q=help+at+home"),
     ("POST", "/account/representatives/new"): ("holder", None),
     ("POST", "/holders/<int:holder_id>/representatives/new"): ("commissioner", None),
     ("POST", "/admin/tenants/<int:tenant_id>"): ("admin", None),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Tenant
+from marketplace.accounts.models import Tenant, User
 from marketplace.clock import LONDON, london_today
 from marketplace.commissioning.market.areas import area_outcodes
 from marketplace.demo.report import DemoReport
@@ -128,3 +128,42 @@ def _demo_moment(rng: random.Random, now: datetime) -> datetime:
     at = datetime.combine(day, time(rng.randrange(7, 23), rng.randrange(60)), tzinfo=LONDON)
     moment = at.astimezone(UTC)
     return moment if moment <= now else now - timedelta(minutes=rng.randrange(1, 60))
+
+
+# A saved search of the demo holder that finds nothing: dementia support near OL8 from someone
+# who speaks Polish. The demo's only dementia support on this service (Amira's, within reach of
+# OL8) is in English, Urdu and Punjabi. It shows on the holder's saved searches, as waiting
+# demand in the council's market gap report and as one person waiting on Amira's home.
+DEMO_SAVED_SEARCH_NAME = "Dementia support in Polish near OL8 (demo)"
+DEMO_SAVED_SEARCH = [
+    ["category", "dementia-support"],
+    ["postcode", "OL8"],
+    ["language", "polish"],
+]
+
+
+def add_saved_search(holder: User, report: DemoReport) -> None:
+    """The demo holder's saved search (emails on), made once: not when they have any."""
+    from marketplace.saved_searches.models import SavedSearch
+    from marketplace.saved_searches.services import query_of
+
+    if db.session.scalar(select(SavedSearch.id).where(SavedSearch.user_id == holder.id)):
+        return
+    query = query_of(DEMO_SAVED_SEARCH)
+    assert query.place is not None
+    db.session.add(
+        SavedSearch(
+            user_id=holder.id,
+            tenant_id=holder.tenant_id,
+            name=DEMO_SAVED_SEARCH_NAME,
+            params=DEMO_SAVED_SEARCH,
+            outcode=query.place.outcode,
+            categories=list(query.categories),
+            latitude=query.place.point.latitude,
+            longitude=query.place.point.longitude,
+            radius_miles=query.radius_miles,
+            alerts_on=True,
+            result_count=0,  # the daily check keeps it true
+        )
+    )
+    report.count("saved searches", 1)

@@ -9,7 +9,7 @@ from marketplace.demo.cqc import add_cqc_providers
 from marketplace.demo.fictional import DEMO_PLAN, add_fictional_providers, add_people, demo_email
 from marketplace.demo.records import read_demo_file
 from marketplace.demo.report import DemoReport
-from marketplace.demo.searches import add_search_events
+from marketplace.demo.searches import add_saved_search, add_search_events
 from marketplace.demo.story import Cast, tell
 from marketplace.directory.models import Provider
 from marketplace.directory.taxonomy import load_taxonomy
@@ -53,7 +53,9 @@ def load_demo() -> DemoReport:
     db.session.flush()
     add_search_events(council, report)
     db.session.flush()
-    tell(_cast(council, providers), report)
+    cast = _cast(council, providers)
+    tell(cast, report)
+    add_saved_search(cast.holder, report)
     db.session.flush()
     return report
 

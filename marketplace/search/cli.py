@@ -48,3 +48,17 @@ def status() -> None:
         f"Engine: {services.engine().name}; documents: {services.engine().count()}; "
         f"waiting changes: {waiting}"
     )
+
+
+@search_cli.command("alert-saved")
+def alert_saved() -> None:
+    """Run every saved search and email people about listings new to them (once a day)."""
+    from marketplace.saved_searches.alerts import check_all
+
+    try:
+        checked = check_all()
+    except SearchUnavailable as error:
+        raise click.ClickException(
+            f"The search engine failed; people not yet checked will be next time. {error}"
+        ) from error
+    click.echo(checked.summary())

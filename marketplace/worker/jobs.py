@@ -77,6 +77,12 @@ def _alerts() -> str:
     return check_every_body().summary()
 
 
+def _saved_searches() -> str:
+    from marketplace.saved_searches.alerts import check_all
+
+    return check_all().summary()
+
+
 def _forget_forms() -> str:
     from marketplace import sent_forms
 
@@ -120,6 +126,12 @@ JOBS: dict[str, Job] = {
             _expire_checks,
         ),
         Job("reports-alerts", "Work out commissioners' alerts", "reports alerts", _alerts),
+        Job(
+            "saved-searches-alert",
+            "Email people about new matches for their saved searches",
+            "search alert-saved",
+            _saved_searches,
+        ),
         Job(
             "accounts-forget-forms",
             "Forget once-only form keys a week old",

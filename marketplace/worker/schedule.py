@@ -54,6 +54,7 @@ DEFAULT_SCHEDULE: dict[str, When] = {
     "bookings-extend-rotas": When(at=time(6, 15)),
     "directory-expire": When(at=time(6, 30)),
     "reports-alerts": When(at=time(7, 0)),
+    "saved-searches-alert": When(at=time(7, 30)),
     "accounts-forget-forms": When(at=time(3, 0)),
 }
 

@@ -13,6 +13,7 @@ from marketplace.directory.models import ProviderKind
 from marketplace.errors import DomainError
 from marketplace.extensions import limiter
 from marketplace.models_base import utcnow
+from marketplace.saved_searches.demand import people_waiting_for
 from provider_onboarding import claims, services, verification
 from provider_onboarding.forms import ClaimForm, RegisterProviderForm
 from provider_onboarding.verification import Move
@@ -102,4 +103,5 @@ def dashboard() -> str:
         may_submit=(Move.SUBMIT, provider.verification_status) in verification.MOVES,
         requests=waiting.requests_to_answer(current_user.id),
         to_mark=waiting.sessions_to_mark_delivered(current_user.id, utcnow()),
+        people_waiting=people_waiting_for(provider),
     )

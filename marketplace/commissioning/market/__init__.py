@@ -74,6 +74,7 @@ from marketplace.commissioning.market.tables import (
     TimeRow,
     TrendRow,
     UnspentRow,
+    WaitingRow,
     by_area,
     by_category,
     by_time,
@@ -85,6 +86,7 @@ from marketplace.commissioning.market.tables import (
     top_gaps,
     trend,
     unspent,
+    waiting,
 )
 from marketplace.commissioning.market.times import (
     BAND_ORDER,
@@ -139,6 +141,7 @@ __all__ = [
     "ConcentrationRow",
     "UnspentRow",
     "TrendRow",
+    "WaitingRow",
     "NOT_GIVEN",
     "overview",
     "by_category",
@@ -151,6 +154,7 @@ __all__ = [
     "concentration",
     "unspent",
     "trend",
+    "waiting",
     "Column",
     "Table",
     "TableSpec",

@@ -27,6 +27,7 @@ from marketplace.commissioning.market.tables import (
     top_gaps,
     trend,
     unspent,
+    waiting,
 )
 from marketplace.money import format_pence
 
@@ -224,6 +225,17 @@ TABLES: dict[str, TableSpec] = {
         ),
         unspent,
         lambda r: [r.category, _n(r.pots), _n(r.pots_above), _money(r.unspent_pence)],
+    ),
+    "waiting": TableSpec(
+        "Saved searches still finding nothing",
+        (
+            Column("Kind of support"),
+            Column("District"),
+            Column("Council"),
+            Column("Saved searches", True),
+        ),
+        waiting,
+        lambda r: [r.category, r.outcode, r.local_authority, _n(r.saved_searches)],
     ),
     "trend": TableSpec(
         "Week by week",

@@ -66,6 +66,7 @@ from marketplace.directory.models import (
 from marketplace.directory.services import on_this_service_clause
 from marketplace.extensions import db
 from marketplace.payments.models import AccountKind, Hold, HoldStatus, LedgerAccount, Pot
+from marketplace.saved_searches.demand import waiting_by_area, waiting_total
 
 
 @dataclass(frozen=True)
@@ -581,6 +582,18 @@ class MarketFacts:
                 .distinct()
             )
         )
+
+    # Saved searches
+
+    @cached_property
+    def saved_waiting(self) -> dict[tuple[str | None, str | None], int]:
+        """Saved searches of the tenant's people, made before the period ends, that found
+        nothing when last run: by (kind of support slug or None, district or None)."""
+        return waiting_by_area(self.tenant.id, self.period.ends_at)
+
+    @cached_property
+    def saved_waiting_total(self) -> int:
+        return waiting_total(self.tenant.id, self.period.ends_at)
 
     @property
     def search_weeks(self) -> list[tuple[int, int]]:

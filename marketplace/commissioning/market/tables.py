@@ -102,7 +102,16 @@ class TrendRow:
     failed: int
 
 
+@dataclass(frozen=True)
+class WaitingRow:
+    category: str
+    outcode: str
+    local_authority: str
+    saved_searches: int
+
+
 NOT_GIVEN = "Not given"
+SAVED_WAITING = "Saved searches still finding nothing"
 
 
 def overview(facts: MarketFacts) -> list[OverviewRow]:
@@ -128,6 +137,7 @@ def overview(facts: MarketFacts) -> list[OverviewRow]:
         OverviewRow("Published listings", c.listings),
         OverviewRow("Verified providers with a published listing", c.providers),
         OverviewRow("Weekly hours of availability", c.weekly_minutes, "minutes"),
+        OverviewRow(SAVED_WAITING, facts.saved_waiting_total),
     ]
 
 
@@ -281,6 +291,25 @@ def unspent(facts: MarketFacts) -> list[UnspentRow]:
     ]
     rows.sort(key=lambda r: r.category)
     return rows
+
+
+def waiting(facts: MarketFacts) -> list[WaitingRow]:
+    """Saved searches that still find nothing, by kind of support and district: demand of its
+    own, apart from the searches and requests of the period (a saved search is counted once,
+    under each kind of support it asks for; never with who saved it)."""
+    keys = sorted(
+        facts.saved_waiting,
+        key=lambda k: (facts.category_order(k[0]), _outcode_order(k[1])),
+    )
+    return [
+        WaitingRow(
+            facts.category_name(slug),
+            outcode or NOT_GIVEN,
+            council_label(outcode, facts.own_codes),
+            facts.saved_waiting[(slug, outcode)],
+        )
+        for slug, outcode in keys
+    ]
 
 
 def trend(facts: MarketFacts) -> list[TrendRow]:

@@ -132,6 +132,7 @@ def report() -> tuple[str, int]:
         "prices": export.table("prices", facts, prices),
         "concentration": export.table("concentration", facts, spread),
         "unspent": export.table("unspent", facts),
+        "waiting": export.table("waiting", facts),
         "trend": export.table("trend", facts, weeks),
     }
     totals = overview(facts)

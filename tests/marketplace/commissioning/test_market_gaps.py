@@ -42,6 +42,16 @@ Booking requests from tenant A's pots, made in the period:
   B6 H1 L3 physio Mon 19:00 withdrawn by the holder before acceptance: unfilled
   B7 H2 L1 homecare Mon 09:00 still waiting
   Requests 7; declined 1; expired 1; unfilled 2.
+
+Saved searches of tenant A's people (a figure of their own, as they stand today: what each
+found when last run; counted when made before the period ended, wherever it began):
+  S1 H1 3 Jun   OL1 [homecare]                0 results  waiting
+  S2 H2 5 Jun   OL1 [homecare, physio]        0 results  waiting: under each kind
+  S3 H3 6 Jun   OL8 [physio]                  2 results  not waiting
+  S4 H1 20 May  (no postcode) []              0 results  waiting (made before the period)
+  not counted: H2's made 14 Jun 23:30 UTC = 15 Jun in London (after the period); tenant B's
+  holder's from OL1 with 0 results.
+  Waiting 3: Homecare OL1 (Oldham) 2; Physiotherapy OL1 1; no kind chosen, no postcode 1.
 """
 
 from __future__ import annotations
@@ -86,6 +96,7 @@ from marketplace.payments.models import (
     Pot,
     PotKind,
 )
+from marketplace.saved_searches.models import SavedSearch
 from marketplace.search.models import SearchEvent
 from tests.frozen import TODAY
 
@@ -303,6 +314,28 @@ def world(make_tenant, make_user, make_provider, make_listing) -> World:
     search(None, "OL12", ["homecare"], 0, at(4))  # Rochdale: tenant B's, not A's
     search(None, "M1", ["homecare"], 0, at(4))  # Manchester: neither's
     search(None, None, ["homecare"], 0, at(4))  # no postcode: no one's
+
+    def saved(pot: Pot, outcode: str | None, cats: list[str], found: int, when: datetime):
+        db.session.add(
+            SavedSearch(
+                user_id=pot.holder_id,
+                tenant_id=pot.tenant_id,
+                name="A search",
+                params=[["category", c] for c in cats]
+                + ([["postcode", outcode]] if outcode else []),
+                outcode=outcode,
+                categories=cats,
+                result_count=found,
+                created_at=when,
+            )
+        )
+
+    saved(h1, "OL1", ["homecare"], 0, at(3))
+    saved(h2, "OL1", ["homecare", "physiotherapy"], 0, at(5))
+    saved(h3, "OL8", ["physiotherapy"], 2, at(6))
+    saved(h1, None, [], 0, at(20, month=5))
+    saved(h2, "OL1", ["homecare"], 0, at(14, 23, 30))  # 15 June in London
+    saved(hb, "OL1", ["homecare"], 0, at(3))  # tenant B's
     db.session.commit()
     return w
 
@@ -395,7 +428,30 @@ def test_overview(world):
         "Published listings": 9,
         "Verified providers with a published listing": 2,
         "Weekly hours of availability": 20 * 60,
+        "Saved searches still finding nothing": 3,  # S1 S2 S4
     }
+
+
+def test_saved_searches_still_finding_nothing_by_kind_and_district(world):
+    """S1 and S2 under Homecare in OL1, S2 again under Physiotherapy, S4 with no kind and no
+    postcode; S3 found 2; the one made on 15 June and tenant B's are not A's period's."""
+    rows = [
+        (r.category, r.outcode, r.local_authority, r.saved_searches)
+        for r in market.waiting(facts(world))
+    ]
+    assert rows == [
+        ("Homecare", "OL1", "Oldham", 2),
+        ("Physiotherapy", "OL1", "Oldham", 1),
+        ("No kind of support chosen", "Not given", "", 1),
+    ]
+    # A period that ended before any was made counts only the one made in May.
+    early = market.Period(date(2026, 5, 18), date(2026, 5, 31))
+    assert [r.saved_searches for r in market.waiting(facts(world, early))] == [1]
+    # Tenant B's report counts its own one alone.
+    other = market.MarketFacts(db.session.get(Tenant, world.other.id), PERIOD)
+    assert [(r.category, r.outcode, r.saved_searches) for r in market.waiting(other)] == [
+        ("Homecare", "OL1", 1)
+    ]
 
 
 def test_by_category(world):

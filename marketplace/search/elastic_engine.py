@@ -148,7 +148,13 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
 
 def _near(query: SearchQuery) -> dict[str, Any]:
     """Online services; venues within the radius; at-home services within the radius that
-    travel as far as the person."""
+    travel as far as the person.
+
+    An at-home service reaches the person when the distance is within the largest band not
+    above its travel radius (nor the search's radius). Each band is one clause for the services
+    whose travel radius lies between it and the next band, so a service is checked against one
+    distance, not one per band: the travel range picks the few services, then the distance is
+    read for those."""
     assert query.place is not None
     point = {"lat": query.place.point.latitude, "lon": query.place.point.longitude}
     radius = query.radius_miles
@@ -162,12 +168,12 @@ def _near(query: SearchQuery) -> dict[str, Any]:
             "bool": {
                 "filter": [
                     {"term": {"delivery_mode": "at_home"}},
-                    {"range": {"travel_radius_miles": {"gte": band}}},
+                    {"range": {"travel_radius_miles": {"gte": band, **upto}}},
                     {"geo_distance": {"distance": f"{band}mi", "location": point}},
                 ]
             }
         }
-        for band in bands
+        for band, upto in zip(bands, [{"lt": above} for above in bands[1:]] + [{}], strict=True)
     ]
     return {
         "bool": {

@@ -361,7 +361,11 @@ def start(
     on_holder_side = sender.role in (Role.HOLDER, Role.REPRESENTATIVE) and may_act_for(
         sender, holder
     )
-    on_provider_side = sender.role == Role.PROVIDER and is_provider_staff(sender, provider)
+    on_provider_side = (
+        sender.role == Role.PROVIDER
+        and is_provider_staff(sender, provider)
+        and _have_a_booking(holder, provider)
+    )
     if holder.role != Role.HOLDER or not (on_holder_side or on_provider_side):
         raise NotAllowed("You cannot start this conversation")
     if not provider.has_joined:
@@ -370,6 +374,17 @@ def start(
     conversation = between(holder, provider) or _new_conversation(sender, holder, provider)
     send(sender, conversation, body, booking_id)
     return conversation
+
+
+def _have_a_booking(holder: User, provider: Provider) -> bool:
+    """Whether the holder has ever asked the provider for a booking: a provider writes first
+    only to people who came to them."""
+    from marketplace.bookings.models import Booking
+
+    found = db.session.scalar(
+        select(exists().where(Booking.holder_id == holder.id, Booking.provider_id == provider.id))
+    )
+    return bool(found)
 
 
 def _new_conversation(sender: User, holder: User, provider: Provider) -> Conversation:

@@ -21,6 +21,7 @@ from marketplace import audit
 from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Representation, Role, User
 from marketplace.accounts.services import may_act_for
+from marketplace.bookings.models import Booking
 from marketplace.conversations import blocks
 from marketplace.conversations import notifications as notify
 from marketplace.conversations.models import (
@@ -341,8 +342,6 @@ def _booking_of(conversation: Conversation, booking_id: int | None) -> int | Non
     """The booking a message is about, when it is one between the conversation's two sides."""
     if booking_id is None:
         return None
-    from marketplace.bookings.models import Booking
-
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         return None
@@ -379,8 +378,6 @@ def start(
 def _have_a_booking(holder: User, provider: Provider) -> bool:
     """Whether the holder has ever asked the provider for a booking: a provider writes first
     only to people who came to them."""
-    from marketplace.bookings.models import Booking
-
     found = db.session.scalar(
         select(exists().where(Booking.holder_id == holder.id, Booking.provider_id == provider.id))
     )

@@ -12,6 +12,9 @@ from flask_login import current_user, login_required
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role, User
+from marketplace.bookings.models import Booking
+from marketplace.bookings.services import side_of
+from marketplace.bookings.states import Side
 from marketplace.conversations import services
 from marketplace.conversations.forms import (
     ConfirmForm,
@@ -180,10 +183,6 @@ def ask(listing_id: int) -> ResponseReturnValue:
 @roles_required(*PARTIES)
 @once_per_form
 def about_booking(booking_id: int) -> ResponseReturnValue:
-    from marketplace.bookings.models import Booking
-    from marketplace.bookings.services import side_of
-    from marketplace.bookings.states import Side
-
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         abort(404)

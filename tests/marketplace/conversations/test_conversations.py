@@ -17,7 +17,15 @@ from sqlalchemy import func, select
 
 from marketplace import clock
 from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Role, Tenant, TenantArea, TenantKind, User
+from marketplace.accounts.models import (
+    ConsentMethod,
+    Representation,
+    Role,
+    Tenant,
+    TenantArea,
+    TenantKind,
+    User,
+)
 from marketplace.audit import AuditEvent
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingKind, BookingState
@@ -491,3 +499,33 @@ def test_a_provider_writes_first_only_about_a_booking_between_them(
         conversations.start(owner, holder, provider, "Hello, want some therapy?")
     db.session.rollback()
     assert conversations.between(holder, provider) is None
+
+
+def test_a_representative_for_two_people_says_whom_a_question_is_about(
+    app: Flask, world: World
+) -> None:
+    _, provider, listing = provider_with_listing("Sam Owner", "Calm Minds CIC")
+    second = person(Role.HOLDER, "Second Holder", world.tenant)
+    db.session.add(
+        Representation(
+            holder_id=second.id,
+            representative_id=world.users["representative"].id,
+            relationship_to_holder="Neighbour",
+            consent_method=ConsentMethod.HOLDER_ONLINE,
+            consent_recorded_by_id=second.id,
+        )
+    )
+    db.session.commit()
+    representative = signed_in(app, world.users["representative"])
+    form = representative.get(f"/messages/ask/{listing.id}").get_data(as_text=True)
+    assert "Who is this about?" in form and "Second Holder" in form
+
+    unsaid = representative.post(f"/messages/ask/{listing.id}", data={"body": "Evenings?"})
+    assert unsaid.status_code == 400
+    assert "Choose who you are asking for" in unsaid.get_data(as_text=True)
+    sent = representative.post(
+        f"/messages/ask/{listing.id}", data={"body": "Evenings?", "holder": str(second.id)}
+    )
+    assert sent.status_code == 302
+    assert conversations.between(second, provider) is not None
+    assert conversations.between(world.users["holder"], provider) is None

@@ -108,6 +108,7 @@ def _blueprints(app: Flask) -> None:
     from marketplace.commissioning.alerts.views import bp as alerts_bp
     from marketplace.commissioning.market.views import bp as market_bp
     from marketplace.commissioning.views import bp as commissioning_bp
+    from marketplace.conversations.views import bp as conversations_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.health import bp as health_bp
     from marketplace.payments.views import bp as payments_bp
@@ -133,5 +134,6 @@ def _blueprints(app: Flask) -> None:
         onboarding_bp,
         health_bp,
         jobs_bp,
+        conversations_bp,
     ):
         app.register_blueprint(blueprint)

@@ -17,6 +17,13 @@ from marketplace.commissioning.models import (
     SearchEventDaily,
     SearchEventWeekly,
 )
+from marketplace.conversations.models import (
+    Conversation,
+    ConversationRead,
+    ConversationReport,
+    Message,
+    ProviderBlock,
+)
 from marketplace.directory.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -56,6 +63,11 @@ from provider_onboarding.models import (
 __all__ = [
     "SavedSearch",
     "SavedSearchTold",
+    "Conversation",
+    "ConversationRead",
+    "ConversationReport",
+    "Message",
+    "ProviderBlock",
     "SentForm",
     "Alert",
     "Booking",

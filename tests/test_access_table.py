@@ -216,6 +216,21 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/bookings/reviews/<int:review_id>/reply"):  (302, 403, 403, 200, 403, 403),
     ("POST", "/bookings/reviews/<int:review_id>/reply"): (302, 403, 403, 400, 403, 403),
     ("POST", "/bookings/reviews/<int:review_id>/<any(hide, restore):action>"): (302, 403, 403, 403, 302, 302),  # noqa: E501
+    # Conversations: the world's is reported, so its council's commissioners and admins may read it
+    ("GET", "/messages/"):                          (302, 200, 200, 200, 403, 403),
+    ("GET", "/messages/reported"):                  (302, 403, 403, 403, 200, 200),
+    ("GET", "/messages/<int:conversation_id>"):     (302, 200, 200, 200, 200, 200),
+    ("POST", "/messages/<int:conversation_id>"):    (302, 400, 400, 400, 403, 403),
+    ("GET", "/messages/ask/<int:listing_id>"):      (302, 200, 200, 403, 403, 403),
+    ("POST", "/messages/ask/<int:listing_id>"):     (302, 400, 400, 403, 403, 403),
+    ("GET", "/messages/about-booking/<int:booking_id>"):  (302, 302, 302, 302, 403, 403),
+    ("POST", "/messages/about-booking/<int:booking_id>"): (302, 400, 400, 400, 403, 403),
+    ("GET", "/messages/<int:conversation_id>/report"):    (302, 200, 200, 200, 403, 403),
+    ("POST", "/messages/<int:conversation_id>/report"):   (302, 400, 400, 400, 403, 403),
+    ("GET", "/messages/<int:conversation_id>/report/sent"): (302, 200, 200, 200, 403, 403),
+    ("GET", "/messages/<int:conversation_id>/block"):     (302, 200, 200, 403, 403, 403),
+    ("POST", "/messages/<int:conversation_id>/block"):    (302, 302, 302, 403, 403, 403),
+    ("POST", "/messages/<int:conversation_id>/unblock"):  (302, 302, 302, 403, 403, 403),
     # Open Referral UK read API (JSON)
     ("GET", "/openreferral/"):                      (200, 200, 200, 200, 200, 200),
     # Open Referral UK: the rest of the read API (marketplace/api/views.py)
@@ -401,6 +416,7 @@ def build_world() -> World:
     booking_ids, calendar_token = _bookings_world(users, provider, listing, more_ids["pot_id"])
     more_ids.update(booking_ids)
     more_ids.update(_alerts_world(tenant, more_ids["pot_id"]))
+    more_ids.update(_conversations_world(users, provider))
     # Read now: the browser tests use the world after its session has closed.
     more_ids["taxonomy_term_id"] = api_ids.term_uuid(listing.categories[0])
     more_ids["unclaimed_id"] = _unclaimed_cqc_entry()
@@ -621,6 +637,20 @@ def _bookings_world(
         },
         feed.token,
     )
+
+
+def _conversations_world(users: dict[str, User], provider: Provider) -> dict[str, int]:
+    """The holder's conversation with the provider, a message each way, reported by the holder
+    to their council."""
+    from marketplace.conversations import services as conversations
+
+    conversation = conversations.start(
+        users["holder"], users["holder"], provider, "Can your carer come at nine?"
+    )
+    conversations.send(users["provider"], conversation, "Yes, nine is fine.")
+    conversations.report(users["holder"], conversation, "They asked me for my bank card")
+    db.session.commit()
+    return {"conversation_id": conversation.id}
 
 
 def routes(app: Flask) -> list[tuple[str, str, Rule]]:

@@ -247,6 +247,16 @@ def a_second_staff_member(w: World) -> None:
     w.more_ids["member_id"] = member.id
 
 
+def the_provider_blocked(w: World) -> None:
+    from marketplace.conversations import services as conversations
+    from marketplace.conversations.models import Conversation
+
+    found = db.session.get(Conversation, world_id(w, "conversation_id"))
+    assert found is not None
+    conversations.block(w.users["holder"], found)
+    db.session.commit()
+
+
 IMPORT_CSV = (
     b"title,description,categories,price,price_unit,delivery_mode,postcode,travel_radius_miles\n"
     b"Evening help,Help with tea and getting ready for bed.,pa-world,21.50,hour,at_home,OL1 1AA,5\n"
@@ -562,6 +572,21 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/bookings/reviews/<int:review_id>/<any(hide, restore):action>"): Case(
         "commissioner", form(note="Names the worker")
     ),
+    # Conversations
+    ("POST", "/messages/<int:conversation_id>"): Case(
+        "holder", form(body="Could you come at ten instead?")
+    ),
+    ("POST", "/messages/ask/<int:listing_id>"): Case("holder", form(body="Do you speak Urdu?")),
+    ("POST", "/messages/about-booking/<int:booking_id>"): Case(
+        "provider", form(body="Pat will be ten minutes late")
+    ),
+    ("POST", "/messages/<int:conversation_id>/report"): Case(
+        "representative", form(reason="They keep asking for cash")
+    ),
+    ("POST", "/messages/<int:conversation_id>/block"): Case("holder", form()),
+    ("POST", "/messages/<int:conversation_id>/unblock"): Case(
+        "holder", form(), the_provider_blocked
+    ),
     # Administrators
     ("POST", "/admin/tenants/new"): Case(
         "admin", form(name="Rochdale Council", kind="council", areas=["E08000005"])
@@ -587,6 +612,10 @@ MADE_ONCE_PER_FORM = {
     ("POST", "/provider/documents"),
     ("POST", "/provider/team/workers"),
     ("POST", "/provider/<int:provider_id>/import/apply"),
+    ("POST", "/messages/<int:conversation_id>"),
+    ("POST", "/messages/ask/<int:listing_id>"),
+    ("POST", "/messages/about-booking/<int:booking_id>"),
+    ("POST", "/messages/<int:conversation_id>/report"),
 }
 
 

@@ -127,6 +127,9 @@ PAGES = {
     ("POST", "/provider/listings/new"): ("provider", None),
     ("POST", "/provider/documents"): ("provider", None),
     ("POST", "/provider/team/workers"): ("provider", "/provider/team"),
+    ("POST", "/messages/<int:conversation_id>"): ("holder", None),
+    ("POST", "/messages/ask/<int:listing_id>"): ("holder", None),
+    ("POST", "/messages/<int:conversation_id>/report"): ("provider", None),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.accounts.models import Tenant, TenantArea, TenantKind, User
+from marketplace.demo.conversation import tell_conversation
 from marketplace.demo.cqc import add_cqc_providers
 from marketplace.demo.fictional import DEMO_PLAN, add_fictional_providers, add_people, demo_email
 from marketplace.demo.records import read_demo_file
@@ -56,6 +57,7 @@ def load_demo() -> DemoReport:
     cast = _cast(council, providers)
     tell(cast, report)
     add_saved_search(cast.holder, report)
+    tell_conversation(cast, report)
     db.session.flush()
     return report
 

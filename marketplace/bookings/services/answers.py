@@ -29,6 +29,7 @@ from marketplace.bookings.services.prices import describe, hourly_rate, occurren
 from marketplace.bookings.services.refusals import refusal_reference
 from marketplace.bookings.services.requests import plan_until, planned_shifts, request_of
 from marketplace.bookings.states import AlreadyMoved, Side, move_booking
+from marketplace.conversations import blocks
 from marketplace.directory.models import MAX_UNIT_PRICE_PENCE, Provider
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -273,6 +274,7 @@ def offer(
     if unit_price_pence > MAX_UNIT_PRICE_PENCE:
         limit = format_pence(MAX_UNIT_PRICE_PENCE)
         raise DomainError(f"Enter a price of {limit} or less", field="price")
+    blocks.refuse_if_blocked(booking.holder_id, booking.provider_id, blocks.OFFER_REFUSED)
     _lock_booking(booking)
     if booking.state != BookingState.REQUESTED:
         raise DomainError("You can only make an offer on a request you have not answered")

@@ -17,6 +17,7 @@ from marketplace.bookings.models import (
 )
 from marketplace.bookings.services.parties import HOLD_AHEAD_DAYS, config
 from marketplace.bookings.services.prices import block_unit_price, occurrence_price
+from marketplace.conversations import blocks
 from marketplace.directory.models import Category, Listing, PriceUnit
 from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError, NotAllowed
@@ -222,6 +223,7 @@ def request_booking(
         raise NotAllowed("That budget is not one you can use")
     if not listing_is_bookable(listing):
         raise DomainError("This service is not taking bookings here")
+    blocks.refuse_if_blocked(holder.id, listing.provider_id, blocks.REQUEST_REFUSED)
     found = quote(holder, listing, pot, request, today)
     hours = config("BOOKING_REQUEST_EXPIRY_HOURS", 48)
     booking = Booking(

@@ -111,6 +111,7 @@ def _blueprints(app: Flask) -> None:
     from marketplace.conversations.views import bp as conversations_bp
     from marketplace.directory.views import bp as directory_bp
     from marketplace.health import bp as health_bp
+    from marketplace.meetings.views import bp as meetings_bp
     from marketplace.payments.views import bp as payments_bp
     from marketplace.saved_searches.views import bp as saved_searches_bp
     from marketplace.search.views import bp as search_bp
@@ -126,6 +127,7 @@ def _blueprints(app: Flask) -> None:
         search_bp,
         saved_searches_bp,
         bookings_bp,
+        meetings_bp,
         payments_bp,
         commissioning_bp,
         alerts_bp,

@@ -34,6 +34,7 @@ from marketplace.directory.models import (
     ProviderMember,
 )
 from marketplace.mail import OutboundEmail
+from marketplace.meetings.models import Meeting, MeetingTime
 from marketplace.payments.models import (
     Allocation,
     ConnectAccount,
@@ -68,6 +69,8 @@ __all__ = [
     "ConversationReport",
     "Message",
     "ProviderBlock",
+    "Meeting",
+    "MeetingTime",
     "SentForm",
     "Alert",
     "Booking",

@@ -207,6 +207,9 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/bookings/sessions/<int:occurrence_id>/dispute"):   (302, 400, 400, 403, 403, 403),
     ("GET", "/bookings/sessions/<int:occurrence_id>/resolve"):    (302, 403, 403, 403, 200, 403),
     ("POST", "/bookings/sessions/<int:occurrence_id>/resolve"):   (302, 403, 403, 403, 400, 403),
+    ("GET", "/bookings/today"):                     (302, 403, 403, 200, 403, 403),
+    ("GET", "/bookings/sessions/<int:occurrence_id>/marks"): (302, 403, 403, 200, 403, 403),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/<any(arrived, left):mark>"): (302, 403, 403, 302, 403, 403),  # noqa: E501
     ("GET", "/bookings/inbox"):                     (302, 403, 403, 200, 403, 403),
     ("GET", "/bookings/calendar"):                  (302, 200, 200, 200, 403, 403),
     ("POST", "/bookings/calendar/new-address"):     (302, 302, 302, 302, 403, 403),
@@ -255,6 +258,17 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("PUT", "/openreferral/<path:path>"):           (405, 405, 405, 405, 405, 405),
     ("TRACE", "/openreferral/"):                   (405, 405, 405, 405, 405, 405),
     ("TRACE", "/openreferral/<path:path>"):         (405, 405, 405, 405, 405, 405),
+    # First meetings (free; never a booking)
+    ("GET", "/meetings/"):                          (302, 200, 200, 200, 403, 403),
+    ("GET", "/meetings/new/<int:listing_id>"):      (302, 200, 200, 403, 403, 403),
+    ("POST", "/meetings/new/<int:listing_id>"):     (302, 400, 400, 403, 403, 403),
+    ("GET", "/meetings/<int:meeting_id>"):          (302, 200, 200, 200, 404, 404),
+    ("POST", "/meetings/<int:meeting_id>/choose"):  (302, 403, 403, 400, 403, 403),
+    ("GET", "/meetings/<int:meeting_id>/suggest"):  (302, 403, 403, 200, 403, 403),
+    ("POST", "/meetings/<int:meeting_id>/suggest"): (302, 403, 403, 400, 403, 403),
+    ("POST", "/meetings/<int:meeting_id>/<any(accept, decline):answer>"): (302, 302, 302, 403, 403, 403),  # noqa: E501
+    ("GET", "/meetings/<int:meeting_id>/cancel"):   (302, 200, 200, 200, 404, 404),
+    ("POST", "/meetings/<int:meeting_id>/cancel"):  (302, 302, 302, 302, 404, 404),
     # Administrators
     ("GET", "/admin/"):                             (302, 403, 403, 403, 403, 200),
     ("GET", "/admin/tenants/new"):                  (302, 403, 403, 403, 403, 200),
@@ -298,6 +312,7 @@ class World:
             "invitation_id": self.invitation.id,
             "token": self.invitation_token,
             "answer": "accept",
+            "mark": "arrived",
             "action": "hide",
             "table": "gaps",
             # Open Referral UK ids of the world's published listing and its provider
@@ -417,6 +432,7 @@ def build_world() -> World:
     more_ids.update(booking_ids)
     more_ids.update(_alerts_world(tenant, more_ids["pot_id"]))
     more_ids.update(_conversations_world(users, provider))
+    more_ids.update(_meetings_world(users, listing))
     # Read now: the browser tests use the world after its session has closed.
     more_ids["taxonomy_term_id"] = api_ids.term_uuid(listing.categories[0])
     more_ids["unclaimed_id"] = _unclaimed_cqc_entry()
@@ -651,6 +667,25 @@ def _conversations_world(users: dict[str, User], provider: Provider) -> dict[str
     conversations.report(users["holder"], conversation, "They asked me for my bank card")
     db.session.commit()
     return {"conversation_id": conversation.id}
+
+
+def _meetings_world(users: dict[str, User], listing: Listing) -> dict[str, int]:
+    """A first meeting the holder asked for, at two times the day after tomorrow."""
+    from marketplace.meetings.models import Meeting, MeetingTime, MeetingWay
+
+    first = (utcnow() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    meeting = Meeting(
+        holder_id=users["holder"].id,
+        requested_by_id=users["holder"].id,
+        listing_id=listing.id,
+        provider_id=listing.provider_id,
+        way=MeetingWay.PHONE,
+        minutes=15,
+        times=[MeetingTime(starts_at=first), MeetingTime(starts_at=first + timedelta(hours=3))],
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return {"meeting_id": meeting.id, "meeting_time_id": meeting.times[0].id}
 
 
 def routes(app: Flask) -> list[tuple[str, str, Rule]]:

@@ -13,6 +13,8 @@ from marketplace.bookings.models import Booking, CalendarFeed, Occurrence, Occur
 from marketplace.clock import LONDON
 from marketplace.directory.models import ProviderMember
 from marketplace.extensions import db
+from marketplace.meetings.models import Meeting
+from marketplace.meetings.services import agreed_between
 
 
 def _booking_ids_query(user: User) -> Select[tuple[int]]:
@@ -54,6 +56,19 @@ def week(user: User, monday: date) -> dict[date, list[Occurrence]]:
         day = occurrence.starts_at.astimezone(LONDON).date()
         if day in days:
             days[day].append(occurrence)
+    return days
+
+
+def meetings_week(user: User, monday: date) -> dict[date, list[Meeting]]:
+    """The person's agreed first meetings in the week, by London day."""
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=LONDON)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=LONDON)
+    days: dict[date, list[Meeting]] = {monday + timedelta(days=n): [] for n in range(7)}
+    for meeting in agreed_between(user, start.astimezone(UTC), end.astimezone(UTC)):
+        assert meeting.starts_at is not None
+        day = meeting.starts_at.astimezone(LONDON).date()
+        if day in days:
+            days[day].append(meeting)
     return days
 
 
@@ -102,7 +117,8 @@ def _fold(line: str) -> str:
 
 
 def ical(user: User, host: str, now: datetime) -> str:
-    """Sessions from 30 days ago to a year ahead, as an iCalendar document."""
+    """Sessions and agreed first meetings from 30 days ago to a year ahead, as an iCalendar
+    document."""
     sessions = occurrences_between(user, now - timedelta(days=30), now + timedelta(days=365))
     lines = [
         "BEGIN:VCALENDAR",
@@ -121,6 +137,20 @@ def ical(user: User, host: str, now: datetime) -> str:
             f"DTSTART:{_stamp(occurrence.starts_at)}",
             f"DTEND:{_stamp(occurrence.ends_at)}",
             f"SUMMARY:{_escape(title)}",
+            "STATUS:CONFIRMED",
+            "END:VEVENT",
+        ]
+    for meeting in agreed_between(user, now - timedelta(days=30), now + timedelta(days=365)):
+        assert meeting.starts_at is not None and meeting.ends_at is not None
+        title = f"First meeting: {meeting.listing.title} ({meeting.provider.display_name})"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:meeting-{meeting.id}@{host}",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART:{_stamp(meeting.starts_at)}",
+            f"DTEND:{_stamp(meeting.ends_at)}",
+            f"SUMMARY:{_escape(title)}",
+            f"DESCRIPTION:{_escape(meeting.way.label + '. Free: nothing is paid.')}",
             "STATUS:CONFIRMED",
             "END:VEVENT",
         ]

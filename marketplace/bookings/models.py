@@ -166,6 +166,9 @@ class Occurrence(db.Model):  # type: ignore[name-defined]
     price_pence: Mapped[int] = mapped_column(Integer)
     actual_minutes: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Marked by the provider's staff on the session's day, each once: the worker arrived, left.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The money set aside for this occurrence in the holder's pot (payments' Hold).
     hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"), unique=True)
 
@@ -175,6 +178,10 @@ class Occurrence(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="time_order"),
         CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        CheckConstraint(
+            "left_at IS NULL OR (arrived_at IS NOT NULL AND left_at >= arrived_at)",
+            name="left_after_arrived",
+        ),
         # A booking has one session at a time: a repeated schedule can never make a second.
         db.UniqueConstraint("booking_id", "starts_at", name="uq_occurrences_booking_start"),
     )

@@ -136,6 +136,32 @@ def delivered(occurrence: Occurrence) -> None:
     )
 
 
+def arrived(occurrence: Occurrence) -> None:
+    booking = occurrence.booking
+    when = occurrence.starts_at.astimezone(LONDON)
+    _send(
+        _holder_side(booking),
+        "Your worker has arrived",
+        f"{booking.provider.display_name} says their worker has arrived for the session of "
+        f"{booking.listing.title} on {when:%A %-d %B}.",
+        booking,
+        "session_arrived",
+    )
+
+
+def left(occurrence: Occurrence) -> None:
+    booking = occurrence.booking
+    when = occurrence.starts_at.astimezone(LONDON)
+    _send(
+        _holder_side(booking),
+        "Your worker has left",
+        f"{booking.provider.display_name} says their worker has left after the session of "
+        f"{booking.listing.title} on {when:%A %-d %B}.",
+        booking,
+        "session_left",
+    )
+
+
 def disputed(occurrence: Occurrence) -> None:
     booking = occurrence.booking
     _send(

@@ -75,6 +75,7 @@ def week() -> str:
         "bookings/calendar.html",
         monday=monday,
         days=calendar.week(current_user, monday),
+        meetings=calendar.meetings_week(current_user, monday),
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         feed_url=url_for("bookings.ical", token=feed.token, _external=True),

@@ -130,6 +130,7 @@ def new(listing_id: int) -> ResponseReturnValue:
         return render_template("bookings/no_budget.html", listing=listing, holder=holder), 409
     if request.method == "GET":
         _prefill(form, request.args.get("from", type=int), holder)
+        _after_meeting(form, request.args.get("meeting", type=int), holder, listing, pots)
     changing = request.form.get("change") == "yes"  # back from the check page, answers kept
     misfits: list[week.Misfit] = []
     free: list[services.FreeTime] = []
@@ -177,6 +178,25 @@ def _prefill(form: RequestForm, booking_id: int | None, holder: User) -> None:
     form.ends_on.process_data(earlier.rota_ends_on if earlier.kind == BookingKind.ROTA else None)
     form.start.data = slot.start_time.strftime("%H:%M")
     form.hours.data = f"{slot.duration_minutes / 60:g}"
+
+
+def _after_meeting(
+    form: RequestForm, meeting_id: int | None, holder: User, listing: Listing, pots: list[Pot]
+) -> None:
+    """Booking after a first meeting in one step: the budget when there is only one, once, and
+    a note to the provider saying which meeting it follows."""
+    from marketplace.meetings.models import Meeting, MeetingState
+    from marketplace.meetings.services import when
+
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None or meeting.holder_id != holder.id or meeting.listing_id != listing.id:
+        return
+    if meeting.state != MeetingState.AGREED:
+        return
+    if len(pots) == 1:
+        form.pot.data = str(pots[0].id)
+    form.kind.data = form.kind.data or BookingKind.ONE_OFF.value
+    form.note.data = f"Following our first meeting on {when(meeting.starts_at)}."
 
 
 @bp.get("/<int:booking_id>/sent")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 from flask import (
     abort,
+    flash,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import select
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
@@ -19,11 +25,19 @@ from marketplace.bookings.forms import (
     parse_hours,
 )
 from marketplace.bookings.models import (
+    Booking,
     Occurrence,
+    OccurrenceState,
 )
+from marketplace.bookings.services import marks
+from marketplace.bookings.states import Side
 from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp
 from marketplace.bookings.views.booking import act, booking_for, plain_post, reason_page, run
+from marketplace.clock import LONDON, london_today
+from marketplace.directory.models import ProviderMember
+from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.models_base import utcnow
 
 # Sessions.
 
@@ -41,8 +55,10 @@ def _occurrence(occurrence_id: int) -> Occurrence:
 def delivered(occurrence_id: int) -> ResponseReturnValue:
     found = _occurrence(occurrence_id)
     form = DeliveredForm()
+    marked = marks.marked_minutes(found)
     if request.method == "GET":
-        form.hours.data = f"{(found.ends_at - found.starts_at).total_seconds() / 3600:g}"
+        minutes = marked or (found.ends_at - found.starts_at).total_seconds() / 60
+        form.hours.data = f"{minutes / 60:g}"
     if request.method == "POST":
         done = act(
             found.booking_id,
@@ -55,7 +71,9 @@ def delivered(occurrence_id: int) -> ResponseReturnValue:
         if done is not None:
             return done
     status = 400 if form.errors else 200
-    return render_template("bookings/delivered.html", form=form, occurrence=found), status
+    return render_template(
+        "bookings/delivered.html", form=form, occurrence=found, marked=marked
+    ), status
 
 
 @bp.post("/sessions/<int:occurrence_id>/confirm")
@@ -101,3 +119,64 @@ def resolve(occurrence_id: int) -> ResponseReturnValue:
             return done
     status = 400 if form.errors else 200
     return render_template("bookings/resolve.html", form=form, occurrence=found), status
+
+
+# Arriving and leaving, on the session's day.
+
+
+@bp.get("/today")
+@roles_required(Role.PROVIDER)
+def today_sessions() -> str:
+    """The provider's sessions today, each with its arrival and leaving marks (phone-sized)."""
+    day = london_today()
+    start = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    end = start + timedelta(days=1)
+    providers = select(ProviderMember.provider_id).where(ProviderMember.user_id == current_user.id)
+    sessions = db.session.scalars(
+        select(Occurrence)
+        .join(Booking, Booking.id == Occurrence.booking_id)
+        .where(
+            Occurrence.provider_id.in_(providers),
+            Occurrence.state.in_(marks.MARKABLE),
+            Occurrence.starts_at >= start,
+            Occurrence.starts_at < end,
+        )
+        .order_by(Occurrence.starts_at)
+    ).all()
+    return render_template("bookings/today.html", sessions=sessions, day=day)
+
+
+@bp.get("/sessions/<int:occurrence_id>/marks")
+@roles_required(Role.PROVIDER)
+def marks_page(occurrence_id: int) -> str:
+    found = _occurrence(occurrence_id)
+    services.require(current_user, found.booking, Side.PROVIDER)
+    return render_template(
+        "bookings/marks.html",
+        occurrence=found,
+        on_the_day=marks.on_the_day(found, utcnow()),
+        markable=found.state in marks.MARKABLE,
+        OccurrenceState=OccurrenceState,
+    )
+
+
+@bp.post("/sessions/<int:occurrence_id>/<any(arrived, left):mark>")
+@roles_required(Role.PROVIDER)
+def mark(occurrence_id: int, mark: str) -> ResponseReturnValue:
+    plain_post()
+    found = _occurrence(occurrence_id)
+    try:
+        if mark == "arrived":
+            marks.mark_arrived(current_user, found)
+        else:
+            marks.mark_left(current_user, found)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            "Arrival marked. The person has been told."
+            if mark == "arrived"
+            else "Leaving marked. The person has been told.",
+            "success",
+        )
+    return redirect(url_for("bookings.marks_page", occurrence_id=found.id))

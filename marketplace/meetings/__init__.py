@@ -1,0 +1,1 @@
+"""First meetings: a free introduction between a budget holder's side and a provider."""

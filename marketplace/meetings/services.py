@@ -1,0 +1,255 @@
+"""First meetings: asked for, answered, agreed or cancelled. No money moves.
+
+Services check who may act on the meeting, flush and never commit. A move takes the meeting's row
+lock and then checks its state: a second click finds the move made and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select
+
+from marketplace import audit
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.services import holders_represented_by, may_act_for
+from marketplace.clock import LONDON
+from marketplace.directory.models import Listing, ProviderMember
+from marketplace.directory.services import is_provider_staff, listing_is_bookable
+from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.extensions import db
+from marketplace.meetings import notifications as notify
+from marketplace.meetings.models import Meeting, MeetingState, MeetingTime, MeetingWay
+from marketplace.models_base import utcnow
+from marketplace.transactions import atomic, locked
+
+MINUTES_OFFERED = (15, 30)
+MOST_TIMES = 3
+FURTHEST_AHEAD = timedelta(days=90)
+HOLDER = "holder"
+PROVIDER = "provider"
+OPEN = (MeetingState.REQUESTED, MeetingState.SUGGESTED, MeetingState.AGREED)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What the holder's side asks for: how, how long, the times offered and a note."""
+
+    way: MeetingWay
+    minutes: int
+    times: tuple[datetime, ...]
+    note: str = ""
+
+
+def side_of(user: User, meeting: Meeting) -> str:
+    """'holder' or 'provider'. Raises NotFound for anyone else, who learns nothing of it."""
+    if may_act_for(user, meeting.holder):
+        return HOLDER
+    if is_provider_staff(user, meeting.provider):
+        return PROVIDER
+    raise NotFound("This meeting is not one you can see")
+
+
+def _require(user: User, meeting: Meeting, side: str) -> None:
+    if side_of(user, meeting) != side:
+        raise NotAllowed("You cannot make this change to this meeting")
+
+
+def check_time(starts_at: datetime, now: datetime, field: str = "times") -> None:
+    """Raises DomainError unless the time is in the future and within 90 days."""
+    if starts_at <= now:
+        raise DomainError("Choose a time in the future", field=field)
+    if starts_at > now + FURTHEST_AHEAD:
+        raise DomainError("Choose a time within the next 90 days", field=field)
+
+
+def _check_ask(ask: Ask, now: datetime) -> None:
+    if ask.minutes not in MINUTES_OFFERED:
+        raise DomainError("Choose 15 or 30 minutes", field="minutes")
+    if not 1 <= len(ask.times) <= MOST_TIMES:
+        raise DomainError("Offer between one and three times", field="times")
+    if len(set(ask.times)) != len(ask.times):
+        raise DomainError("Offer different times: two of them are the same", field="times")
+    for starts_at in ask.times:
+        check_time(starts_at, now)
+
+
+@atomic
+def request_meeting(
+    actor: User, holder: User, listing: Listing, ask: Ask, now: datetime | None = None
+) -> Meeting:
+    """The holder (or a representative while consent stands) asks the listing's provider for a
+    free first meeting at one of the times offered. Raises NotAllowed, NotFound or DomainError."""
+    if not may_act_for(actor, holder):
+        raise NotAllowed("You cannot ask for a meeting for this person")
+    if not listing_is_bookable(listing):
+        raise NotFound("This listing is not open for requests")
+    _check_ask(ask, now or utcnow())
+    meeting = Meeting(
+        holder_id=holder.id,
+        requested_by_id=actor.id,
+        listing_id=listing.id,
+        provider_id=listing.provider_id,
+        way=ask.way,
+        minutes=ask.minutes,
+        note=ask.note.strip(),
+        times=[MeetingTime(starts_at=t) for t in sorted(ask.times)],
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    audit.note("meeting.requested", meeting, actor, tenant_id=holder.tenant_id)
+    notify.requested(meeting)
+    return meeting
+
+
+def _fresh(meeting: Meeting) -> Meeting:
+    found = locked(Meeting, meeting.id)
+    if found is None:
+        raise NotFound("This meeting is not one you can see")
+    return found
+
+
+def _wrong_state(meeting: Meeting) -> DomainError:
+    return DomainError(f"This meeting has changed: {meeting.state.label.lower()}")
+
+
+@atomic
+def choose_time(
+    actor: User, meeting: Meeting, time_id: int, now: datetime | None = None
+) -> Meeting:
+    """The provider picks one of the times offered (by its id); the meeting is agreed."""
+    _require(actor, meeting, PROVIDER)
+    meeting = _fresh(meeting)
+    chosen = next((t for t in meeting.times if t.id == time_id), None)
+    if chosen is None:
+        raise DomainError("Choose one of the times offered", field="time")
+    if meeting.state == MeetingState.AGREED and meeting.starts_at == chosen.starts_at:
+        return meeting  # sent twice
+    if meeting.state != MeetingState.REQUESTED:
+        raise _wrong_state(meeting)
+    check_time(chosen.starts_at, now or utcnow(), field="time")
+    meeting.state, meeting.starts_at = MeetingState.AGREED, chosen.starts_at
+    _moved("meeting.agreed", meeting, actor)
+    notify.agreed(meeting, to_holder=True)
+    return meeting
+
+
+@atomic
+def suggest_time(
+    actor: User, meeting: Meeting, starts_at: datetime, now: datetime | None = None
+) -> Meeting:
+    """The provider suggests another time; the holder's side accepts or declines it."""
+    _require(actor, meeting, PROVIDER)
+    meeting = _fresh(meeting)
+    if meeting.state == MeetingState.SUGGESTED and meeting.suggested_at == starts_at:
+        return meeting  # sent twice
+    if meeting.state != MeetingState.REQUESTED:
+        raise _wrong_state(meeting)
+    check_time(starts_at, now or utcnow(), field="day")
+    meeting.state, meeting.suggested_at = MeetingState.SUGGESTED, starts_at
+    _moved("meeting.suggested", meeting, actor)
+    notify.suggested(meeting)
+    return meeting
+
+
+@atomic
+def answer_suggestion(
+    actor: User, meeting: Meeting, accept: bool, now: datetime | None = None
+) -> Meeting:
+    """The holder's side accepts the provider's time (the meeting is agreed) or declines it."""
+    _require(actor, meeting, HOLDER)
+    meeting = _fresh(meeting)
+    target = MeetingState.AGREED if accept else MeetingState.DECLINED
+    if meeting.state == target:
+        return meeting  # sent twice
+    if meeting.state != MeetingState.SUGGESTED or meeting.suggested_at is None:
+        raise _wrong_state(meeting)
+    if accept:
+        check_time(meeting.suggested_at, now or utcnow())
+        meeting.starts_at = meeting.suggested_at
+    meeting.state = target
+    _moved("meeting.agreed" if accept else "meeting.declined", meeting, actor)
+    if accept:
+        notify.agreed(meeting, to_holder=False)
+    else:
+        notify.declined(meeting)
+    return meeting
+
+
+@atomic
+def cancel(actor: User, meeting: Meeting, reason: str) -> Meeting:
+    """Either side cancels a meeting not yet over; the other side is told."""
+    side = side_of(actor, meeting)
+    meeting = _fresh(meeting)
+    if meeting.state == MeetingState.CANCELLED:
+        return meeting  # sent twice
+    if meeting.state not in OPEN:
+        raise _wrong_state(meeting)
+    meeting.state = MeetingState.CANCELLED
+    meeting.cancelled_by_id = actor.id
+    meeting.cancel_reason = reason.strip()[:500]
+    _moved("meeting.cancelled", meeting, actor)
+    notify.cancelled(meeting, by_provider=side == PROVIDER)
+    return meeting
+
+
+def _moved(action: str, meeting: Meeting, actor: User) -> None:
+    db.session.flush()
+    audit.note(
+        action, meeting, actor, tenant_id=meeting.holder.tenant_id, state=meeting.state.value
+    )
+
+
+# Reading.
+
+
+def _holder_ids(user: User) -> list[int]:
+    if user.role == Role.HOLDER:
+        return [user.id]
+    return [h.id for h in holders_represented_by(user)]
+
+
+def meetings_query(user: User) -> Select[tuple[Meeting]]:
+    """The meetings a person has a part in: their own or their holders', or their provider's."""
+    if user.role == Role.PROVIDER:
+        providers = select(ProviderMember.provider_id).where(ProviderMember.user_id == user.id)
+        return select(Meeting).where(Meeting.provider_id.in_(providers))
+    return select(Meeting).where(Meeting.holder_id.in_(_holder_ids(user)))
+
+
+def agreed_between(user: User, first: datetime, last: datetime) -> list[Meeting]:
+    """Agreed meetings starting between `first` and `last` (UTC), for the person's calendar."""
+    return list(
+        db.session.scalars(
+            meetings_query(user)
+            .where(
+                Meeting.state == MeetingState.AGREED,
+                Meeting.starts_at >= first - timedelta(minutes=30),
+                Meeting.starts_at < last,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    )
+
+
+def last_agreed_with(user: User, listing_id: int, holder_id: int) -> Meeting | None:
+    """The holder's latest agreed meeting about this listing, if any."""
+    return db.session.scalar(
+        meetings_query(user)
+        .where(
+            Meeting.listing_id == listing_id,
+            Meeting.holder_id == holder_id,
+            Meeting.state == MeetingState.AGREED,
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+
+
+def when(at: datetime | None) -> str:
+    """A meeting time as people read it, London time: Tuesday 1 December 2026 at 10:30am."""
+    if at is None:
+        return ""
+    local = at.astimezone(LONDON)
+    return f"{local:%A %-d %B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")

@@ -54,6 +54,7 @@ from marketplace.directory.models import (
     VerificationStatus,
 )
 from marketplace.extensions import db
+from marketplace.models_base import utcnow
 from marketplace.payments import services as payments
 from marketplace.payments import stripe_gateway, topups, webhooks
 from marketplace.payments.models import (
@@ -255,6 +256,39 @@ def the_provider_blocked(w: World) -> None:
     assert found is not None
     conversations.block(w.users["holder"], found)
     db.session.commit()
+
+
+def the_meeting_suggested(w: World) -> None:
+    from marketplace.meetings.models import Meeting, MeetingState
+
+    meeting = db.session.get(Meeting, world_id(w, "meeting_id"))
+    assert meeting is not None
+    meeting.state = MeetingState.SUGGESTED
+    meeting.suggested_at = meeting.times[0].starts_at + timedelta(hours=1)
+    db.session.commit()
+
+
+def the_session_today(w: World) -> None:
+    """The world's session, scheduled to start now (so today, in London) and paid for."""
+    the_session(OccurrenceState.SCHEDULED)(w)
+    occurrence = db.session.get(Occurrence, world_id(w, "occurrence_id"))
+    assert occurrence is not None
+    occurrence.starts_at = utcnow()
+    occurrence.ends_at = occurrence.starts_at + timedelta(hours=2)
+    db.session.commit()
+
+
+def new_meeting_form(w: World) -> dict[str, Any]:
+    return {
+        "data": {
+            "way": "video",
+            "minutes": "30",
+            "day_1": day_parts(TOMORROW),
+            "start_1": "2pm",
+            "day_2": day_parts(TOMORROW),
+            "start_2": "4:30pm",
+        }
+    }
 
 
 IMPORT_CSV = (
@@ -587,6 +621,21 @@ CASES: dict[tuple[str, str], Case] = {
     ("POST", "/messages/<int:conversation_id>/unblock"): Case(
         "holder", form(), the_provider_blocked
     ),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/<any(arrived, left):mark>"): Case(
+        "provider", form(), the_session_today
+    ),
+    # First meetings
+    ("POST", "/meetings/new/<int:listing_id>"): Case("holder", new_meeting_form),
+    ("POST", "/meetings/<int:meeting_id>/choose"): Case(
+        "provider", lambda w: {"data": {"time": str(world_id(w, "meeting_time_id"))}}
+    ),
+    ("POST", "/meetings/<int:meeting_id>/suggest"): Case(
+        "provider", form(day=day_parts(TOMORROW), start="11am")
+    ),
+    ("POST", "/meetings/<int:meeting_id>/<any(accept, decline):answer>"): Case(
+        "holder", form(), the_meeting_suggested
+    ),
+    ("POST", "/meetings/<int:meeting_id>/cancel"): Case("holder", form(reason="Found someone")),
     # Administrators
     ("POST", "/admin/tenants/new"): Case(
         "admin", form(name="Rochdale Council", kind="council", areas=["E08000005"])
@@ -608,6 +657,7 @@ MADE_ONCE_PER_FORM = {
     ("POST", "/payments/holders/<int:holder_id>/pots/new"),
     ("POST", "/bookings/new/<int:listing_id>"),
     ("POST", "/bookings/calendar/new-address"),
+    ("POST", "/meetings/new/<int:listing_id>"),
     ("POST", "/provider/listings/new"),
     ("POST", "/provider/documents"),
     ("POST", "/provider/team/workers"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from wtforms import Field, RadioField, ValidationError
+from wtforms import Field, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
@@ -80,11 +81,16 @@ class MeetingForm(BaseForm):
     note = words_field("Anything the provider should know (optional)", "note", 1000)
     submit = submit_button("Ask for the meeting")
 
-    def validate_start_2(self, field: Field) -> None:
-        _pair(self.day_2, field)
-
-    def validate_start_3(self, field: Field) -> None:
-        _pair(self.day_3, field)
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields' own checks, then: a second or third date goes with a start time."""
+        valid = super().validate(extra_validators)
+        for day, start in ((self.day_2, self.start_2), (self.day_3, self.start_3)):
+            message = _unpaired(day, start)
+            if message:
+                start.errors = [*start.errors, message]
+                self._errors = None
+                valid = False
+        return valid
 
     def times(self) -> tuple[datetime, ...]:
         """The times offered, once the form is valid."""
@@ -92,11 +98,14 @@ class MeetingForm(BaseForm):
         return tuple(at_london(d.data, s.data) for d, s in pairs if d.data and s.data)
 
 
-def _pair(day: DateInputField, start: Field) -> None:
+def _unpaired(day: DateInputField, start: Field) -> str | None:
+    if day.errors or start.errors:
+        return None
     if day.data and not start.data:
-        raise ValidationError("Enter a start time for this date, or leave both empty")
-    if start.data and not day.data and not day.errors:
-        raise ValidationError("Enter a date for this start time, or leave both empty")
+        return "Enter a start time for this date, or leave both empty"
+    if start.data and not day.data:
+        return "Enter a date for this start time, or leave both empty"
+    return None
 
 
 class ChooseForm(BaseForm):

@@ -1,0 +1,252 @@
+"""First meetings: asked for with up to three times, answered, agreed, cancelled, never a booking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import ConsentMethod, Representation, Role
+from marketplace.audit import AuditEvent
+from marketplace.bookings import calendar, integrity
+from marketplace.bookings.models import Booking
+from marketplace.clock import LONDON
+from marketplace.commissioning.market import export
+from marketplace.commissioning.market.periods import Period
+from marketplace.errors import DomainError, NotAllowed, NotFound
+from marketplace.extensions import db
+from marketplace.mail import OutboundEmail
+from marketplace.meetings import services
+from marketplace.meetings.models import Meeting, MeetingState, MeetingWay
+from marketplace.payments import ledger
+from tests.conftest import PASSWORD
+from tests.frozen import NOW, TODAY
+
+TOMORROW = TODAY + timedelta(days=1)
+
+
+def at(day, hour, minute=0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def ask(*times, way=MeetingWay.PHONE, minutes=15) -> services.Ask:
+    return services.Ask(way, minutes, tuple(times or (at(TOMORROW, 10), at(TOMORROW, 14))))
+
+
+def asked(w, **kwargs) -> Meeting:
+    meeting = services.request_meeting(w.holder, w.holder, w.listing, ask(**kwargs))
+    db.session.commit()
+    return meeting
+
+
+def emails(template: str) -> list[OutboundEmail]:
+    return db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.template == template)
+    ).all()
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    answer = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
+def test_the_provider_picks_one_of_the_times_offered_and_both_sides_are_told(world):
+    w = world
+    meeting = asked(w)
+    assert meeting.state == MeetingState.REQUESTED and len(meeting.times) == 2
+    assert [e.to_address for e in emails("meeting_requested")] == [w.provider_user.email]
+
+    services.choose_time(w.provider_user, meeting, meeting.times[1].id)
+    db.session.commit()
+    assert meeting.state == MeetingState.AGREED
+    assert meeting.starts_at == at(TOMORROW, 14)
+    assert meeting.ends_at == at(TOMORROW, 14, 15)
+    assert [e.to_address for e in emails("meeting_agreed")] == [w.holder.email]
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["meeting.requested", "meeting.agreed"]
+
+
+def test_choosing_the_same_time_twice_agrees_once_and_tells_once(world):
+    w = world
+    meeting = asked(w)
+    for _ in range(2):
+        services.choose_time(w.provider_user, meeting, meeting.times[0].id)
+        db.session.commit()
+    assert len(emails("meeting_agreed")) == 1
+    with pytest.raises(DomainError, match="has changed"):
+        services.choose_time(w.provider_user, meeting, meeting.times[1].id)
+
+
+def test_a_suggested_time_is_accepted_or_declined_by_the_holder(world):
+    w = world
+    first, second = asked(w), asked(w)
+    for meeting in (first, second):
+        services.suggest_time(w.provider_user, meeting, at(TOMORROW, 16, 30))
+    db.session.commit()
+    assert first.state == MeetingState.SUGGESTED and len(emails("meeting_suggested")) == 2
+
+    services.answer_suggestion(w.holder, first, accept=True)
+    services.answer_suggestion(w.holder, second, accept=False)
+    db.session.commit()
+    assert first.state == MeetingState.AGREED and first.starts_at == at(TOMORROW, 16, 30)
+    assert second.state == MeetingState.DECLINED and second.starts_at is None
+    with pytest.raises(NotAllowed):
+        services.answer_suggestion(w.provider_user, first, accept=True)
+
+
+@pytest.mark.parametrize(
+    ("times", "message"),
+    [
+        ((NOW - timedelta(minutes=1),), "in the future"),
+        ((NOW + timedelta(days=91),), "within the next 90 days"),
+        ((at(TOMORROW, 10), at(TOMORROW, 10)), "two of them are the same"),
+        (tuple(at(TOMORROW, h) for h in (9, 10, 11, 12)), "between one and three"),
+    ],
+)
+def test_the_times_offered_are_checked(world, times, message):
+    with pytest.raises(DomainError, match=message):
+        services.request_meeting(world.holder, world.holder, world.listing, ask(*times))
+    assert db.session.query(Meeting).count() == 0
+
+
+def test_a_meeting_is_15_or_30_minutes(world):
+    with pytest.raises(DomainError, match="15 or 30"):
+        services.request_meeting(world.holder, world.holder, world.listing, ask(minutes=60))
+
+
+def test_a_representative_asks_only_while_consent_stands(world, make_user):
+    w = world
+    rep = make_user(Role.REPRESENTATIVE, tenant=w.holder.tenant)
+    consent = Representation(
+        holder_id=w.holder.id,
+        representative_id=rep.id,
+        relationship_to_holder="Son",
+        consent_method=ConsentMethod.HOLDER_ONLINE,
+        consent_recorded_by_id=w.holder.id,
+    )
+    db.session.add(consent)
+    db.session.commit()
+    meeting = services.request_meeting(rep, w.holder, w.listing, ask())
+    assert meeting.holder_id == w.holder.id and meeting.requested_by_id == rep.id
+
+    accounts.revoke_consent(w.holder, consent, "")
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        services.request_meeting(rep, w.holder, w.listing, ask())
+    with pytest.raises(NotFound):
+        services.side_of(rep, meeting)
+
+
+def test_either_side_cancels_once_and_the_other_is_told(world, make_user):
+    w = world
+    by_holder, by_provider = asked(w), asked(w)
+    for _ in range(2):
+        services.cancel(w.holder, by_holder, "Found someone")
+        services.cancel(w.provider_user, by_provider, "")
+    db.session.commit()
+    assert by_holder.state == by_provider.state == MeetingState.CANCELLED
+    told = sorted(e.to_address for e in emails("meeting_cancelled"))
+    assert told == sorted([w.provider_user.email, w.holder.email])
+    stranger = make_user(Role.HOLDER)
+    with pytest.raises(NotFound):
+        services.cancel(stranger, asked(w), "")
+
+
+def test_an_agreed_meeting_is_in_both_calendars_and_the_feed_and_a_request_is_not(world):
+    w = world
+    agreed, waiting = asked(w), asked(w)
+    services.choose_time(w.provider_user, agreed, agreed.times[0].id)
+    db.session.commit()
+    monday = TOMORROW - timedelta(days=TOMORROW.weekday())
+    for person in (w.holder, w.provider_user):
+        week = calendar.meetings_week(person, monday)
+        assert [m.id for m in week[TOMORROW]] == [agreed.id]
+        feed = calendar.ical(person, "care.example", NOW)
+        assert f"UID:meeting-{agreed.id}@care.example" in feed
+        assert f"meeting-{waiting.id}@" not in feed
+        assert f"DTSTART:{at(TOMORROW, 10).astimezone(UTC):%Y%m%dT%H%M%SZ}" in feed
+        assert "SUMMARY:First meeting: " in feed
+
+
+def test_a_meeting_never_counts_as_a_booking(world):
+    w = world
+    period = Period(TODAY - timedelta(days=28), TODAY + timedelta(days=28))
+    report_before = {n: t.csv_text() for n, t in export.report(w.holder.tenant, period).items()}
+    agreed, suggested = asked(w), asked(w)
+    services.choose_time(w.provider_user, agreed, agreed.times[0].id)
+    services.suggest_time(w.provider_user, suggested, at(TOMORROW, 17))
+    services.cancel(w.holder, asked(w), "")
+    db.session.commit()
+
+    assert db.session.query(Booking).count() == 0
+    report_after = {n: t.csv_text() for n, t in export.report(w.holder.tenant, period).items()}
+    assert report_after == report_before
+    assert integrity.problems() == [] and ledger.verify() == []
+
+
+# Pages.
+
+
+def meeting_form(**changes):
+    fields = {
+        "way": "video",
+        "minutes": "30",
+        "day_1": [str(TOMORROW.day), str(TOMORROW.month), str(TOMORROW.year)],
+        "start_1": "10:30am",
+    }
+    return {**fields, **changes}
+
+
+def test_the_request_form_says_what_is_wrong(app, world):
+    client = signed_in(app, world.holder)
+    page = client.post(
+        f"/meetings/new/{world.listing.id}",
+        data=meeting_form(way="", start_1="25:00", day_2=["1", "1", "2020"]),
+    )
+    assert page.status_code == 400
+    for message in (
+        "Choose how you would like to meet",
+        "Enter a time like 9:30am or 17:00",
+        "Enter a start time for this date",
+    ):
+        assert message in page.text
+    assert "govuk-error-summary" in page.text
+    assert db.session.query(Meeting).count() == 0
+
+
+def test_a_holder_asks_from_the_listing_and_books_in_one_step_after_the_meeting(app, world):
+    w = world
+    listing_page = signed_in(app, w.holder).get(f"/listings/{w.listing.id}")
+    assert f"/meetings/new/{w.listing.id}" in listing_page.text
+    client = signed_in(app, w.holder)
+    sent = client.post(f"/meetings/new/{w.listing.id}", data=meeting_form())
+    assert sent.status_code == 302
+    meeting = db.session.scalars(select(Meeting)).one()
+    assert meeting.way == MeetingWay.VIDEO and meeting.minutes == 30
+    assert meeting.times[0].starts_at == at(TOMORROW, 10, 30)
+
+    provider = signed_in(app, w.provider_user)
+    chosen = provider.post(f"/meetings/{meeting.id}/choose", data={"time": meeting.times[0].id})
+    assert chosen.status_code == 302
+    db.session.expire_all()
+    assert meeting.state == MeetingState.AGREED
+
+    page = client.get(f"/meetings/{meeting.id}")
+    book = f"/bookings/new/{w.listing.id}?meeting={meeting.id}"
+    assert f"Book {w.listing.title}" in page.text and book in page.text
+    form = client.get(book)
+    assert form.status_code == 200
+    assert "Following our first meeting on" in form.text
+    assert f'value="{w.pot.id}" checked' in form.text
+
+
+def test_people_outside_the_meeting_cannot_open_it(app, world, make_user):
+    meeting = asked(world)
+    stranger = signed_in(app, make_user(Role.HOLDER))
+    assert stranger.get(f"/meetings/{meeting.id}").status_code == 404
+    other_provider = signed_in(app, make_user(Role.PROVIDER))
+    assert other_provider.post(f"/meetings/{meeting.id}/cancel", data={}).status_code == 404

@@ -27,6 +27,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('occurrences', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_occurrences_left_after_arrived', type_='check')
+        batch_op.drop_constraint(op.f('ck_occurrences_left_after_arrived'), type_='check')
         batch_op.drop_column('left_at')
         batch_op.drop_column('arrived_at')

@@ -1,4 +1,4 @@
-"""First meetings: asked for with up to three times, answered, agreed, cancelled, never a booking."""
+"""First meetings: asked for at up to three times, answered, agreed, cancelled, never booked."""
 
 from __future__ import annotations
 
@@ -42,9 +42,7 @@ def asked(w, **kwargs) -> Meeting:
 
 
 def emails(template: str) -> list[OutboundEmail]:
-    return db.session.scalars(
-        select(OutboundEmail).where(OutboundEmail.template == template)
-    ).all()
+    return db.session.scalars(select(OutboundEmail).where(OutboundEmail.template == template)).all()
 
 
 def signed_in(app, user):

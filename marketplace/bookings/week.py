@@ -3,7 +3,8 @@
 
 A listing priced per item (goods, equipment) keeps no weekly times; nor does one whose provider
 has set none yet: its times are then whatever the provider accepts. Days off, bank holidays and
-sessions already booked count for every listing. An agency with named workers is free when one
+sessions already booked count for every listing, and so do agreed first meetings of a provider
+working alone. An agency with named workers is free when one
 of them is (and, once a worker is chosen, when that worker is); a worker with weekly times of
 their own works only inside them.
 """
@@ -30,6 +31,7 @@ from marketplace.directory.models import Listing, PriceUnit
 from marketplace.directory.services import clock
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.meetings.models import Meeting, MeetingState
 from provider_onboarding.models import Worker
 
 Windows = dict[int, list[tuple[time, time]]]  # weekday → (start, end), London wall-clock time
@@ -201,7 +203,23 @@ def _booked(
         booked.setdefault(worker_id, []).append(Shift(starts_at, ends_at))
     for worker_id, promised in _rotas_ahead(provider_id, booking_id, first, last):
         booked.setdefault(worker_id, []).extend(promised)
+    booked.setdefault(None, []).extend(_meetings_agreed(provider_id, first, last))
     return booked
+
+
+def _meetings_agreed(provider_id: int, first: datetime, last: datetime) -> list[Shift]:
+    """The provider's agreed first meetings overlapping first–last: a provider working alone
+    is busy then (an agency's meetings are with its office, not a named worker)."""
+    rows = db.session.execute(
+        select(Meeting.starts_at, Meeting.minutes).where(
+            Meeting.provider_id == provider_id,
+            Meeting.state == MeetingState.AGREED,
+            Meeting.starts_at < last,
+            Meeting.starts_at > first - timedelta(minutes=30),
+        )
+    ).all()
+    found = [Shift(start, start + timedelta(minutes=minutes)) for start, minutes in rows]
+    return [shift for shift in found if shift.ends_at > first]
 
 
 def _rotas_ahead(

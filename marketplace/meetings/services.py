@@ -233,6 +233,17 @@ def agreed_between(user: User, first: datetime, last: datetime) -> list[Meeting]
     )
 
 
+def waiting_for(user: User) -> list[Meeting]:
+    """Meetings waiting for this person's answer, oldest first: for the provider's staff, those
+    asked for; for the holder's side, those with a time the provider suggested."""
+    waiting = MeetingState.REQUESTED if user.role == Role.PROVIDER else MeetingState.SUGGESTED
+    return list(
+        db.session.scalars(
+            meetings_query(user).where(Meeting.state == waiting).order_by(Meeting.id)
+        )
+    )
+
+
 def last_agreed_with(user: User, listing_id: int, holder_id: int) -> Meeting | None:
     """The holder's latest agreed meeting about this listing, if any."""
     return db.session.scalar(

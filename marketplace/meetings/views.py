@@ -193,7 +193,8 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
 
 @bp.app_context_processor
 def _listing_helpers() -> dict[str, object]:
-    """Lets the listing page offer a first meeting without importing us."""
+    """Lets the listing page offer a first meeting, and homes list the meetings waiting for an
+    answer, without importing us."""
 
     def meeting_url(listing: Listing) -> str | None:
         if not current_user.is_authenticated or current_user.role not in HOLDER_SIDE:
@@ -202,4 +203,13 @@ def _listing_helpers() -> dict[str, object]:
             return None
         return url_for("meetings.new", listing_id=listing.id)
 
-    return {"listing_meeting_url": meeting_url}
+    def meetings_waiting() -> list[Meeting]:
+        if not current_user.is_authenticated:
+            return []
+        return services.waiting_for(current_user)
+
+    return {
+        "listing_meeting_url": meeting_url,
+        "meetings_waiting": meetings_waiting,
+        "meeting_time": services.when,
+    }

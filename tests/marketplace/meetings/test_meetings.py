@@ -248,3 +248,41 @@ def test_people_outside_the_meeting_cannot_open_it(app, world, make_user):
     assert stranger.get(f"/meetings/{meeting.id}").status_code == 404
     other_provider = signed_in(app, make_user(Role.PROVIDER))
     assert other_provider.post(f"/meetings/{meeting.id}/cancel", data={}).status_code == 404
+
+
+def test_each_home_lists_the_meetings_waiting_for_that_person(app, world):
+    w = world
+    meeting = asked(w)
+    provider_home = signed_in(app, w.provider_user).get("/provider/")
+    assert "First meetings to answer" in provider_home.text
+    assert f"/meetings/{meeting.id}" in provider_home.text
+    holder = signed_in(app, w.holder)
+    assert "First meeting times to answer" not in holder.get("/bookings/dashboard").text
+
+    services.suggest_time(w.provider_user, meeting, at(TOMORROW, 16))
+    db.session.commit()
+    home = holder.get("/bookings/dashboard").text
+    assert "First meeting times to answer" in home and "suggests" in home
+    assert "First meetings to answer" not in signed_in(app, w.provider_user).get("/provider/").text
+
+
+def test_an_agreed_meeting_keeps_a_provider_working_alone_busy_then(world):
+    from marketplace.bookings import services as bookings
+    from marketplace.bookings.models import BookingKind
+    from marketplace.bookings.week import OutsideTheWeek
+
+    w = world
+    agreed, cancelled = asked(w), asked(w, times=(at(TOMORROW, 18),))
+    services.choose_time(w.provider_user, agreed, agreed.times[0].id)  # 10am, 15 minutes
+    services.choose_time(w.provider_user, cancelled, cancelled.times[0].id)
+    services.cancel(w.holder, cancelled, "")
+    db.session.commit()
+    morning = bookings.Request(
+        BookingKind.ONE_OFF, day=TOMORROW, start=time(9), duration_minutes=180
+    )
+    with pytest.raises(OutsideTheWeek, match="already booked from 10:00am to 10:15am"):
+        bookings.request_booking(w.holder, w.holder, w.listing, w.pot, morning, TODAY)
+    evening = bookings.Request(
+        BookingKind.ONE_OFF, day=TOMORROW, start=time(17), duration_minutes=120
+    )
+    assert bookings.request_booking(w.holder, w.holder, w.listing, w.pot, evening, TODAY)

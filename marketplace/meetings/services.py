@@ -16,7 +16,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import holders_represented_by, may_act_for
 from marketplace.clock import LONDON
 from marketplace.directory.models import Listing, ProviderMember
-from marketplace.directory.services import is_provider_staff, listing_is_bookable
+from marketplace.directory.services import clock, is_provider_staff, listing_is_bookable
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.meetings import notifications as notify
@@ -263,4 +263,4 @@ def when(at: datetime | None) -> str:
     if at is None:
         return ""
     local = at.astimezone(LONDON)
-    return f"{local:%A %-d %B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+    return f"{local:%A %-d %B %Y} at {clock(local.time())}"

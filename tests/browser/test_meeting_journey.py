@@ -88,7 +88,7 @@ def test_a_holder_meets_a_provider_first_then_books_in_one_step(
     check(provider, problems, "provider-meetings")
     provider.goto(meeting_url)
     check(provider, problems, "provider-meeting")
-    provider.page.get_by_label("2:00pm").check()
+    provider.page.get_by_label("at 2pm").check()
     submit(provider.page, "Agree this time")
     assert "The meeting is agreed" in provider.page.content()
 

@@ -7,9 +7,9 @@ sent twice (or twenty times at once) is kept once and the holder's side is told 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from marketplace import audit
 from marketplace.accounts.models import User
@@ -18,12 +18,32 @@ from marketplace.bookings.models import Occurrence, OccurrenceState
 from marketplace.bookings.services.parties import require
 from marketplace.bookings.states import Side
 from marketplace.clock import LONDON, london_today
+from marketplace.directory.models import ProviderMember
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 
 QUARTER_HOUR = 15
 MARKABLE = (OccurrenceState.SCHEDULED, OccurrenceState.DELIVERED)
+
+
+def sessions_on(user: User, day: date) -> list[Occurrence]:
+    """The sessions of the person's providers starting on `day` (London) that can be marked."""
+    start = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON).astimezone(UTC)
+    providers = select(ProviderMember.provider_id).where(ProviderMember.user_id == user.id)
+    return list(
+        db.session.scalars(
+            select(Occurrence)
+            .where(
+                Occurrence.provider_id.in_(providers),
+                Occurrence.state.in_(MARKABLE),
+                Occurrence.starts_at >= start,
+                Occurrence.starts_at < end,
+            )
+            .order_by(Occurrence.starts_at)
+        )
+    )
 
 
 def on_the_day(occurrence: Occurrence, now: datetime) -> bool:

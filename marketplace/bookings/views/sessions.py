@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
 from flask import (
     abort,
     flash,
@@ -14,7 +12,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
@@ -25,7 +22,6 @@ from marketplace.bookings.forms import (
     parse_hours,
 )
 from marketplace.bookings.models import (
-    Booking,
     Occurrence,
     OccurrenceState,
 )
@@ -33,8 +29,7 @@ from marketplace.bookings.services import marks
 from marketplace.bookings.states import Side
 from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp
 from marketplace.bookings.views.booking import act, booking_for, plain_post, reason_page, run
-from marketplace.clock import LONDON, london_today
-from marketplace.directory.models import ProviderMember
+from marketplace.clock import london_today
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -129,20 +124,7 @@ def resolve(occurrence_id: int) -> ResponseReturnValue:
 def today_sessions() -> str:
     """The provider's sessions today, each with its arrival and leaving marks (phone-sized)."""
     day = london_today()
-    start = datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-    end = start + timedelta(days=1)
-    providers = select(ProviderMember.provider_id).where(ProviderMember.user_id == current_user.id)
-    sessions = db.session.scalars(
-        select(Occurrence)
-        .join(Booking, Booking.id == Occurrence.booking_id)
-        .where(
-            Occurrence.provider_id.in_(providers),
-            Occurrence.state.in_(marks.MARKABLE),
-            Occurrence.starts_at >= start,
-            Occurrence.starts_at < end,
-        )
-        .order_by(Occurrence.starts_at)
-    ).all()
+    sessions = marks.sessions_on(current_user, day)
     return render_template("bookings/today.html", sessions=sessions, day=day)
 
 

@@ -1,7 +1,7 @@
 """first meetings: a free introduction asked for from a listing, at one of up to three times
 
 Revision ID: 0021
-Revises: 0023
+Revises: 0020
 Create Date: 2026-12-06 09:40:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0021'
-down_revision = '0023'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """conversations between holders and providers: messages, reading marks, safeguarding reports
 and blocks
 
-Revision ID: 0020
-Revises: 0023
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 09:32:11
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0023'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

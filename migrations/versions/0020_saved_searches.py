@@ -1,6 +1,6 @@
 """saved searches: a person's kept searches and the listings they were already told about
 
-Revision ID: 0023
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-06 09:30:00
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 
-revision = '0023'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None

@@ -177,7 +177,7 @@ def memory(name: str, engine: SearchEngine, tmp: Path) -> tuple[str, list[str]]:
     stats = next(iter(client.nodes.stats(metric="jvm")["nodes"].values()))["jvm"]["mem"]
     store = client.indices.stats(index=engine.alias, metric="store")["_all"]["primaries"]
     resident = rss_mb(node["process"]["id"])
-    version = client.info()["version"]["number"]
+    version = node["version"]
     return (f"node {resident:.0f} MB resident, heap {stats['heap_used_in_bytes'] / 2**20:.0f} of "
             f"{stats['heap_max_in_bytes'] / 2**20:.0f} MB; "
             f"index {store['store']['size_in_bytes'] / 2**20:.0f} MB"), [f"{name} {version}"]  # fmt: skip  # noqa: E501
@@ -220,6 +220,7 @@ def measure(name: str, n: int, tmp: Path, app: Flask, asked: list[dict[str, str]
         page.append((time.perf_counter() - t0) * 1000)
         assert response.status_code in (200, 503), (name, response.status_code)
         unavailable += response.status_code == 503
+    print(f"{name}: engine {shown(own)}; page p50 {statistics.median(page):.1f} ms", flush=True)
     held, extra = memory(name, engine, tmp)
     if failed or unavailable:
         extra.append(f"{name}: {failed} engine searches and {unavailable} pages failed "
@@ -227,7 +228,6 @@ def measure(name: str, n: int, tmp: Path, app: Flask, asked: list[dict[str, str]
     if raw:
         extra.append(f"raw tantivy, same compiled queries, top 20: {shown(raw)} "
                      f"(engine / raw at the median {statistics.median(own) / statistics.median(raw):.1f}x)")  # fmt: skip  # noqa: E501
-    print(f"{name}: engine {shown(own)}; page p50 {statistics.median(page):.1f} ms", flush=True)
     return Measured(name, indexing, own, page, held, extra)
 
 

@@ -86,7 +86,10 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
         "size": query.per_page,
         "track_total_hits": True,
         "_source": SOURCE,
+        # The plain highlighter: the unified one (the default) rewrote each typo-tolerant word
+        # for every field of every hit, about 0.3 s a search on Elasticsearch 8.19.
         "highlight": {
+            "type": "plain",
             "encoder": "html",
             "pre_tags": ["<mark>"],
             "post_tags": ["</mark>"],

@@ -176,6 +176,14 @@ def test_highlights_mark_the_matched_words(engine, client, make_listing, drain):
     assert "<mark>Dementia</mark> &lt;b&gt;" in page
 
 
+def test_a_word_found_despite_a_typo_is_marked_as_written(engine, client, make_listing, drain):
+    make_listing(title="Dementia café", description="Weekly dementia support, not memory clinic")
+    drain()
+    page = client.get("/search", query_string={"q": "demensia"}).get_data(as_text=True)
+    assert "<mark>Dementia</mark> café" in page
+    assert "Weekly <mark>dementia</mark> support" in page and "<mark>clinic</mark>" not in page
+
+
 def _north_of_oldham(miles: float) -> dict[str, float]:
     """A point due north of OL1 1AA by `miles` (along a meridian: miles / earth radius radians)."""
     point = locate("OL1 1AA").point

@@ -22,7 +22,7 @@ from marketplace.search.query import availability_slot
 
 # Bump when the document or the index schema/mapping changes: `flask search reindex` then
 # builds a new index beside the old one and swaps it in.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 Document = dict[str, Any]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
@@ -36,17 +36,34 @@ class Vocabulary:
             return found
         if not any(edits):
             return None
-        for phrase, alternatives in self.meanings.items():
-            if len(phrase) == len(words) and _near(words, phrase, edits):
-                return alternatives
-        return None
+        first, best = len(words[0]), None
+        for length in range(first - edits[0], first + edits[0] + 1):
+            for place, phrase, alternatives in self._by_shape.get((len(words), length), ()):
+                if (best is None or place < best[0]) and _near(words, phrase, edits):
+                    best = (place, alternatives)
+                    break  # (the first of its bucket in the file)
+        return None if best is None else best[1]
+
+    @cached_property
+    def _by_shape(self) -> dict[tuple[int, int], list[tuple[int, Phrase, tuple[Phrase, ...]]]]:
+        """The known phrases, with their place in the file and their alternatives, by number
+        of words and length of the first: a word with a typo is within its allowed edits of
+        the known word's length. Of several near a person's words, the first in the file
+        wins."""
+        found: dict[tuple[int, int], list[tuple[int, Phrase, tuple[Phrase, ...]]]] = {}
+        for place, (phrase, alternatives) in enumerate(self.meanings.items()):
+            key = (len(phrase), len(phrase[0]))
+            found.setdefault(key, []).append((place, phrase, alternatives))
+        return found
 
 
 def _near(words: Phrase, phrase: Phrase, edits: tuple[int, ...]) -> bool:
-    return all(
-        Levenshtein.distance(word, known, score_cutoff=allowed) <= allowed
-        for word, known, allowed in zip(words, phrase, edits, strict=True)
-    )
+    for word, known, allowed in zip(words, phrase, edits, strict=True):
+        if abs(len(word) - len(known)) > allowed:  # (more edits than allowed, for certain)
+            return False
+        if Levenshtein.distance(word, known, score_cutoff=allowed) > allowed:
+            return False
+    return True
 
 
 def _phrase(text: str) -> Phrase:

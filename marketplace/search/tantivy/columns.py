@@ -189,7 +189,19 @@ class Columns:
         self.travel[at] = travel
         self.home_travel = np.sort(travel[mode == at_home])
         self.online_count = int(np.count_nonzero(mode == online))
+        located = mode != online
+        by_latitude = np.argsort(values["latitude"][located], kind="stable")
+        self.located_count = len(by_latitude)
+        self._latitudes = values["latitude"][located][by_latitude]
+        self._longitudes = values["longitude"][located][by_latitude]
         self._out_of_reach: dict[float | None, bool] = {}
+
+    def located_in(self, south: float, north: float, west: float, east: float) -> int:
+        """How many services that are not online lie in a box of latitudes and longitudes."""
+        low = int(np.searchsorted(self._latitudes, south, side="left"))
+        high = int(np.searchsorted(self._latitudes, north, side="right"))
+        within = self._longitudes[low:high]
+        return int(np.count_nonzero((within >= west) & (within <= east)))
 
     def mostly_out_of_reach(self, radius: float | None) -> bool:
         """Whether most services at home within `radius` miles of a place (None: any distance)

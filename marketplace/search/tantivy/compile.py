@@ -2,7 +2,8 @@
 
 Typos are expanded here against the index's own term dictionary (one edit for 4–7 letters, two
 beyond) and the expansions queried as term queries, so BM25 still ranks. A care-word phrase
-(an alternative of several words) is a phrase query in each field holding all its words.
+(an alternative of several words) is found by the terms of its neighbouring word pairs in each
+field's pairs (see index.py), a phrase of three words or more checked word by word as well.
 Around a place, a search reads a box held in fast fields (see index.py), and the broadest
 searches use the grid cells held as terms.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import tantivy
@@ -22,7 +24,14 @@ from marketplace.search.geo import EARTH_RADIUS_MILES, Point
 from marketplace.search.query import Alternative, SearchQuery, allowed_edits, typed_word
 from marketplace.search.tantivy import cells
 from marketplace.search.tantivy.columns import Columns
-from marketplace.search.tantivy.index import AT_HOME, EVERYWHERE, FAR, ONLINE_CELL, TEXT_FIELDS
+from marketplace.search.tantivy.index import (
+    AT_HOME,
+    EVERYWHERE,
+    FAR,
+    ONLINE_CELL,
+    PAIRS,
+    TEXT_FIELDS,
+)
 
 OUTER_SLACK = 1.02  # a box around a circle reaches 2% beyond it
 RADIUS_PARTS = 16  # a search circle's edge cells are about 1/16 of its radius
@@ -125,12 +134,20 @@ class Compiler:
     def _phrase(
         self, searcher: tantivy.Searcher, words: Alternative, used: set[str]
     ) -> tantivy.Query | None:
+        """The phrase in any field: each pair of its neighbouring words, a term of the field's
+        pairs (index.PAIRS), ranks it; a longer phrase is also checked word by word."""
+        pairs = [f"{a} {b}" for a, b in pairwise(words)]
         should = []
         for name, boost in TEXT_FIELDS:
-            if all(word in self.vocabulary(searcher).get(name, ()) for word in words):
-                q = tantivy.Query.phrase_query(self.schema, name, list(words))
-                should.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
-                used.update(words)
+            field = PAIRS[name]
+            if not all(searcher.doc_freq(field, pair) for pair in pairs):
+                continue
+            found = [tantivy.Query.term_query(self.schema, field, pair) for pair in pairs]
+            if len(words) > 2:
+                found.append(as_filter(tantivy.Query.phrase_query(self.schema, name, list(words))))
+            q = tantivy.Query.boost_query(all_of(found), boost)
+            should.append((tantivy.Occur.Should, q))
+            used.update(words)
         return tantivy.Query.boolean_query(should) if should else None
 
     # Typo tolerance against the term dictionary

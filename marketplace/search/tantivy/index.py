@@ -3,6 +3,10 @@
 The live index is the directory named in the file CURRENT; a rebuild writes a new directory and
 replaces CURRENT in one rename, so searches never see an empty index.
 
+Each text field also holds its pairs of neighbouring words as terms ("learning disabilities"),
+in a field of its own (title_pairs …): a care-word phrase is found by looking its pairs up, where
+a phrase query would read the positions of every listing holding all its words.
+
 Geography is in the index twice. A box around the place is held in fast fields (box_s … box_e)
 that tantivy checks only for documents the rest of a query matches. And as terms (see cells.py):
 each located document names its grid cell at every level, and an at-home service names the
@@ -17,6 +21,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +42,14 @@ TEXT_FIELDS = (
     ("provider_name", 1.5),
     ("description", 1.0),
 )
+# The terms of neighbouring words in each text field, as its default tokenizer splits it.
+PAIRS = {name: f"{name}_pairs" for name, _ in TEXT_FIELDS}
+_WORDS = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .build()
+)  # tantivy's "default" tokenizer, which the text fields use
 KEYWORD_FIELDS = ("categories", "kind", "languages", "gender", "age_groups", "cqc_rating", "flags",
                   "slots")  # fmt: skip
 REACH_PARTS = 4  # a travel radius's edge cells are about 1/4 of it
@@ -64,6 +77,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("provider_id", stored=True)
     for name, _ in TEXT_FIELDS:
         builder.add_text_field(name, stored=name in ("title", "description", "provider_name"))
+        builder.add_text_field(PAIRS[name], tokenizer_name="raw", index_option="freq")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(
             name, stored=name == "categories", tokenizer_name="raw", fast=name in FAST_KEYWORDS
@@ -92,6 +106,7 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         "listing_id": doc["listing_id"],
         "provider_id": doc["provider_id"],
         **{name: doc[name] or "" for name, _ in TEXT_FIELDS},
+        **{PAIRS[name]: word_pairs(doc[name] or "") for name, _ in TEXT_FIELDS},
         "categories": doc["categories"],
         "kind": doc["kind"],
         "languages": doc["languages"],
@@ -117,6 +132,13 @@ def to_tantivy(doc: Document, schema: tantivy.Schema) -> tantivy.Document:
         values["cells"] = cells.cell_names(doc["latitude"], doc["longitude"])
         values["reach"] = reach_terms(doc)
     return tantivy.Document.from_dict(values, schema)
+
+
+def word_pairs(text: str) -> list[str]:
+    """Each two neighbouring words of the text, as a text field's tokenizer splits it, joined
+    by a space: the terms of its pairs field."""
+    words = _WORDS.analyze(text)
+    return [f"{a} {b}" for a, b in pairwise(words)]
 
 
 def _box_values(doc: Document) -> tuple[float, float, float, float]:

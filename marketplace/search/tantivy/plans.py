@@ -6,21 +6,24 @@
   checks, the facet counts and the order are then worked out over in-memory arrays of the fast
   fields (columns.py). On a wide circle, at-home services whose travel cover misses the place
   are left out by their reach terms.
-- When the text is broad, online services (found from everywhere) are counted and faceted by
-  tantivy and only those that could be on the page read.
-- A search too broad to read its located candidates at once (a radius of a hundred miles or
-  more) uses the grid cells held in the index: the cells certainly inside the circle and the
-  place's own cells in the travel covers give the documents certainly within reach, counted
-  and aggregated by tantivy; a thin band (cells on the circle's edge, or the place on the edge
-  of a travel cover) is checked exactly in Python.
+- A search with more candidates than that reads at once (a broad text near a crowded place,
+  or a radius of a hundred miles or more) uses the grid cells held in the index: the cells
+  certainly inside the circle and the place's own cells in the travel covers give the
+  documents certainly within reach, counted and aggregated by tantivy on another thread while
+  a thin band (cells on the circle's edge, or the place on the edge of a travel cover) is read
+  and checked exactly over the arrays; then the page is read in the order asked for.
 
-All of them give the same total, facets and page in every order.
+Both give the same total, facets and page in every order.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import tantivy
@@ -36,18 +39,22 @@ from marketplace.search.tantivy.columns import (
     origin_of,
     without_collection,
 )
-from marketplace.search.tantivy.compile import TEXT_CACHE, Compiler, all_of, as_filter
-from marketplace.search.tantivy.facets import Facets, added, aggregated, count_into, counted
+from marketplace.search.tantivy.compile import TEXT_CACHE, Compiler, all_of, as_filter, outer_spread
+from marketplace.search.tantivy.facets import Facets, added, aggregated, counted
 from marketplace.search.tantivy.hits import StoredHits
 from marketplace.search.tantivy.index import AT_HOME, ONLINE, TEXT_FIELDS, field_values
 
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
-ALL_AT_ONCE = 20_000  # a search near a place reads this many candidates at once: most often all
-ALL_AT_ONCE_LOCATED = 50_000  # beyond that, the located ones apart (the online ones counted)
-APART_FROM = 5_000  # online services likely matched from which they are counted apart at once
+ALL_AT_ONCE = 16_000  # a search near a place reads up to this many candidates at once
+LIKELY_AT_ONCE = 12_000  # and tries to when it likely has no more than this (see _likely)
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
 
+SIDE_THREADS = 2  # threads beside those answering requests, for tantivy's counts (see beside)
+
 Row = tuple[tantivy.DocAddress, float, float | None]  # address, score, distance (None: online)
+T = TypeVar("T")
+_side: tuple[int, ThreadPoolExecutor] | None = None  # the process and its side threads
+_side_lock = threading.Lock()
 
 
 class Plans:
@@ -86,17 +93,12 @@ class Plans:
         start = (query.page - 1) * query.per_page
         # One pass reads every candidate with its score (all but the broadest searches);
         # the checks, counts and order are then worked out over arrays (see columns.py).
+        # Beyond ALL_AT_ONCE candidates tantivy counts most of them itself (see _in_passes).
         with without_collection():
-            # Online services are found from everywhere, so a broad text can match
-            # thousands of them: those are counted by tantivy and only the few that could
-            # be on the page read (see _apart). Otherwise one read is quickest.
-            if self._likely_online(searcher, query) < APART_FROM:
+            if self._likely(searcher, query) <= LIKELY_AT_ONCE:
                 read = searcher.search(wide, limit=ALL_AT_ONCE, count=True)
                 if _count_of(read) <= ALL_AT_ONCE:
                     return self._from_all(searcher, query, read.hits, start, used)
-            apart = self._apart(searcher, query, parts, start, used)
-            if apart is not None:
-                return apart
         return self._in_passes(searcher, query, parts, wide, start, used)
 
     # Near a place, from every candidate read at once
@@ -154,41 +156,13 @@ class Plans:
             hits.append(self.hits.hit(searcher, kept.address(i), score, distance, used))
         return SearchResults(total, hits, facets)
 
-    # Broad texts: the online services counted apart
-
-    def _apart(
-        self,
-        searcher: tantivy.Searcher,
-        query: SearchQuery,
-        parts: list[tantivy.Query],
-        start: int,
-        used: set[str],
-    ) -> SearchResults | None:
-        """A broad search, with more candidates than are read at once: the located ones are
-        read whole as in _from_all, and the online ones (found from everywhere, so often
-        most of them) are counted by tantivy, with only those that could be on the page
-        read. None when even the located ones are too many to read at once."""
-        table = self.table(searcher)
-        near = self.compiler.near(query, parts, table, located=True)
-        read = searcher.search(near, limit=ALL_AT_ONCE_LOCATED, count=True)
-        if _count_of(read) > ALL_AT_ONCE_LOCATED:
-            return None
-        kept, nearness = self._within_reach(searcher, query, read.hits)
-        online_only = as_filter(self.compiler.term("flags", DeliveryMode.ONLINE.value))
-        online = all_of([*parts, online_only])
-        online_facets, online_total = aggregated(searcher, online)
-        total = len(kept) + online_total
-        need = min(start + query.per_page, total)
-        extra = table.candidates(searcher, self._online_first(searcher, query, online, need))
-        facets = added(counted(kept), online_facets)
-        nearness = np.concatenate([nearness, np.full(len(extra), math.inf)])
-        return self._page(searcher, query, kept.join(extra), nearness, facets, start, used,
-                          total)  # fmt: skip
-
-    def _likely_online(self, searcher: tantivy.Searcher, query: SearchQuery) -> float:
-        """About how many online services the text and filters match: an estimate from the
-        number of listings holding each term, taking words and the category and kind filters
-        as independent (on the bench's queries, within a factor of 3 either way)."""
+    def _likely(self, searcher: tantivy.Searcher, query: SearchQuery) -> float:
+        """About how many candidates a search near a place reads: the share of listings its
+        text matches (an estimate from the number of listings holding each term, taking words
+        and the category and kind filters as independent; on the bench's queries within a
+        factor of 3 either way) of the online services and of the located ones in the box
+        around the place."""
+        assert query.place is not None
         everyone = max(int(searcher.num_docs), 1)
         share = self._breadths.get(query.text)
         if share is None:
@@ -200,7 +174,15 @@ class Plans:
             if values:
                 held = sum(searcher.doc_freq(name, value) for value in values)
                 share *= min(1.0, held / everyone)
-        return share * self.table(searcher).online_count
+        table = self.table(searcher)
+        point = query.place.point
+        if query.radius_miles is None:
+            located = table.located_count
+        else:
+            dlat, dlon = outer_spread(point.latitude, query.radius_miles)
+            located = table.located_in(point.latitude - dlat, point.latitude + dlat,
+                                       point.longitude - dlon, point.longitude + dlon)  # fmt: skip
+        return share * (table.online_count + located)
 
     def _text_share(self, searcher: tantivy.Searcher, query: SearchQuery, everyone: int) -> float:
         """About what share of listings the text matches: a word, the share of the field
@@ -227,25 +209,6 @@ class Plans:
             share *= min(1.0, either)
         return share
 
-    def _online_first(
-        self, searcher: tantivy.Searcher, query: SearchQuery, online: tantivy.Query, need: int
-    ) -> list[Any]:
-        """The online candidates (score, address) that could be among the first `need` in
-        the order asked for: by price every one as cheap as the need-th cheapest, otherwise
-        the `need` best (online services have no distance, so among themselves they go by
-        score, then index order, as tantivy gives them)."""
-        if need <= 0:
-            return []
-        if query.sort != "price":
-            return list(searcher.search(online, limit=need, count=False).hits)
-        cheapest = searcher.search(
-            online, limit=need, count=False, order_by_field="price_pence", order=tantivy.Order.Asc
-        ).hits
-        if not cheapest:
-            return []
-        top = self.compiler.prices(None, int(cheapest[-1][0]))
-        return _everything(searcher, all_of([online, as_filter(top)]), len(cheapest))
-
     # The broadest: in passes, with the grid cells
 
     def _in_passes(
@@ -261,18 +224,22 @@ class Plans:
         those certainly within reach, the band that may be is checked exactly, and the page
         is read in the order asked for."""
         area = self.compiler.area(query)
-        facets, total = aggregated(searcher, all_of([*parts, *area.sure]))
+        counting = beside(aggregated, searcher, all_of([*parts, *area.sure]))
         band = as_filter(all_of([*parts, area.band]))
-        kept = [a for a, _, _ in self._survivors(searcher, query, _everything(searcher, band, 256))]
+        kept, _ = self._within_reach(searcher, query, _everything(searcher, band, 256))
+        facets, total = counting.result()
         total += len(kept)
         if total == 0:
             return SearchResults(0, [], empty_facets())
-        count_into(facets, searcher, kept)
+        facets = added(facets, counted(kept))
         need = min(start + query.per_page, total)
+        # The page is read from those certainly within reach and the band, far fewer than the
+        # box holds on a wide circle: few are then found out of reach and read past.
+        within = all_of([*parts, *area.candidates])
         if query.sort == "relevance":
-            rows = self._by_score(searcher, query, wide, need)
+            rows = self._by_score(searcher, query, within, need)
         else:
-            rows = self._ranked(searcher, query, wide, need, total)
+            rows = self._ranked(searcher, query, within, need, total)
         hits = [self.hits.hit(searcher, address, score, distance, used)
                 for address, score, distance in rows[start:need]]  # fmt: skip
         return SearchResults(total, hits, facets)
@@ -292,21 +259,30 @@ class Plans:
         return SearchResults(total, hits, facets)
 
     def _by_score(
-        self, searcher: tantivy.Searcher, query: SearchQuery, wide: tantivy.Query, need: int
+        self, searcher: tantivy.Searcher, query: SearchQuery, within: tantivy.Query, need: int
     ) -> list[Row]:
         """Best score first, then nearest: the best of the candidates, those of the band found
         out of reach left out, read until the score of the last one needed is beaten (so ties
-        are broken by distance) or there are no more."""
+        are broken by distance) or there are no more. Many listings can share a score (short
+        titles alike), so each read is several times the last."""
+        assert query.place is not None
+        point = query.place.point
+        origin = origin_of(point.latitude, point.longitude)
         limit = need + TIE_ROOM
         while True:
-            found = searcher.search(wide, limit=limit, count=False).hits
-            rows = self._survivors(searcher, query, found)
-            rows.sort(key=_relevance_order)
+            found = searcher.search(within, limit=limit, count=False).hits
+            kept, nearness = self._within_reach(searcher, query, found)
             if len(found) < limit or (
-                len(rows) >= need and rows[need - 1][1] > float(found[-1][0])
+                len(kept) >= need
+                and -np.partition(-kept.scores, need - 1)[need - 1] > float(found[-1][0])
             ):
-                return rows[:need]
-            limit *= 4
+                break
+            limit *= 8
+        rows: list[Row] = []
+        for i in _order("relevance", kept, nearness, min(need, len(kept))):
+            distance = None if math.isinf(nearness[i]) else miles_of(kept, i, origin)
+            rows.append((kept.address(i), float(kept.scores[i]), distance))
+        return rows
 
     def _ranked(
         self,
@@ -454,11 +430,17 @@ def _order(sort: str, kept: Candidates, nearness: Floats, need: int) -> list[int
     return picked[order[:need]].tolist()
 
 
-def _relevance_order(row: Row) -> tuple[Any, ...]:
-    """Best score first, then nearest (online services, with no distance, last), then index
-    order."""
-    address, score, distance = row
-    return (-score, math.inf if distance is None else distance, address.segment_ord, address.doc)
+def beside(call: Callable[..., T], *args: Any) -> Future[T]:
+    """`call(*args)` on another thread. Tantivy lets go of Python's lock while it reads, so a
+    count by tantivy and a read into Python, both of one search, use two processor cores at
+    once. The threads (SIDE_THREADS for the process, made after any fork) are shared by every
+    search of the process."""
+    global _side
+    with _side_lock:
+        if _side is None or _side[0] != os.getpid():
+            _side = (os.getpid(), ThreadPoolExecutor(SIDE_THREADS, "search-side"))
+        pool = _side[1]
+    return pool.submit(call, *args)
 
 
 def _everything(searcher: tantivy.Searcher, query: tantivy.Query, hint: int) -> list[Any]:

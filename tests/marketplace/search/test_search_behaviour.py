@@ -48,6 +48,23 @@ def test_care_words_find_their_synonyms(engine, client, make_listing, drain):
     assert titles(client, q="respite") == ["Short break in the Peak District"]
 
 
+def test_a_care_phrase_needs_its_words_together_in_order_in_one_field(
+    engine, client, make_listing, drain
+):
+    """ "care at home" (three words) and "home care" (two) find their words next to each other,
+    in that order, in one field: never the same words apart, reversed or split between the
+    title and the description."""
+    make_listing(title="Care at home for older people", description="Visits.")
+    make_listing(title="Home visits", description="Care and company.")
+    make_listing(title="Care provided at your home", description="Visits.")
+    make_listing(title="Care home", description="Rooms with a garden.")
+    make_listing(title="Gardening help", description="Home care for your roses.")
+    drain()
+    assert titles(client, q="care at home") == [
+        "Care at home for older people", "Gardening help"]  # fmt: skip
+    assert titles(client, q="care home") == ["Care home"]
+
+
 def test_at_home_services_are_found_only_within_the_miles_they_travel(
     engine, client, make_listing, drain
 ):

@@ -1,7 +1,7 @@
 """The tantivy engine answers a search near a place from one read of every candidate; when there
-are more candidates than it reads at once, from one read of the located ones with the online ones
-counted by tantivy; and when even those are too many, in passes (facets, the edge band, the
-page). All three give the same total, facets and page, in every order."""
+are more candidates than it reads at once, or likely to be, in passes (tantivy counting those
+certainly within reach, the edge band checked, the page). Both give the same total, facets and
+page, in every order."""
 
 import random
 
@@ -43,12 +43,12 @@ def documents(n: int) -> list[dict]:
 @pytest.mark.parametrize("page", [1, 2])
 @pytest.mark.parametrize("sort", ["relevance", "distance", "price"])
 @pytest.mark.parametrize(
-    ("all_at_once", "apart_from", "located_at_once"),
-    [(1, 10**9, 10_000), (10_000, 0, 10_000), (1, 10**9, 1)],
-    ids=["online-apart", "online-apart-first", "in-passes"],
+    ("all_at_once", "likely_at_once"),
+    [(1, 10**9), (10_000, 0)],
+    ids=["too-many-read", "likely-too-many"],
 )
-def test_one_read_and_the_broad_ways_give_the_same_results(
-    tmp_path, monkeypatch, radius, page, sort, all_at_once, apart_from, located_at_once
+def test_one_read_and_the_passes_give_the_same_results(
+    tmp_path, monkeypatch, radius, page, sort, all_at_once, likely_at_once
 ):
     engine = TantivyEngine(tmp_path / "index")
     engine.rebuild(documents(400), lambda _: None)
@@ -56,8 +56,7 @@ def test_one_read_and_the_broad_ways_give_the_same_results(
     query = SearchQuery(text="care", place=place, radius_miles=radius, page=page, sort=sort)
     at_once = engine.search(query)
     monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", all_at_once)
-    monkeypatch.setattr(tantivy_engine, "APART_FROM", apart_from)
-    monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE_LOCATED", located_at_once)
+    monkeypatch.setattr(tantivy_engine, "LIKELY_AT_ONCE", likely_at_once)
     monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
     broad = engine.search(query)
     assert at_once.total > 2 * query.per_page
@@ -101,7 +100,6 @@ def test_several_segments_and_sparse_listing_ids_give_the_same_results(tmp_path,
     at_once = engine.search(query)
     assert engine._table(engine._current().searcher()).by_id is not None
     monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", 1)
-    monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE_LOCATED", 1)
     monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
     in_passes = engine.search(query)
     assert at_once.total > query.per_page
@@ -132,9 +130,8 @@ def test_online_services_merge_into_the_page_in_order(tmp_path, monkeypatch, sor
         scores = [hit.score for hit in at_once.hits]
         assert any(online) and scores == sorted(scores, reverse=True)
     assert at_once.facets["price_band"]["under-15"] >= 30
-    monkeypatch.setattr(tantivy_engine, "APART_FROM", 0)
+    monkeypatch.setattr(tantivy_engine, "LIKELY_AT_ONCE", 0)
     assert engine.search(query) == at_once
     monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", 1)
-    monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE_LOCATED", 1)
     monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
     assert engine.search(query) == at_once

@@ -46,7 +46,8 @@ from marketplace.search.tantivy.index import AT_HOME, ONLINE, TEXT_FIELDS, field
 
 OVER_FETCH = 20  # extra hits read for a page sorted by price, for those the exact check drops
 ALL_AT_ONCE = 16_000  # a search near a place reads up to this many candidates at once
-LIKELY_AT_ONCE = 12_000  # and tries to when it likely has no more than this (see _likely)
+LIKELY_AT_ONCE = 1_500  # and tries to when it likely has no more than this (see _likely)
+LIKELY_LOCATED = 10_000  # or the located ones at once, when it likely has no more of those
 TIE_ROOM = 40  # extra hits read by score, so a tie at the page's end is usually all read at once
 
 SIDE_THREADS = 2  # threads beside those answering requests, for tantivy's counts (see beside)
@@ -91,14 +92,20 @@ class Plans:
             return self._everywhere(searcher, query, all_of(parts), used)
         wide = self.compiler.near(query, parts, self.table(searcher))
         start = (query.page - 1) * query.per_page
-        # One pass reads every candidate with its score (all but the broadest searches);
-        # the checks, counts and order are then worked out over arrays (see columns.py).
-        # Beyond ALL_AT_ONCE candidates tantivy counts most of them itself (see _in_passes).
+        # One pass reads every candidate with its score, unless there are many; the checks,
+        # counts and order are then worked out over arrays (see columns.py). With many online
+        # candidates tantivy counts those itself (_apart); with many located ones too, most
+        # of those (_in_passes).
+        online, located = self._likely(searcher, query)
         with without_collection():
-            if self._likely(searcher, query) <= LIKELY_AT_ONCE:
+            if online + located <= LIKELY_AT_ONCE:
                 read = searcher.search(wide, limit=ALL_AT_ONCE, count=True)
                 if _count_of(read) <= ALL_AT_ONCE:
                     return self._from_all(searcher, query, read.hits, start, used)
+            if located <= LIKELY_LOCATED:
+                apart = self._apart(searcher, query, parts, start, used)
+                if apart is not None:
+                    return apart
         return self._in_passes(searcher, query, parts, wide, start, used)
 
     # Near a place, from every candidate read at once
@@ -156,12 +163,63 @@ class Plans:
             hits.append(self.hits.hit(searcher, kept.address(i), score, distance, used))
         return SearchResults(total, hits, facets)
 
-    def _likely(self, searcher: tantivy.Searcher, query: SearchQuery) -> float:
-        """About how many candidates a search near a place reads: the share of listings its
-        text matches (an estimate from the number of listings holding each term, taking words
-        and the category and kind filters as independent; on the bench's queries within a
-        factor of 3 either way) of the online services and of the located ones in the box
-        around the place."""
+    # Many online candidates: counted apart
+
+    def _apart(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        parts: list[tantivy.Query],
+        start: int,
+        used: set[str],
+    ) -> SearchResults | None:
+        """A search with many online candidates (found from everywhere, so often most of
+        them): the located ones are read whole as in _from_all while tantivy counts the online
+        ones and reads those that could be on the page, on other threads. None when the
+        located ones are too many to read at once."""
+        table = self.table(searcher)
+        near = self.compiler.near(query, parts, table, located=True)
+        online_only = as_filter(self.compiler.term("flags", DeliveryMode.ONLINE.value))
+        online = all_of([*parts, online_only])
+        counting = beside(aggregated, searcher, online)
+        first = beside(self._online_first, searcher, query, online, start + query.per_page)
+        read = searcher.search(near, limit=ALL_AT_ONCE, count=True)
+        if _count_of(read) > ALL_AT_ONCE:
+            counting.result(), first.result()
+            return None
+        kept, nearness = self._within_reach(searcher, query, read.hits)
+        online_facets, online_total = counting.result()
+        extra = table.candidates(searcher, first.result())
+        facets = added(counted(kept), online_facets)
+        nearness = np.concatenate([nearness, np.full(len(extra), math.inf)])
+        return self._page(searcher, query, kept.join(extra), nearness, facets, start, used,
+                          len(kept) + online_total)  # fmt: skip
+
+    def _online_first(
+        self, searcher: tantivy.Searcher, query: SearchQuery, online: tantivy.Query, need: int
+    ) -> list[Any]:
+        """The online candidates (score, address) that could be among the first `need` in
+        the order asked for: by price every one as cheap as the need-th cheapest, otherwise
+        the `need` best (online services have no distance, so among themselves they go by
+        score, then index order, as tantivy gives them)."""
+        if need <= 0:
+            return []
+        if query.sort != "price":
+            return list(searcher.search(online, limit=need, count=False).hits)
+        cheapest = searcher.search(
+            online, limit=need, count=False, order_by_field="price_pence", order=tantivy.Order.Asc
+        ).hits
+        if not cheapest:
+            return []
+        top = self.compiler.prices(None, int(cheapest[-1][0]))
+        return _everything(searcher, all_of([online, as_filter(top)]), len(cheapest))
+
+    def _likely(self, searcher: tantivy.Searcher, query: SearchQuery) -> tuple[float, float]:
+        """About how many online and located candidates a search near a place has: the share
+        of listings its text matches (an estimate from the number of listings holding each
+        term, taking words and the category and kind filters as independent; on the bench's
+        queries within a factor of 3 either way) of the online services, and of the located
+        ones in the box around the place."""
         assert query.place is not None
         everyone = max(int(searcher.num_docs), 1)
         share = self._breadths.get(query.text)
@@ -182,7 +240,7 @@ class Plans:
             dlat, dlon = outer_spread(point.latitude, query.radius_miles)
             located = table.located_in(point.latitude - dlat, point.latitude + dlat,
                                        point.longitude - dlon, point.longitude + dlon)  # fmt: skip
-        return share * (table.online_count + located)
+        return share * table.online_count, share * located
 
     def _text_share(self, searcher: tantivy.Searcher, query: SearchQuery, everyone: int) -> float:
         """About what share of listings the text matches: a word, the share of the field

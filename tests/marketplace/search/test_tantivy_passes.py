@@ -1,7 +1,8 @@
-"""The tantivy engine answers a search near a place from one read of every candidate; when there
-are more candidates than it reads at once, or likely to be, in passes (tantivy counting those
-certainly within reach, the edge band checked, the page). Both give the same total, facets and
-page, in every order."""
+"""The tantivy engine answers a search near a place from one read of every candidate; with many
+online candidates, from one read of the located ones with the online ones counted by tantivy;
+and when there are too many located ones, or likely to be, in passes (tantivy counting those
+certainly within reach, the edge band checked, the page). All three give the same total, facets
+and page, in every order."""
 
 import random
 
@@ -43,12 +44,12 @@ def documents(n: int) -> list[dict]:
 @pytest.mark.parametrize("page", [1, 2])
 @pytest.mark.parametrize("sort", ["relevance", "distance", "price"])
 @pytest.mark.parametrize(
-    ("all_at_once", "likely_at_once"),
-    [(1, 10**9), (10_000, 0)],
-    ids=["too-many-read", "likely-too-many"],
+    ("all_at_once", "likely_at_once", "likely_located"),
+    [(10_000, 0, 10**9), (10_000, 0, 0), (1, 10**9, 10**9)],
+    ids=["online-apart", "in-passes", "too-many-read"],
 )
-def test_one_read_and_the_passes_give_the_same_results(
-    tmp_path, monkeypatch, radius, page, sort, all_at_once, likely_at_once
+def test_one_read_and_the_broad_ways_give_the_same_results(
+    tmp_path, monkeypatch, radius, page, sort, all_at_once, likely_at_once, likely_located
 ):
     engine = TantivyEngine(tmp_path / "index")
     engine.rebuild(documents(400), lambda _: None)
@@ -57,6 +58,7 @@ def test_one_read_and_the_passes_give_the_same_results(
     at_once = engine.search(query)
     monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", all_at_once)
     monkeypatch.setattr(tantivy_engine, "LIKELY_AT_ONCE", likely_at_once)
+    monkeypatch.setattr(tantivy_engine, "LIKELY_LOCATED", likely_located)
     monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
     broad = engine.search(query)
     assert at_once.total > 2 * query.per_page

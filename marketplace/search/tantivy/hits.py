@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import tantivy
 
@@ -12,12 +12,26 @@ from marketplace.search.query import Hit
 STORED_CACHE = 4096  # listings' stored fields kept after being shown (until the index changes)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What a hit shows of a listing, as stored in the index."""
+
+    listing_id: int
+    title: str
+    description: str
+    provider_id: int
+    provider_name: str
+    categories: tuple[str, ...]
+    price_pence: int
+    price_unit: str
+
+
 class StoredHits:
     """Hits made from the listings' stored fields, which are kept (until `forget`, when the
     index changes) for the next search that shows them."""
 
     def __init__(self) -> None:
-        self._stored: dict[tuple[int, int], dict[str, Any]] = {}
+        self._stored: dict[tuple[int, int], Stored] = {}
 
     def forget(self) -> None:
         """Forget the stored fields read (the index has changed)."""
@@ -35,27 +49,32 @@ class StoredHits:
         key = (address.segment_ord, address.doc)
         stored = self._stored.get(key)
         if stored is None:
-            stored = searcher.doc(address).to_dict()
+            doc = searcher.doc(address)
+            stored = Stored(
+                listing_id=int(doc.get_all("listing_id")[0]),
+                title=doc.get_first("title") or "",
+                description=doc.get_first("description") or "",
+                provider_id=int(doc.get_all("provider_id")[0]),
+                provider_name=doc.get_first("provider_name") or "",
+                categories=tuple(doc.get_all("categories")),
+                price_pence=int(doc.get_all("price_pence")[0]),
+                price_unit=str(doc.get_first("price_unit")),
+            )
             if len(self._stored) >= STORED_CACHE:
                 self._stored.pop(next(iter(self._stored)))
             self._stored[key] = stored
-
-        def first(name: str) -> Any:
-            return stored.get(name, [None])[0]
-
-        title, description = first("title") or "", first("description") or ""
         return Hit(
-            listing_id=first("listing_id"),
-            title=title,
-            provider_id=first("provider_id"),
-            provider_name=first("provider_name") or "",
-            categories=list(stored.get("categories", [])),
-            price_pence=first("price_pence"),
-            price_unit=first("price_unit"),
+            listing_id=stored.listing_id,
+            title=stored.title,
+            provider_id=stored.provider_id,
+            provider_name=stored.provider_name,
+            categories=list(stored.categories),
+            price_pence=stored.price_pence,
+            price_unit=stored.price_unit,
             distance_miles=distance,
             score=score,
             highlights={
-                "title": highlight(title, used),
-                "description": highlight(description, used, snippet=True),
+                "title": highlight(stored.title, used),
+                "description": highlight(stored.description, used, snippet=True),
             },
         )

@@ -68,11 +68,12 @@ class Plans:
         self._columns: Columns | None = None
         self._columns_shape = (0, 0)
         self._breadths: dict[str, float] = {}
+        self._located: dict[tuple[float, float, float | None], int] = {}
 
     def forget(self) -> None:
         """Forget what was worked out from the index (it has changed)."""
         self._columns = None
-        self._breadths = {}
+        self._breadths, self._located = {}, {}
         self.hits.forget()
 
     def table(self, searcher: tantivy.Searcher) -> Columns:
@@ -234,12 +235,18 @@ class Plans:
                 share *= min(1.0, held / everyone)
         table = self.table(searcher)
         point = query.place.point
-        if query.radius_miles is None:
-            located = table.located_count
-        else:
-            dlat, dlon = outer_spread(point.latitude, query.radius_miles)
-            located = table.located_in(point.latitude - dlat, point.latitude + dlat,
-                                       point.longitude - dlon, point.longitude + dlon)  # fmt: skip
+        key = (point.latitude, point.longitude, query.radius_miles)
+        located = self._located.get(key)
+        if located is None:
+            if query.radius_miles is None:
+                located = table.located_count
+            else:
+                dlat, dlon = outer_spread(point.latitude, query.radius_miles)
+                lat, lon = point.latitude, point.longitude
+                located = table.located_in(lat - dlat, lat + dlat, lon - dlon, lon + dlon)
+            if len(self._located) >= TEXT_CACHE:
+                self._located.pop(next(iter(self._located)))
+            self._located[key] = located
         return share * table.online_count, share * located
 
     def _text_share(self, searcher: tantivy.Searcher, query: SearchQuery, everyone: int) -> float:

@@ -118,6 +118,19 @@ def queries(count: int, rng: random.Random) -> list[dict[str, str]]:
     return out
 
 
+def cpu_times() -> list[int]:
+    """The machine's processor time so far, in ticks, as /proc/stat counts it: user, nice,
+    system, idle, iowait, irq, softirq, steal."""
+    return [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def stolen_share(before: list[int], after: list[int]) -> float:
+    """The share of the processors' time between two readings that the host gave to others
+    (steal): a virtual machine's figures are slower by about that much."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return spent[7] / max(sum(spent), 1)
+
+
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
     q = statistics.quantiles(samples, n=100)
     return q[49], q[94], q[98]
@@ -259,7 +272,9 @@ def main() -> None:
     with app.app_context():
         upgrade()
         parsed: list[SearchQuery] = [parse_query(MultiDict(p)) for p in asked]
+    before = cpu_times()
     results = [measure(name, n, tmp, app, asked, parsed) for name in names]
+    stolen = stolen_share(before, cpu_times())
 
     print(f"\n{n} listings, {count} queries each, the same documents and queries for every engine")
     print(f"{'engine':<14} {'indexing':>9} {'p50':>8} {'p95':>8} {'p99':>8} {'page p50':>9}  "
@@ -274,7 +289,8 @@ def main() -> None:
     print("targets (tantivy): engine p50 <= 5 ms, p95 <= 15 ms; page p50 <= 30 ms")
     print(f"machine: {os.cpu_count()} CPUs, {platform.platform()}, "
           f"Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
+          f"load average {os.getloadavg()[0]:.1f} at the end, "
+          f"{stolen:.0%} of processor time taken by the host (steal)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """A holder's blocks: a blocked provider cannot message them, or make or answer for them a
-booking request or an offer. Bookings ask here before a request or an offer is made."""
+booking request or an offer. Bookings ask here before a request, an offer or an acceptance is
+made; blocking withdraws the requests still waiting (conversations.services.block)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ REQUEST_REFUSED = (
 )
 OFFER_REFUSED = "This person has chosen not to hear from you, so you cannot make them an offer."
 MESSAGE_REFUSED = "This person has chosen not to hear from you, so you cannot send them messages."
+ACCEPT_REFUSED = "This person has chosen not to hear from you, so you cannot take this booking."
+WITHDRAWN_ON_BLOCK = "Withdrawn: the person chose not to hear from this provider"
 
 
 def is_blocked(holder_id: int, provider_id: int) -> bool:

@@ -21,7 +21,9 @@ from marketplace import audit
 from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Representation, Role, User
 from marketplace.accounts.services import may_act_for
-from marketplace.bookings.models import Booking
+from marketplace.bookings import notifications as booking_notices
+from marketplace.bookings.models import Booking, BookingState
+from marketplace.bookings.states import AlreadyMoved, MoveNotAllowed, Side, move_booking
 from marketplace.conversations import blocks
 from marketplace.conversations import notifications as notify
 from marketplace.conversations.models import (
@@ -477,14 +479,16 @@ def _holder_side(user: User, conversation: Conversation) -> None:
 
 
 @atomic
-def block(user: User, conversation: Conversation) -> bool:
+def block(user: User, conversation: Conversation) -> int | None:
     """The holder's side blocks the provider: no messages, booking requests or offers between
-    them until unblocked. True when it was blocked now, False when it already was (a second
-    click). Raises NotFound for anyone not in it and NotAllowed for the provider's side."""
+    them until unblocked, and the holder's requests still waiting for the provider's answer
+    are withdrawn (a blocked provider must not take them up). How many were withdrawn, or
+    None when the provider was already blocked (a second click). Raises NotFound for anyone
+    not in it and NotAllowed for the provider's side."""
     _holder_side(user, conversation)
     take_turns(conversation)  # of two clicks at once, the second sees the first's block
     if blocks.is_blocked(conversation.holder_id, conversation.provider_id):
-        return False
+        return None
     made = ProviderBlock(
         holder_id=conversation.holder_id,
         provider_id=conversation.provider_id,
@@ -499,7 +503,35 @@ def block(user: User, conversation: Conversation) -> bool:
         tenant_id=conversation.holder.tenant_id,
         provider_id=conversation.provider_id,
     )
-    return True
+    return _withdraw_waiting(user, conversation)
+
+
+def _withdraw_waiting(user: User, conversation: Conversation) -> int:
+    """Withdraw the holder's booking requests the provider has not answered (no money is held
+    for a request). One the provider answered a moment before stays as answered: the holder
+    can cancel it as any booking."""
+    waiting = db.session.scalars(
+        select(Booking).where(
+            Booking.holder_id == conversation.holder_id,
+            Booking.provider_id == conversation.provider_id,
+            Booking.state == BookingState.REQUESTED,
+        )
+    ).all()
+    withdrawn = 0
+    for booking in waiting:
+        try:
+            move_booking(
+                booking,
+                BookingState.CANCELLED_BY_HOLDER,
+                side=Side.HOLDER,
+                actor_id=user.id,
+                reason=blocks.WITHDRAWN_ON_BLOCK,
+            )
+        except (AlreadyMoved, MoveNotAllowed):
+            continue
+        booking_notices.cancelled(booking, by_provider=False)
+        withdrawn += 1
+    return withdrawn
 
 
 @atomic

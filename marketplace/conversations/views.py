@@ -236,13 +236,21 @@ def block(conversation_id: int) -> ResponseReturnValue:
     form.submit.label.text = f"Block {found.provider.display_name}"
     done = form.carry_out(lambda: services.block(current_user, found))
     if done is not None:
+        withdrawn = done.value or 0
         flash(
             f"You have blocked {found.provider.display_name}. They cannot send you messages "
-            "or booking offers, and you cannot ask them for a booking, until you unblock them.",
+            "or booking offers, and you cannot ask them for a booking, until you unblock them."
+            + (f" {_withdrawn(withdrawn)}" if withdrawn else ""),
             "success",
         )
         return redirect(url_for(".conversation", conversation_id=found.id))
     return render_template("conversations/block.html", form=form, conversation=found)
+
+
+def _withdrawn(count: int) -> str:
+    if count == 1:
+        return "Your request waiting for their answer has been withdrawn."
+    return f"Your {count} requests waiting for their answer have been withdrawn."
 
 
 @bp.post("/<int:conversation_id>/unblock")

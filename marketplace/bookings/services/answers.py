@@ -221,6 +221,7 @@ def accept(user: User, booking: Booking, today: date, worker_id: int | None = No
     scheduled and their money held. Raises payments.SpendRefused when the pot cannot pay
     (the refusal is recorded; commit to keep it) and DomainError on a clash."""
     require(user, booking, Side.PROVIDER)
+    blocks.refuse_if_blocked(booking.holder_id, booking.provider_id, blocks.ACCEPT_REFUSED)
     if booking.state == BookingState.REQUESTED:
         _assign_worker(booking, worker_id)
     return _accept(booking, Side.PROVIDER, user.id, today)
@@ -313,6 +314,7 @@ def answer_offer(user: User, made: Offer, *, accept_it: bool, today: date) -> Bo
     if not accept_it:
         made.state = OfferState.DECLINED
         return booking
+    blocks.refuse_if_blocked(booking.holder_id, booking.provider_id, blocks.REQUEST_REFUSED)
     made.state = OfferState.ACCEPTED
     booking.unit_price_pence = made.unit_price_pence
     return _accept(booking, Side.HOLDER, user.id, today)

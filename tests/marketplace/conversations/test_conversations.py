@@ -28,7 +28,7 @@ from marketplace.accounts.models import (
 )
 from marketplace.audit import AuditEvent
 from marketplace.bookings import services as bookings
-from marketplace.bookings.models import Booking, BookingKind, BookingState
+from marketplace.bookings.models import Booking, BookingEvent, BookingKind, BookingState
 from marketplace.conversations import blocks
 from marketplace.conversations import services as conversations
 from marketplace.conversations.models import Conversation, Message, ProviderBlock
@@ -353,12 +353,20 @@ def test_a_blocked_provider_cannot_message_offer_or_be_asked_for_a_booking_until
     assert blocks.MESSAGE_REFUSED in refused.get_data(as_text=True)
     assert message_count(conversation_id) == before
 
+    # The request waiting for the provider's answer was withdrawn, and the provider told.
+    withdrawn = db.session.get(Booking, waiting.id)
+    assert withdrawn.state == BookingState.CANCELLED_BY_HOLDER
+    reasons = db.session.scalars(
+        select(BookingEvent.reason).where(BookingEvent.booking_id == waiting.id)
+    ).all()
+    assert reasons[-1] == blocks.WITHDRAWN_ON_BLOCK
+    assert db.session.scalar(
+        select(func.count(OutboundEmail.id)).where(OutboundEmail.template == "booking_cancelled")
+    ) == 1  # fmt: skip
     offer = staff.post(f"/bookings/{waiting.id}/offer", data={"price": "18.00", "note": "Less"})
     assert offer.status_code == 302
-    assert blocks.OFFER_REFUSED in staff.get(offer.location).get_data(as_text=True)
-    assert db.session.get(Booking, waiting.id).offers == []
-    with pytest.raises(DomainError, match="cannot make them an offer"):
-        bookings.offer(world.users["provider"], waiting, 1800, "")
+    assert "not answered" in staff.get(offer.location).get_data(as_text=True)
+    assert withdrawn.offers == []
 
     pot = db.session.get(Pot, world.more_ids["pot_id"])
     ask = bookings.Request(
@@ -378,6 +386,42 @@ def test_a_blocked_provider_cannot_message_offer_or_be_asked_for_a_booking_until
         select(AuditEvent.action).where(AuditEvent.action.like("provider.%"))
     ).all()
     assert actions == ["provider.blocked", "provider.unblocked"]
+
+
+def test_blocking_says_which_waiting_requests_were_withdrawn(app: Flask, world: World) -> None:
+    conversation_id = world.more_ids["conversation_id"]
+    requested_booking(world)
+    holder = signed_in(app, world.users["holder"])
+    assert "any booking requests they have not answered yet are withdrawn" in holder.get(
+        f"/messages/{conversation_id}/block"
+    ).get_data(as_text=True)
+    page = holder.post(f"/messages/{conversation_id}/block", follow_redirects=True)
+    assert "Your request waiting for their answer has been withdrawn." in page.get_data(
+        as_text=True
+    )
+
+
+def test_a_provider_blocked_while_a_request_waits_can_neither_take_it_nor_offer_on_it(
+    app: Flask, world: World
+) -> None:
+    """Blocking withdraws the waiting requests; should one still wait (an answer and a block
+    at the same moment), the provider can still not take it up."""
+    waiting = requested_booking(world)
+    db.session.add(
+        ProviderBlock(
+            holder_id=world.users["holder"].id,
+            provider_id=world.provider.id,
+            blocked_by_id=world.users["holder"].id,
+        )
+    )
+    db.session.commit()
+    with pytest.raises(DomainError, match="cannot take this booking"):
+        bookings.accept(world.users["provider"], waiting, TODAY)
+    db.session.rollback()
+    with pytest.raises(DomainError, match="cannot make them an offer"):
+        bookings.offer(world.users["provider"], waiting, 1800, "")
+    db.session.rollback()
+    assert db.session.get(Booking, waiting.id).state == BookingState.REQUESTED
 
 
 def test_only_the_holders_side_may_block(app: Flask, world: World) -> None:

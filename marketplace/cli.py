@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     from marketplace.commissioning.cli import reports_cli
     from marketplace.demo.cli import demo_cli
     from marketplace.directory.cli import directory_cli
+    from marketplace.meetings.cli import meetings_cli
     from marketplace.payments.cli import payments_cli
     from marketplace.search.cli import search_cli
     from marketplace.worker.cli import worker_cli
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
         payments_cli,
         search_cli,
         bookings_cli,
+        meetings_cli,
         reports_cli,
         worker_cli,
     ):

@@ -32,6 +32,7 @@ class MeetingState(enum.StrEnum):
     AGREED = "agreed"
     DECLINED = "declined"  # the holder's side declined the provider's suggestion
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # every time offered (or the one suggested) passed with no answer
 
     @property
     def label(self) -> str:
@@ -41,6 +42,7 @@ class MeetingState(enum.StrEnum):
             "agreed": "Meeting agreed",
             "declined": "Suggested time declined",
             "cancelled": "Cancelled",
+            "expired": "Lapsed: no time was agreed before the times offered had passed",
         }[self.value]
 
 

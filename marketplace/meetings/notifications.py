@@ -102,3 +102,23 @@ def cancelled(meeting: Meeting, *, by_provider: bool) -> None:
         meeting,
         "meeting_cancelled",
     )
+
+
+def expired(meeting: Meeting) -> None:
+    """Both sides: the meeting lapsed with no time agreed."""
+    about = f"The first meeting about {meeting.listing.title}"
+    _send(
+        _holder_side(meeting),
+        "Your first meeting request has lapsed",
+        f"{about} with {meeting.provider.display_name} was not agreed before the times had "
+        "passed. You can ask for another from the listing.",
+        meeting,
+        "meeting_expired",
+    )
+    _send(
+        _provider_side(meeting),
+        "A first meeting request has lapsed",
+        f"{about} was not agreed before the times had passed, so it has been closed.",
+        meeting,
+        "meeting_expired",
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from marketplace import audit
 from marketplace.accounts.models import Role, User
@@ -194,7 +194,38 @@ def cancel(actor: User, meeting: Meeting, reason: str) -> Meeting:
     return meeting
 
 
-def _moved(action: str, meeting: Meeting, actor: User) -> None:
+def expire_due(now: datetime | None = None) -> list[Meeting]:
+    """Meetings nobody can agree any more lapse: asked for at times that have all passed with
+    none chosen, or with the provider's suggestion passed unanswered. Both sides are told."""
+    now = now or utcnow()
+    last_offered = (
+        select(MeetingTime.meeting_id)
+        .group_by(MeetingTime.meeting_id)
+        .having(func.max(MeetingTime.starts_at) <= now)
+    )
+    due = db.session.scalars(
+        select(Meeting.id)
+        .where(
+            or_(
+                and_(Meeting.state == MeetingState.REQUESTED, Meeting.id.in_(last_offered)),
+                and_(Meeting.state == MeetingState.SUGGESTED, Meeting.suggested_at <= now),
+            )
+        )
+        .order_by(Meeting.id)
+    ).all()
+    lapsed = []
+    for meeting_id in due:
+        meeting = locked(Meeting, meeting_id)
+        if meeting is None or meeting.state not in (MeetingState.REQUESTED, MeetingState.SUGGESTED):
+            continue  # answered or cancelled a moment before
+        meeting.state = MeetingState.EXPIRED
+        _moved("meeting.expired", meeting, None)
+        notify.expired(meeting)
+        lapsed.append(meeting)
+    return lapsed
+
+
+def _moved(action: str, meeting: Meeting, actor: User | None) -> None:
     db.session.flush()
     audit.note(
         action, meeting, actor, tenant_id=meeting.holder.tenant_id, state=meeting.state.value

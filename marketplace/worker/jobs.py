@@ -39,6 +39,14 @@ def _expire_requests() -> str:
     return f"{len(done)} request(s) expired."
 
 
+def _expire_meetings() -> str:
+    from marketplace.meetings import services
+
+    with unit_of_work():
+        done = services.expire_due()
+    return f"{len(done)} meeting request(s) lapsed."
+
+
 def _auto_confirm() -> str:
     from marketplace.bookings import services
 
@@ -105,6 +113,12 @@ JOBS: dict[str, Job] = {
         Job("mail-send", "Send waiting emails", "mail send", _send_mail),
         Job("search-drain", "Send listing changes to search", "search drain", _drain_search),
         Job("bookings-expire", "Expire unanswered requests", "bookings expire", _expire_requests),
+        Job(
+            "meetings-expire",
+            "Close first meetings whose times have all passed",
+            "meetings expire",
+            _expire_meetings,
+        ),
         Job("reports-rollup", "Count yesterday's searches", "reports rollup", _rollup),
         Job(
             "bookings-auto-confirm",

@@ -48,6 +48,7 @@ DEFAULT_SCHEDULE: dict[str, When] = {
     "mail-send": When(every_minutes=5),
     "search-drain": When(every_minutes=5),
     "bookings-expire": When(every_minutes=60),
+    "meetings-expire": When(every_minutes=60),
     "reports-rollup": When(at=time(1, 0)),
     "bookings-auto-confirm": When(at=time(5, 30)),
     "payments-allocate": When(at=time(6, 0)),

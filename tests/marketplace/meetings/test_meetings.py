@@ -286,3 +286,53 @@ def test_an_agreed_meeting_keeps_a_provider_working_alone_busy_then(world):
         BookingKind.ONE_OFF, day=TOMORROW, start=time(17), duration_minutes=120
     )
     assert bookings.request_booking(w.holder, w.holder, w.listing, w.pot, evening, TODAY)
+
+
+def test_a_meeting_whose_times_all_pass_unanswered_lapses_and_both_sides_are_told(world):
+    w = world
+    waiting = asked(w, at(TOMORROW, 10), at(TOMORROW, 14))
+    answered = asked(w, at(TOMORROW, 9))
+    services.choose_time(w.provider_user, answered, answered.times[0].id)
+    suggested = asked(w, at(TOMORROW, 11))
+    services.suggest_time(w.provider_user, suggested, at(TOMORROW, 16))
+    db.session.commit()
+
+    between = at(TOMORROW, 12).astimezone(UTC)  # one of the first's times is still ahead
+    assert services.expire_due(between) == []
+    after = at(TOMORROW, 16, 1).astimezone(UTC)
+    assert {m.id for m in services.expire_due(after)} == {waiting.id, suggested.id}
+    db.session.commit()
+    assert services.expire_due(after) == []  # a second run lapses nothing again
+    assert (waiting.state, suggested.state) == (MeetingState.EXPIRED, MeetingState.EXPIRED)
+    assert answered.state == MeetingState.AGREED
+    told = sorted(e.to_address for e in emails("meeting_expired"))
+    assert told == sorted([w.holder.email, w.provider_user.email] * 2)
+    assert all(w.holder.full_name not in e.subject for e in emails("meeting_expired"))
+    assert waiting not in services.waiting_for(w.holder)
+    assert waiting not in services.waiting_for(w.provider_user)
+    with pytest.raises(DomainError, match="has changed"):
+        services.choose_time(w.provider_user, waiting, waiting.times[1].id, now=between)
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action == "meeting.expired")
+    ).all()
+    assert len(actions) == 2
+
+
+def test_the_worker_job_lapses_meetings_hourly(world):
+    from marketplace.worker.jobs import JOBS
+    from marketplace.worker.schedule import DEFAULT_SCHEDULE
+
+    assert DEFAULT_SCHEDULE["meetings-expire"].every_minutes == 60
+    assert JOBS["meetings-expire"].run() == "0 meeting request(s) lapsed."
+
+
+def test_a_lapsed_meeting_page_says_so_and_offers_to_ask_again(app, world):
+    w = world
+    meeting = asked(w, at(TOMORROW, 10))
+    services.expire_due(at(TOMORROW, 11).astimezone(UTC))
+    db.session.commit()
+    page = signed_in(app, w.holder).get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Lapsed: no time was agreed" in page
+    assert f"/meetings/new/{w.listing.id}" in page and "Cancel this meeting" not in page
+    staff = signed_in(app, w.provider_user).get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "this request has closed" in staff and "Agree this time" not in staff

@@ -207,6 +207,22 @@ def _booked(
     return booked
 
 
+def busy_alone(provider_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether a provider working alone (no named workers) has a session booked, a rota's
+    promised shift or an agreed first meeting overlapping the time. An agency with named
+    workers is never busy this way: it meets people from its office."""
+    has_workers = db.session.scalar(
+        select(Worker.id)
+        .where(Worker.provider_id == provider_id, Worker.left_at.is_(None))
+        .limit(1)
+    )
+    if has_workers is not None:
+        return False
+    wanted = Shift(starts_at, ends_at)
+    booked = _booked(provider_id, None, starts_at, ends_at)
+    return any(overlaps(wanted, shift) for shift in booked.get(None, []))
+
+
 def _meetings_agreed(provider_id: int, first: datetime, last: datetime) -> list[Shift]:
     """The provider's agreed first meetings overlapping first–last: a provider working alone
     is busy then (an agency's meetings are with its office, not a named worker)."""

@@ -30,6 +30,9 @@ FURTHEST_AHEAD = timedelta(days=90)
 HOLDER = "holder"
 PROVIDER = "provider"
 OPEN = (MeetingState.REQUESTED, MeetingState.SUGGESTED, MeetingState.AGREED)
+BUSY_CHOOSING = "You have a session or another meeting then: choose another time, or suggest one"
+BUSY_SUGGESTING = "You have a session or another meeting then: suggest another time"
+BUSY_NOW = "The provider is no longer free at that time: decline it and ask for another meeting"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,16 @@ def request_meeting(
     return meeting
 
 
+def _free(meeting: Meeting, starts_at: datetime, message: str, field: str = "times") -> None:
+    """Raises DomainError with `message` when the provider works alone and has a session or
+    another meeting at that time."""
+    from marketplace.bookings.week import busy_alone
+
+    ends_at = starts_at + timedelta(minutes=meeting.minutes)
+    if busy_alone(meeting.provider_id, starts_at, ends_at):
+        raise DomainError(message, field=field)
+
+
 def _fresh(meeting: Meeting) -> Meeting:
     found = locked(Meeting, meeting.id)
     if found is None:
@@ -129,6 +142,7 @@ def choose_time(
     if meeting.state != MeetingState.REQUESTED:
         raise _wrong_state(meeting)
     check_time(chosen.starts_at, now or utcnow(), field="time")
+    _free(meeting, chosen.starts_at, BUSY_CHOOSING, field="time")
     meeting.state, meeting.starts_at = MeetingState.AGREED, chosen.starts_at
     _moved("meeting.agreed", meeting, actor)
     notify.agreed(meeting, to_holder=True)
@@ -147,6 +161,7 @@ def suggest_time(
     if meeting.state != MeetingState.REQUESTED:
         raise _wrong_state(meeting)
     check_time(starts_at, now or utcnow(), field="day")
+    _free(meeting, starts_at, BUSY_SUGGESTING, field="day")
     meeting.state, meeting.suggested_at = MeetingState.SUGGESTED, starts_at
     _moved("meeting.suggested", meeting, actor)
     notify.suggested(meeting)
@@ -167,6 +182,7 @@ def answer_suggestion(
         raise _wrong_state(meeting)
     if accept:
         check_time(meeting.suggested_at, now or utcnow())
+        _free(meeting, meeting.suggested_at, BUSY_NOW)
         meeting.starts_at = meeting.suggested_at
     meeting.state = target
     _moved("meeting.agreed" if accept else "meeting.declined", meeting, actor)

@@ -336,3 +336,36 @@ def test_a_lapsed_meeting_page_says_so_and_offers_to_ask_again(app, world):
     assert f"/meetings/new/{w.listing.id}" in page and "Cancel this meeting" not in page
     staff = signed_in(app, w.provider_user).get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "this request has closed" in staff and "Agree this time" not in staff
+
+
+def test_a_provider_working_alone_cannot_meet_while_a_session_is_booked(world):
+    from marketplace.bookings import services as bookings
+    from marketplace.bookings.models import BookingKind
+
+    w = world
+    session = bookings.Request(
+        BookingKind.ONE_OFF, day=TOMORROW, start=time(10), duration_minutes=60
+    )
+    booking = bookings.request_booking(w.holder, w.holder, w.listing, w.pot, session, TODAY)
+    bookings.accept(w.provider_user, booking, TODAY)
+    db.session.commit()
+
+    meeting = asked(w, at(TOMORROW, 10, 30))
+    with pytest.raises(DomainError, match="choose another time, or suggest one"):
+        services.choose_time(w.provider_user, meeting, meeting.times[0].id)
+    db.session.rollback()
+    with pytest.raises(DomainError, match="suggest another time"):
+        services.suggest_time(w.provider_user, meeting, at(TOMORROW, 10, 45))
+    db.session.rollback()
+    services.suggest_time(w.provider_user, meeting, at(TOMORROW, 11))  # just after the session
+    db.session.commit()
+
+    # Booked over the suggested time before the holder answers: the holder is told plainly.
+    later = bookings.Request(BookingKind.ONE_OFF, day=TOMORROW, start=time(11), duration_minutes=60)
+    other = bookings.request_booking(w.holder, w.holder, w.listing, w.pot, later, TODAY)
+    bookings.accept(w.provider_user, other, TODAY)
+    db.session.commit()
+    with pytest.raises(DomainError, match="no longer free"):
+        services.answer_suggestion(w.holder, meeting, accept=True)
+    db.session.rollback()
+    assert db.session.get(Meeting, meeting.id).state == MeetingState.SUGGESTED

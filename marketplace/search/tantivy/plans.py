@@ -329,7 +329,8 @@ class Plans:
         """Best score first, then nearest: the best of the candidates, those of the band found
         out of reach left out, read until the score of the last one needed is beaten (so ties
         are broken by distance) or there are no more. Many listings can share a score (short
-        titles alike), so each read is several times the last."""
+        titles alike), so each read is several times the last, and many times when all read
+        so far share one."""
         assert query.place is not None
         point = query.place.point
         origin = origin_of(point.latitude, point.longitude)
@@ -342,7 +343,8 @@ class Plans:
                 and -np.partition(-kept.scores, need - 1)[need - 1] > float(found[-1][0])
             ):
                 break
-            limit *= 8
+            # All read so far share one score: that tie is likely far longer still.
+            limit *= 64 if float(found[0][0]) == float(found[-1][0]) else 8
         rows: list[Row] = []
         for i in _order("relevance", kept, nearness, min(need, len(kept))):
             distance = None if math.isinf(nearness[i]) else miles_of(kept, i, origin)

@@ -2,32 +2,54 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Set
-
-from markupsafe import escape
+from collections.abc import Iterable
 
 SNIPPET_CHARS = 220
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # ASCII only:
+# every character keeps its place
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# HTML escapes, as markupsafe.escape writes them (a word of letters and digits needs none).
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
 
-def highlight(text: str, terms: Set[str], snippet: bool = False) -> str:
+def highlight(text: str, terms: Iterable[str], snippet: bool = False) -> str:
     """Escaped text with each word (a run of ASCII letters and digits) whose lower case is in
     `terms` wrapped in <mark>. With `snippet`, about SNIPPET_CHARS characters around the first
     match, or "" when nothing matches."""
+    lower = text.lower() if text.isascii() else text.translate(_LOWER)
+    found = _whole_words(lower, terms)
     if snippet:
-        first = next((m for m in _WORD.finditer(text) if m.group().lower() in terms), None)
-        if first is None:
+        if not found:
             return ""
-        start = max(0, first.start() - 60)
+        start = max(0, found[0][0] - 60)
         prefix, suffix = ("…" if start else ""), ("…" if start + SNIPPET_CHARS < len(text) else "")
         return prefix + highlight(text[start : start + SNIPPET_CHARS], terms) + suffix
+    if not found:
+        return text.translate(_ESCAPE)
     marked, done = [], 0
-    for match in _WORD.finditer(text):
-        if match.group().lower() in terms:
-            marked += [escape(text[done : match.start()]), "<mark>", match.group(), "</mark>"]
-            done = match.end()
-    if not marked:
-        return str(escape(text))
-    marked.append(escape(text[done:]))
+    for start, end in found:
+        marked += [text[done:start].translate(_ESCAPE), "<mark>", text[start:end], "</mark>"]
+        done = end
+    marked.append(text[done:].translate(_ESCAPE))
     return "".join(marked)
+
+
+def _whole_words(lower: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where each term stands as a whole word in the lower-cased text, in order. Looking each
+    term up (a few of them, in short texts) is quicker than reading every word; whole words
+    never overlap."""
+    found = []
+    size = len(lower)
+    for term in terms:
+        if not (term.isascii() and term.isalnum()):
+            continue  # (it can never be a word of ASCII letters and digits)
+        at = lower.find(term)
+        while at != -1:
+            end = at + len(term)
+            if (at == 0 or lower[at - 1] not in _WORD_CHARS) and (
+                end == size or lower[end] not in _WORD_CHARS
+            ):
+                found.append((at, end))
+            at = lower.find(term, at + 1)
+    found.sort()
+    return found

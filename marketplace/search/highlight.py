@@ -22,8 +22,10 @@ def highlight(text: str, terms: Iterable[str], snippet: bool = False) -> str:
         if not found:
             return ""
         start = max(0, found[0][0] - 60)
-        prefix, suffix = ("…" if start else ""), ("…" if start + SNIPPET_CHARS < len(text) else "")
-        return prefix + highlight(text[start : start + SNIPPET_CHARS], terms) + suffix
+        if start or len(text) > SNIPPET_CHARS:  # (otherwise the snippet is the whole text)
+            suffix = "…" if start + SNIPPET_CHARS < len(text) else ""
+            window = highlight(text[start : start + SNIPPET_CHARS], terms)
+            return ("…" if start else "") + window + suffix
     if not found:
         return text.translate(_ESCAPE)
     marked, done = [], 0

@@ -182,19 +182,25 @@ class Plans:
         near = self.compiler.near(query, parts, table, located=True)
         online_only = as_filter(self.compiler.term("flags", DeliveryMode.ONLINE.value))
         online = all_of([*parts, online_only])
-        counting = beside(aggregated, searcher, online)
-        first = beside(self._online_first, searcher, query, online, start + query.per_page)
+        need = start + query.per_page
+        online_side = beside(self._online_apart, searcher, query, online, need)
         read = searcher.search(near, limit=ALL_AT_ONCE, count=True)
         if _count_of(read) > ALL_AT_ONCE:
-            counting.result(), first.result()
+            online_side.result()
             return None
         kept, nearness = self._within_reach(searcher, query, read.hits)
-        online_facets, online_total = counting.result()
-        extra = table.candidates(searcher, first.result())
+        (online_facets, online_total), first = online_side.result()
+        extra = table.candidates(searcher, first)
         facets = added(counted(kept), online_facets)
         nearness = np.concatenate([nearness, np.full(len(extra), math.inf)])
         return self._page(searcher, query, kept.join(extra), nearness, facets, start, used,
                           len(kept) + online_total)  # fmt: skip
+
+    def _online_apart(
+        self, searcher: tantivy.Searcher, query: SearchQuery, online: tantivy.Query, need: int
+    ) -> tuple[tuple[Facets, int], list[Any]]:
+        """The online candidates' facets and count, and those that could be on the page."""
+        return aggregated(searcher, online), self._online_first(searcher, query, online, need)
 
     def _online_first(
         self, searcher: tantivy.Searcher, query: SearchQuery, online: tantivy.Query, need: int

@@ -27,13 +27,20 @@ def highlight(text: str, terms: Iterable[str], snippet: bool = False) -> str:
             window = highlight(text[start : start + SNIPPET_CHARS], terms)
             return ("…" if start else "") + window + suffix
     if not found:
-        return text.translate(_ESCAPE)
+        return _escaped(text)
     marked, done = [], 0
     for start, end in found:
-        marked += [text[done:start].translate(_ESCAPE), "<mark>", text[start:end], "</mark>"]
+        marked += [_escaped(text[done:start]), "<mark>", text[start:end], "</mark>"]
         done = end
-    marked.append(text[done:].translate(_ESCAPE))
+    marked.append(_escaped(text[done:]))
     return "".join(marked)
+
+
+def _escaped(text: str) -> str:
+    """The text escaped for HTML (most text has nothing to escape: quicker to know so)."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return text.translate(_ESCAPE)
+    return text
 
 
 def _whole_words(lower: str, terms: Iterable[str]) -> list[tuple[int, int]]:

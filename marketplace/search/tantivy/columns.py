@@ -58,6 +58,7 @@ ROW = np.dtype(
 )
 _OFFSETS = {name: ROW.fields[name][1] for name in ROW.names or ()}  # type: ignore[index]
 SPARSE = 4  # rows are found through a map when listing ids run beyond 4 × the listings
+GRID = 256  # squares a side of the grid located listings are counted on (see _Grid)
 NEAR_EDGE = 1e-7  # relative: a nearness this close to a limit is worked out again in Python
 RADIANS = math.pi / 180.0
 HALF = math.pi / 2
@@ -190,18 +191,14 @@ class Columns:
         self.home_travel = np.sort(travel[mode == at_home])
         self.online_count = int(np.count_nonzero(mode == online))
         located = mode != online
-        by_latitude = np.argsort(values["latitude"][located], kind="stable")
-        self.located_count = len(by_latitude)
-        self._latitudes = values["latitude"][located][by_latitude]
-        self._longitudes = values["longitude"][located][by_latitude]
+        self.located_count = int(np.count_nonzero(located))
+        self._grid = _Grid(values["latitude"][located], values["longitude"][located])
         self._out_of_reach: dict[float | None, bool] = {}
 
     def located_in(self, south: float, north: float, west: float, east: float) -> int:
-        """How many services that are not online lie in a box of latitudes and longitudes."""
-        low = int(np.searchsorted(self._latitudes, south, side="left"))
-        high = int(np.searchsorted(self._latitudes, north, side="right"))
-        within = self._longitudes[low:high]
-        return int(np.count_nonzero((within >= west) & (within <= east)))
+        """About how many services that are not online lie in a box of latitudes and
+        longitudes (counted by grid squares: an estimate, for choosing how to search)."""
+        return self._grid.count(south, north, west, east)
 
     def mostly_out_of_reach(self, radius: float | None) -> bool:
         """Whether most services at home within `radius` miles of a place (None: any distance)
@@ -271,6 +268,44 @@ class Columns:
             far = self.travel[found.keys[i]]
             ok[i] = miles <= limit and (int(row["mode"]) != at_home or miles <= far)
         return ok, np.where(is_online, math.inf, near)
+
+
+class _Grid:
+    """Points counted on a grid of GRID × GRID squares over the box holding them, added up
+    from one corner (a summed-area table), so the points in any box are counted in four
+    look-ups: those in the squares the box touches."""
+
+    def __init__(self, latitudes: Floats, longitudes: Floats) -> None:
+        found = (latitudes != 0) | (longitudes != 0)  # (0, 0): a listing with no location
+        latitudes, longitudes = latitudes[found], longitudes[found]
+        self.empty = not len(latitudes)
+        if self.empty:
+            return
+        self.south, self.west = float(latitudes.min()), float(longitudes.min())
+        self.tall = max(float(latitudes.max()) - self.south, 1e-9) * (1 + 1e-9)
+        self.wide = max(float(longitudes.max()) - self.west, 1e-9) * (1 + 1e-9)
+        counts, _, _ = np.histogram2d(
+            latitudes, longitudes, bins=GRID,
+            range=[[self.south, self.south + self.tall], [self.west, self.west + self.wide]],
+        )  # fmt: skip
+        self.sums = np.zeros((GRID + 1, GRID + 1), dtype=np.int64)
+        self.sums[1:, 1:] = counts.cumsum(axis=0).cumsum(axis=1)
+
+    def _row(self, latitude: float, up: bool) -> int:
+        at = (latitude - self.south) / self.tall * GRID
+        return int(min(max(math.ceil(at) if up else math.floor(at), 0), GRID))
+
+    def _column(self, longitude: float, up: bool) -> int:
+        at = (longitude - self.west) / self.wide * GRID
+        return int(min(max(math.ceil(at) if up else math.floor(at), 0), GRID))
+
+    def count(self, south: float, north: float, west: float, east: float) -> int:
+        if self.empty:
+            return 0
+        low, high = self._row(south, False), self._row(north, True)
+        left, right = self._column(west, False), self._column(east, True)
+        s = self.sums
+        return int(s[high, right] - s[low, right] - s[high, left] + s[low, left])
 
 
 def miles_of(found: Candidates, i: int, origin: Origin) -> float:

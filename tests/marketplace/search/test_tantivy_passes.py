@@ -137,3 +137,22 @@ def test_online_services_merge_into_the_page_in_order(tmp_path, monkeypatch, sor
     monkeypatch.setattr(tantivy_engine, "ALL_AT_ONCE", 1)
     monkeypatch.setattr(tantivy_engine, "TIE_ROOM", 1)
     assert engine.search(query) == at_once
+
+
+def test_the_estimate_of_listings_in_a_box_counts_every_one_inside_and_few_beside():
+    """How a search is answered is chosen from an estimate of the listings in its box: the
+    grid counts each one inside, and only those in the squares the box's edges cross beside."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    latitudes, longitudes = rng.uniform(53.0, 54.0, 20_000), rng.uniform(-3.0, -1.5, 20_000)
+    grid = columns._Grid(latitudes, longitudes)
+    for south, north, west, east in [(53.4, 53.6, -2.4, -2.0), (53.5, 53.51, -2.2, -2.19)]:
+        inside = np.count_nonzero(
+            (latitudes >= south) & (latitudes <= north)
+            & (longitudes >= west) & (longitudes <= east)
+        )  # fmt: skip
+        assert inside <= grid.count(south, north, west, east) <= inside * 1.1 + 10
+    assert grid.count(52.0, 55.0, -4.0, 0.0) == 20_000
+    assert grid.count(60.0, 61.0, 0.0, 1.0) == 0
+    assert columns._Grid(np.zeros(3), np.zeros(3)).count(-1, 1, -1, 1) == 0  # no location

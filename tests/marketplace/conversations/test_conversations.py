@@ -124,6 +124,7 @@ def readings(conversation_id: int) -> list[AuditEvent]:
                 AuditEvent.action == "conversation.read_after_report",
                 AuditEvent.subject_id == conversation_id,
             )
+            .order_by(AuditEvent.id)
         )
     )
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import ColumnElement, Text, and_, cast, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.directory.models import DeliveryMode, Listing, ListingStatus, Provider
@@ -117,6 +117,39 @@ def _within(reach: _Reach, saved: tuple[float | None, float | None, float | None
     return miles <= (radius if radius is not None else DEFAULT_RADIUS_MILES)
 
 
+# Miles in a degree of latitude, rounded down so the band read is never narrower than the reach.
+_MILES_PER_DEGREE = 68.5
+
+
+def _could_match(reach: _Reach) -> ColumnElement[bool]:
+    """The saved searches this listing might serve, narrowed in the database so a provider's
+    home reads those, not every search that finds nothing: one of its kinds of support named,
+    and (unless it is online) made from within a band of latitude it could reach. `_within`
+    then decides exactly."""
+    stored = cast(SavedSearch.categories, Text)
+    named = or_(
+        *(stored.like(f'%"{_escaped(slug)}"%', escape="\\") for slug in sorted(reach.categories))
+    )
+    if reach.mode == DeliveryMode.ONLINE:
+        return named
+    if reach.point is None:
+        return false()  # placed nowhere, so it reaches no one
+    latitude = reach.point.latitude
+    if reach.mode == DeliveryMode.AT_HOME:
+        band = reach.miles / _MILES_PER_DEGREE
+        return and_(named, SavedSearch.latitude.between(latitude - band, latitude + band))
+    radius = func.coalesce(SavedSearch.radius_miles, DEFAULT_RADIUS_MILES) / _MILES_PER_DEGREE
+    return and_(
+        named,
+        SavedSearch.latitude >= latitude - radius,
+        SavedSearch.latitude <= latitude + radius,
+    )
+
+
+def _escaped(slug: str) -> str:
+    return slug.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def people_waiting_for(provider: Provider) -> int:
     """How many people have a saved search that finds nothing, for a kind of support one of the
     provider's published listings offers, from where that listing reaches. A count of people
@@ -133,7 +166,7 @@ def people_waiting_for(provider: Provider) -> int:
             SavedSearch.latitude,
             SavedSearch.longitude,
             SavedSearch.radius_miles,
-        ).where(SavedSearch.result_count == 0)
+        ).where(SavedSearch.result_count == 0, or_(*(_could_match(reach) for reach in reaches)))
     )
     for user_id, categories, latitude, longitude, radius in rows:
         wanted = set(categories or []) & offered

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote_plus
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
@@ -272,6 +273,74 @@ def test_a_providers_home_counts_the_people_waiting_for_what_it_offers(
     assert "2 people near you are waiting for a kind of support you offer" in html
     for person in (a, b, c, d, e, f):
         assert person.full_name not in html and person.email not in html
+
+
+def test_the_people_waiting_are_narrowed_in_the_database_without_losing_anyone_at_the_edge(
+    app_ctx, make_user, make_provider, make_listing, category
+):
+    """Saved searches due north and due south of a provider's listings, just inside and just
+    outside each reach: homecare at home up to 10 miles from OL1 1AA, physiotherapy at a venue
+    there (as far as each person said they would go: 5 miles, or the 10 of no answer), and
+    talking therapies online (anywhere). The count read through the database's narrowing is the
+    count of checking every saved search one by one, and the searches far away are not read."""
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    make_listing(provider, [category("homecare")], postcode="OL1 1AA", travel_radius_miles=10)
+    make_listing(
+        provider,
+        [category("physiotherapy")],
+        postcode="OL1 1AA",
+        delivery_mode=DeliveryMode.VENUE,
+        travel_radius_miles=None,
+    )
+    make_listing(
+        provider,
+        [category("talking-therapies")],
+        postcode="OL1 1AA",
+        delivery_mode=DeliveryMode.ONLINE,
+        travel_radius_miles=None,
+    )
+    centre = locate("OL1 1AA").point
+
+    def at(miles: float, user, categories: list[str], radius: float | None) -> None:
+        degrees = miles / 69.05
+        db.session.add(
+            SavedSearch(
+                user_id=user.id,
+                tenant_id=user.tenant_id,
+                name="a search",
+                params=[],
+                categories=categories,
+                latitude=centre.latitude + degrees,
+                longitude=centre.longitude,
+                radius_miles=radius,
+                result_count=0,
+            )
+        )
+
+    expected = 0
+    for miles, kinds, radius in [
+        (9.9, ["homecare"], 10.0), (-9.9, ["homecare"], 10.0), (10.2, ["homecare"], 10.0),
+        (-10.2, ["homecare"], 10.0), (4.9, ["physiotherapy"], 5.0), (5.2, ["physiotherapy"], 5.0),
+        (-9.9, ["physiotherapy"], None), (-10.2, ["physiotherapy"], None),
+        (400.0, ["talking-therapies"], 1.0), (0.0, ["respite"], 50.0),
+    ]:  # fmt: skip
+        at(miles, make_user(Role.HOLDER), kinds, radius)
+    db.session.commit()
+    reaches = demand._reaches(provider)
+    for saved in db.session.scalars(select(SavedSearch)):
+        place = (saved.latitude, saved.longitude, saved.radius_miles)
+        expected += any(
+            set(saved.categories) & reach.categories and demand._within(reach, place)
+            for reach in reaches
+        )
+    assert expected == 5  # two homecare, one physiotherapy at 5 miles, one at 10, online
+    assert demand.people_waiting_for(provider) == expected
+    narrowed = select(SavedSearch.id).where(
+        sa.or_(*(demand._could_match(reach) for reach in reaches))
+    )
+    # Due north or south, the band of latitude is the reach: nothing beyond it is read.
+    assert len(db.session.scalars(narrowed).all()) == expected
 
 
 def test_the_demo_holders_saved_search_is_demand_no_one_meets(tantivy_engine, app_ctx):

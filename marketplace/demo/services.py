@@ -8,6 +8,7 @@ from marketplace.accounts.models import Tenant, TenantArea, TenantKind, User
 from marketplace.demo.conversation import tell_conversation
 from marketplace.demo.cqc import add_cqc_providers
 from marketplace.demo.fictional import DEMO_PLAN, add_fictional_providers, add_people, demo_email
+from marketplace.demo.meetings import tell_meetings
 from marketplace.demo.records import read_demo_file
 from marketplace.demo.report import DemoReport
 from marketplace.demo.searches import add_saved_search, add_search_events
@@ -58,6 +59,7 @@ def load_demo() -> DemoReport:
     tell(cast, report)
     add_saved_search(cast.holder, report)
     tell_conversation(cast, report)
+    tell_meetings(cast, report)
     db.session.flush()
     return report
 

@@ -10,8 +10,9 @@ jobs would have. Nothing is written around the rules.
 
 What it leaves, whatever the day of the load:
 
-- a weekly rota of Tuesday and Thursday mornings: sessions done and paid, one with a problem
-  reported (a dispute for the council), the latest done one waiting for the holder to confirm,
+- a weekly rota of Tuesday and Thursday mornings: sessions marked arriving and leaving on the
+  day, done and paid, one with a problem reported (a dispute for the council; Amira marked
+  arriving an hour late that day), the latest done one waiting for the holder to confirm,
   the latest of all not yet marked done by the provider, and the rest of the rota booked ahead;
 - a one-off done and paid; a request declined; one nobody answered in time; one cancelled by
   the holder and one by the provider (so the holder is offered cover);
@@ -36,6 +37,7 @@ from marketplace.accounts.models import Tenant, User
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingKind, Occurrence
 from marketplace.bookings.schedule import Slot, is_bank_holiday
+from marketplace.bookings.services import marks
 from marketplace.commissioning.alerts.storage import run as run_alerts
 from marketplace.commissioning.market.rollup import rollup
 from marketplace.demo.report import DemoReport
@@ -178,15 +180,27 @@ class _Story:
         started = [s for s in sessions_of(rota) if s.starts_at <= self.now - timedelta(hours=3)]
         cast = self.cast
         for index, session in enumerate(started[:-1]):
+            late = index == len(started) - 4  # the session the holder reports a problem with
+            self.marks(session, late)
             self.run(session.ends_at + timedelta(minutes=30), partial(self.done, session))
             if index == len(started) - 2:
                 continue  # the latest done session waits for the holder
             later = session.ends_at + timedelta(hours=26)
-            if index == len(started) - 4:
+            if late:
                 self.run(later, partial(bookings.dispute, cast.holder, session, DISPUTE_REASON))
             else:
                 who = cast.representative if index % 2 else cast.holder
                 self.run(later, partial(bookings.confirm, who, session))
+
+    def marks(self, session: Occurrence, late: bool) -> None:
+        """Amira marks arriving and leaving on the day, as the provider's phone would: a few
+        minutes after the start and just before the end; an hour late and early on the bad
+        day."""
+        provider = self.cast.provider
+        arrived = session.starts_at + timedelta(minutes=62 if late else 4)
+        left = session.ends_at - timedelta(minutes=45 if late else 2)
+        self.run(arrived, lambda: marks.mark_arrived(provider, session, clock.now()))
+        self.run(left, lambda: marks.mark_left(provider, session, clock.now()))
 
     def done(self, session: Occurrence) -> None:
         bookings.mark_delivered(self.cast.provider, session, ROTA_MINUTES)

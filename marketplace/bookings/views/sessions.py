@@ -12,6 +12,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import select
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
@@ -22,6 +23,7 @@ from marketplace.bookings.forms import (
     parse_hours,
 )
 from marketplace.bookings.models import (
+    BookingEvent,
     Occurrence,
     OccurrenceState,
 )
@@ -113,7 +115,17 @@ def resolve(occurrence_id: int) -> ResponseReturnValue:
         if done is not None:
             return done
     status = 400 if form.errors else 200
-    return render_template("bookings/resolve.html", form=form, occurrence=found), status
+    said = db.session.scalars(
+        select(BookingEvent)
+        .where(
+            BookingEvent.occurrence_id == found.id,
+            BookingEvent.to_state == OccurrenceState.DISPUTED.value,
+        )
+        .order_by(BookingEvent.id.desc())
+        .limit(1)
+    ).first()
+    page = render_template("bookings/resolve.html", form=form, occurrence=found, said=said)
+    return page, status
 
 
 # Arriving and leaving, on the session's day.

@@ -120,7 +120,8 @@ def message_count(conversation_id: int) -> int:
 def readings(conversation_id: int) -> list[AuditEvent]:
     return list(
         db.session.scalars(
-            select(AuditEvent).where(
+            select(AuditEvent)
+            .where(
                 AuditEvent.action == "conversation.read_after_report",
                 AuditEvent.subject_id == conversation_id,
             )

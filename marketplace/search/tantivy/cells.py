@@ -78,21 +78,29 @@ def cover(latitude: float, longitude: float, miles: float, finest: int, coarsest
                                                 widths[north], wide)  # fmt: skip
             if left <= right:
                 inside[row] = (left, right)
-            # Columns a sure cell of the level above already holds are left out.
-            up_left, up_right = above.get(row >> 1, (0, -1))
-            done = (2 * up_left, 2 * up_right + 1) if up_left <= up_right else (right + 1, right)
-            sure += _names(level, row, left, min(right, done[0] - 1))
-            sure += _names(level, row, max(left, done[1] + 1), right)
+                # Columns a sure cell of the level above already holds are left out.
+                up_left, up_right = above.get(row >> 1, (0, -1))
+                if up_left <= up_right:
+                    _add(sure, level, row, left, min(right, 2 * up_left - 1))
+                    _add(sure, level, row, max(left, 2 * up_right + 2), right)
+                else:
+                    _add(sure, level, row, left, right)
             if level == finest:
-                low, high = circle.touching_columns(south * tall, north * tall, wide)
-                maybe += _names(level, row, low, min(high, left - 1))
-                maybe += _names(level, row, max(low, right + 1), high)
+                low, high = circle.touching_columns(
+                    south * tall, north * tall, widths[south], widths[north], wide
+                )
+                if low <= high:
+                    _add(maybe, level, row, low, min(high, left - 1))
+                    _add(maybe, level, row, max(low, right + 1), high)
         above = inside
     return Cover(tuple(sure), tuple(maybe))
 
 
-def _names(level: int, row: int, first: int, last: int) -> list[str]:
-    return [f"{level}:{row}:{column}" for column in range(first, last + 1)]
+def _add(names: list[str], level: int, row: int, first: int, last: int) -> None:
+    """Add the names of the row's cells from column `first` to `last` (none when first > last)."""
+    if first <= last:
+        prefix = f"{level}:{row}:"
+        names += [prefix + str(column) for column in range(first, last + 1)]
 
 
 class _Circle:
@@ -138,16 +146,21 @@ class _Circle:
             math.floor((self.longitude + span) / wide) - 1,
         )
 
-    def touching_columns(self, south: float, north: float, wide: float) -> tuple[int, int]:
+    def touching_columns(
+        self, south: float, north: float, south_width: float, north_width: float, wide: float
+    ) -> tuple[int, int]:
         """The first and last column of cells in the row that may hold points of the circle
-        (first > last when the row misses it)."""
+        (first > last when the row misses it); the circle's half widths at the row's edges are
+        given."""
         low, high = max(south, self.south), min(north, self.north)
         if low > high + 2 * EPSILON:
             return 0, -1
         if low <= self.widest_at <= high:
             span = self.widest
         else:
-            span = max(self.half_width(low), self.half_width(high))
+            low_width = south_width if low == south else self.half_width(low)
+            high_width = north_width if high == north else self.half_width(high)
+            span = max(low_width, high_width)
         span += EPSILON
         return (
             math.floor((self.longitude - span) / wide),

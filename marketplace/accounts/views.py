@@ -52,8 +52,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
+def _refused(response: Response) -> bool:
+    """Whether a sign-in attempt failed: only failures count toward the limit, so people signing
+    in from one office (one address) are not held up by each other's successful sign-ins."""
+    return response.status_code != 302
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_refused)
 def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))

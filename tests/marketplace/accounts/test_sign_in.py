@@ -160,3 +160,21 @@ def test_eleventh_bad_sign_in_within_a_minute_is_refused(rate_limited_client, ma
     assert "Too many attempts" in response.get_data(as_text=True)
     # Reading the page is not limited.
     assert rate_limited_client.get("/sign-in").status_code == 200
+
+
+def test_successful_sign_ins_from_one_address_do_not_use_up_the_limit(
+    rate_limited_client, make_user
+):
+    """An office behind one address: many people signing in within a minute are all let in,
+    and the limit still counts the failed attempts."""
+    people = [make_user(Role.HOLDER) for _ in range(15)]
+    for person in people:
+        answer = rate_limited_client.post(
+            "/sign-in", data={"email": person.email, "password": PASSWORD}
+        )
+        assert answer.status_code == 302
+        rate_limited_client.post("/sign-out")
+    wrong = {"email": people[0].email, "password": "wrong password"}
+    for _ in range(10):
+        assert rate_limited_client.post("/sign-in", data=wrong).status_code == 400
+    assert rate_limited_client.post("/sign-in", data=wrong).status_code == 429

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import clock
 from marketplace.accounts.models import Role
 from marketplace.bookings import integrity, services
 from marketplace.bookings.models import (
@@ -33,7 +34,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.payments import ledger
 from marketplace.payments import services as payments
-from marketplace.payments.models import SpendRefusal
+from marketplace.payments.models import Hold, SpendRefusal
 from tests.conftest import PASSWORD
 from tests.frozen import next_weekday
 from tests.threads import run_together
@@ -357,6 +358,17 @@ def test_a_rota_that_cannot_be_extended_tells_both_sides(world):
     }
     assert told == {w.holder.email, w.provider_user.email}
     assert db.session.query(SpendRefusal).count() == 1
+    assert services.standing_refusal(booking) is not None
+    assert_ledger_whole()
+
+    # The other booking's money comes back: the next run books the weeks, and the refusal no
+    # longer stands on the booking's page.
+    payments.release(db.session.query(Hold).filter_by(reference="everything else").one())
+    db.session.commit()
+    with clock.frozen(clock.now() + timedelta(minutes=1)):
+        assert services.extend_rotas(TODAY + timedelta(days=7)) != []
+    db.session.commit()
+    assert services.standing_refusal(booking) is None
     assert_ledger_whole()
 
 

@@ -139,6 +139,13 @@ def save(user: User, params: list[list[str]], name: str, alerts_on: bool) -> Sav
     if not params:
         raise SavedSearchError("There is no search to save. Search first, then save it.")
     query = query_of(params)
+    # Of two saves at once (two tabs), the second waits for the first and then sees it.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if (kept := already_saved(user, query)) is not None:
+        raise SavedSearchError(f"You already saved this search, as “{kept.name}”")
+    chosen = _name(name)
+    if chosen and _name_taken(user, chosen):
+        raise SavedSearchError(_TAKEN.format(chosen), field="name")
     if _count_of(user) >= MOST_PER_PERSON:
         raise SavedSearchError(
             f"You have {MOST_PER_PERSON} saved searches, the most you can keep. "
@@ -151,7 +158,7 @@ def save(user: User, params: list[list[str]], name: str, alerts_on: bool) -> Sav
     saved = SavedSearch(
         user_id=user.id,
         tenant_id=user.tenant_id,
-        name=_name(name) or describe(query),
+        name=chosen or free_name(user, describe(query)),
         params=params,
         outcode=query.place.outcode if query.place else None,
         categories=list(query.categories),
@@ -195,6 +202,44 @@ def _name(text: str) -> str:
     return " ".join((text or "").split())[:MAX_NAME]
 
 
+_TAKEN = "You already have a saved search called “{}”: choose another name"
+
+
+def _name_taken(user: User, name: str, other_than: int | None = None) -> bool:
+    """Whether another of the person's saved searches has this name (in any case)."""
+    found = select(SavedSearch.id).where(
+        SavedSearch.user_id == user.id,
+        func.lower(SavedSearch.name) == name.lower(),
+        SavedSearch.id != (other_than or 0),
+    )
+    return db.session.scalar(found.limit(1)) is not None
+
+
+def free_name(user: User, name: str) -> str:
+    """The name, or with " (2)", " (3)" … after it when the person already has one so called."""
+    found, number = name, 1
+    while _name_taken(user, found):
+        number += 1
+        tail = f" ({number})"
+        found = name[: MAX_NAME - len(tail)] + tail
+    return found
+
+
+def already_saved(user: User, query: SearchQuery) -> SavedSearch | None:
+    """The person's saved search that asks for the same as `query` (in any order or spelling of
+    its parameters), or None."""
+    wanted = replace(query, page=1)
+    for saved in db.session.scalars(
+        select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.id)
+    ):
+        try:
+            if replace(query_of(saved.params), page=1) == wanted:
+                return saved
+        except QueryError:
+            continue
+    return None
+
+
 def own(user: User, saved_search_id: int) -> SavedSearch:
     """The user's own saved search. Raises NotFound for anyone else's or one that is gone."""
     found = db.session.get(SavedSearch, saved_search_id)
@@ -222,6 +267,8 @@ def rename(user: User, saved: SavedSearch, name: str) -> SavedSearch:
     cleaned = _name(name)
     if not cleaned:
         raise SavedSearchError("Enter a name for the search", field="name")
+    if _name_taken(user, cleaned, other_than=saved.id):
+        raise SavedSearchError(_TAKEN.format(cleaned), field="name")
     if _changed(saved, SavedSearch.name != cleaned, name=cleaned):
         audit.note("saved_search.renamed", saved, user)
     return saved

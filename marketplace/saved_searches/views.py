@@ -51,9 +51,14 @@ def save() -> ResponseReturnValue:
         problem = error.message
     if query is None:
         return render_template("saved_searches/nothing.html", problem=problem or NO_SEARCH), 400
+    if (kept := services.already_saved(current_user, query)) is not None:
+        page = render_template(
+            "saved_searches/already.html", saved=kept, results_url=results_url(kept)
+        )
+        return page, 409 if sent else 200
     if not sent:
         form.search.data = urlencode(pairs(params))
-        form.name.data = services.describe(query)
+        form.name.data = services.free_name(current_user, services.describe(query))
         form.alerts.data = "yes"
     done = form.carry_out(
         lambda: services.save(

@@ -217,6 +217,42 @@ def test_saving_needs_a_name_and_a_choice_about_emails(tantivy_engine, client, s
     assert db.session.scalars(select(SavedSearch)).all() == []
 
 
+def test_the_same_search_is_saved_once_and_names_are_not_repeated(
+    tantivy_engine, client, sign_in, holder
+):
+    """Saving the same search again (the same link, its parameters in another order, or Back
+    and save) is refused with where it is kept; a second search that would get the same name is
+    numbered; a name the person already uses is refused, in saving and in renaming."""
+    sign_in(holder)
+    named = "Homecare near OL1 1AA"
+    assert save_from_results(client, HOMECARE_NEAR_OL1, name=named).status_code == 302
+    again = client.get("/search/save?radius=10&postcode=ol1+1aa&category=homecare")
+    assert again.status_code == 200
+    assert "You already saved this search" in again.get_data(as_text=True)
+    assert f"You saved it as “{named}”" in again.get_data(as_text=True)
+    sent = client.post(
+        "/search/save", data={"search": HOMECARE_NEAR_OL1, "name": "Other", "alerts": "yes"}
+    )
+    assert sent.status_code == 409
+    assert len(db.session.scalars(select(SavedSearch)).all()) == 1
+
+    # Within 5 miles is another search with the same words: its suggested name is numbered.
+    wider = "category=homecare&postcode=OL1+1AA&radius=5"
+    form = client.get(f"/search/save?{wider}").get_data(as_text=True)
+    assert 'value="Homecare near OL1 1AA (2)"' in form
+    taken = client.post(
+        "/search/save", data={"search": wider, "name": "homecare near ol1 1aa", "alerts": "no"}
+    )
+    assert taken.status_code == 400
+    assert "You already have a saved search called" in taken.get_data(as_text=True)
+    assert save_from_results(client, wider, name="Homecare near OL1 1AA (2)").status_code == 302
+    first, second = db.session.scalars(select(SavedSearch).order_by(SavedSearch.id)).all()
+    renamed = client.post(f"/saved-searches/{second.id}/rename", data={"name": first.name})
+    assert renamed.status_code == 400 and "choose another name" in renamed.get_data(as_text=True)
+    same = client.post(f"/saved-searches/{second.id}/rename", data={"name": second.name})
+    assert same.status_code == 302  # keeping its own name is no clash
+
+
 def waiting(user, postcode: str | None, categories: list[str], found: int = 0) -> SavedSearch:
     place = locate(postcode) if postcode else None
     saved = SavedSearch(

@@ -285,7 +285,7 @@ def sessions_booked_between(
             Occurrence.starts_at >= first,
             Occurrence.starts_at < after,
         )
-        .order_by(Occurrence.starts_at)
+        .order_by(Occurrence.starts_at, Occurrence.id)
     )
     return [
         BookedSession(

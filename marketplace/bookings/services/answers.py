@@ -114,7 +114,7 @@ def workers_of(provider_id: int) -> list[Worker]:
         db.session.scalars(
             select(Worker)
             .where(Worker.provider_id == provider_id, Worker.left_at.is_(None))
-            .order_by(Worker.name)
+            .order_by(Worker.name, Worker.id)
         )
     )
 

@@ -70,7 +70,9 @@ def listing_of(provider: Provider, listing_id: int) -> Listing:
 
 
 def all_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+    return list(
+        db.session.scalars(select(Category).order_by(Category.position, Category.name, Category.id))
+    )
 
 
 @atomic

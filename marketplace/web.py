@@ -30,7 +30,7 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     from marketplace.directory.models import Category, Listing, ListingStatus, Provider
 
-    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
     counts = {
         "providers": db.session.scalar(select(func.count(Provider.id))) or 0,
         "listings": db.session.scalar(

@@ -70,7 +70,9 @@ def listing_of(provider: Provider, listing_id: int) -> Listing:
 
 
 def all_categories() -> list[Category]:
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+    return list(
+        db.session.scalars(select(Category).order_by(Category.position, Category.name, Category.id))
+    )
 
 
 @atomic
@@ -285,7 +287,7 @@ def sessions_booked_between(
             Occurrence.starts_at >= first,
             Occurrence.starts_at < after,
         )
-        .order_by(Occurrence.starts_at)
+        .order_by(Occurrence.starts_at, Occurrence.id)
     )
     return [
         BookedSession(

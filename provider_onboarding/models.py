@@ -148,7 +148,8 @@ class Worker(db.Model):  # type: ignore[name-defined]
     availability: Mapped[list[WorkerAvailability]] = relationship(
         back_populates="worker",
         cascade="all, delete-orphan",
-        order_by="(WorkerAvailability.weekday, WorkerAvailability.start_time)",
+        order_by="(WorkerAvailability.weekday, WorkerAvailability.start_time,"
+        " WorkerAvailability.id)",
     )
 
 

@@ -374,7 +374,7 @@ def suspend_expired_listings(today: date) -> list[Provider]:
     email its staff why, with an audit row. Providers with nothing published are left alone, so
     running it twice tells nobody twice. Returns the providers it acted on."""
     acted = []
-    for checks in db.session.scalars(select(ProviderChecks)):
+    for checks in db.session.scalars(select(ProviderChecks).order_by(ProviderChecks.id)):
         reasons = expired_reasons(checks, today)
         published = [
             item for item in checks.provider.listings if item.status == ListingStatus.PUBLISHED

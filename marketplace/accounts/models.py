@@ -61,7 +61,9 @@ class Tenant(TimestampMixin, db.Model):  # type: ignore[name-defined]
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     areas: Mapped[list[TenantArea]] = relationship(
-        back_populates="tenant", cascade="all, delete-orphan", order_by="TenantArea.name"
+        back_populates="tenant",
+        cascade="all, delete-orphan",
+        order_by="(TenantArea.name, TenantArea.id)",
     )
 
     __table_args__ = (

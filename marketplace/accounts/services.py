@@ -417,7 +417,7 @@ def representations_for_holder(holder: User) -> list[Representation]:
         db.session.scalars(
             select(Representation)
             .where(Representation.holder_id == holder.id)
-            .order_by(Representation.consent_recorded_at.desc())
+            .order_by(Representation.consent_recorded_at.desc(), Representation.id.desc())
         )
     )
 
@@ -431,7 +431,7 @@ def holders_represented_by(representative: User) -> list[User]:
                 Representation.representative_id == representative.id,
                 Representation.revoked_at.is_(None),
             )
-            .order_by(User.full_name)
+            .order_by(User.full_name, User.id)
         )
     )
 

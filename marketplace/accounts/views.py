@@ -283,12 +283,12 @@ def tenant(tenant_id: int) -> ResponseReturnValue:
     staff = db.session.scalars(
         select(User)
         .where(User.tenant_id == tenant.id, User.role == Role.COMMISSIONER)
-        .order_by(User.full_name)
+        .order_by(User.full_name, User.id)
     ).all()
     invitations = db.session.scalars(
         select(Invitation)
         .where(Invitation.tenant_id == tenant.id, Invitation.role == Role.COMMISSIONER)
-        .order_by(Invitation.created_at.desc())
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
     ).all()
     status = 400 if form.errors else 200
     return render_template(
@@ -300,7 +300,7 @@ def tenant(tenant_id: int) -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def users() -> str:
     page = db.paginate(
-        select(User).order_by(User.full_name),
+        select(User).order_by(User.full_name, User.id),
         page=page_number(),
         per_page=PAGE_SIZE,
         error_out=False,

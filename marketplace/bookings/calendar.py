@@ -38,7 +38,7 @@ def occurrences_between(user: User, first: datetime, last: datetime) -> list[Occ
                 Occurrence.ends_at > first,
                 Occurrence.state != OccurrenceState.CANCELLED,
             )
-            .order_by(Occurrence.starts_at)
+            .order_by(Occurrence.starts_at, Occurrence.id)
         )
     )
 

@@ -101,7 +101,7 @@ class Booking(db.Model):  # type: ignore[name-defined]
     slots: Mapped[list[RotaSlot]] = relationship(
         back_populates="booking",
         cascade="all, delete-orphan",
-        order_by="(RotaSlot.weekday, RotaSlot.start_time)",
+        order_by="(RotaSlot.weekday, RotaSlot.start_time, RotaSlot.id)",
     )
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", order_by="Occurrence.starts_at"

@@ -31,6 +31,7 @@ def _provider_side(booking: Booking) -> list[User]:
             select(User)
             .join(ProviderMember, ProviderMember.user_id == User.id)
             .where(ProviderMember.provider_id == booking.provider_id, User.active.is_(True))
+            .order_by(User.id)
         )
     )
 

@@ -115,7 +115,7 @@ def published(listing_id: int, limit: int = 20) -> list[Review]:
         db.session.scalars(
             select(Review)
             .where(Review.listing_id == listing_id, Review.status == ReviewStatus.PUBLISHED)
-            .order_by(Review.created_at.desc())
+            .order_by(Review.created_at.desc(), Review.id.desc())
             .limit(limit)
         )
     )

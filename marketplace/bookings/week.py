@@ -168,7 +168,7 @@ def _people(
         query = query.where(Worker.id == worker_id)
     else:
         query = query.where(Worker.left_at.is_(None))
-    workers = db.session.scalars(query.order_by(Worker.name)).all()
+    workers = db.session.scalars(query.order_by(Worker.name, Worker.id)).all()
     if not workers:
         return [Person("the provider", None, booked.get(None, []))]
     return [

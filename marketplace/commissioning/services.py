@@ -188,4 +188,8 @@ def _note(row: HolderRow, when: datetime | None) -> None:
 
 def holder_bookings_query(holder: User) -> Select[tuple[Booking]]:
     """A holder's bookings, newest first, for the commissioner's page about them."""
-    return select(Booking).where(Booking.holder_id == holder.id).order_by(Booking.created_at.desc())
+    return (
+        select(Booking)
+        .where(Booking.holder_id == holder.id)
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
+    )

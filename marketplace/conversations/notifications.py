@@ -20,6 +20,7 @@ def _holder_side(conversation: Conversation) -> list[User]:
             Representation.holder_id == conversation.holder_id,
             Representation.revoked_at.is_(None),
         )
+        .order_by(User.id)
     )
     return [conversation.holder, *representatives]
 
@@ -30,6 +31,7 @@ def _provider_side(conversation: Conversation) -> list[User]:
             select(User)
             .join(ProviderMember, ProviderMember.user_id == User.id)
             .where(ProviderMember.provider_id == conversation.provider_id)
+            .order_by(User.id)
         )
     )
 
@@ -71,11 +73,13 @@ def reported(made: ConversationReport) -> None:
     if made.tenant_id is None:
         return
     staff = db.session.scalars(
-        select(User).where(
+        select(User)
+        .where(
             User.tenant_id == made.tenant_id,
             User.role == Role.COMMISSIONER,
             User.active.is_(True),
         )
+        .order_by(User.id)
     )
     address = link("conversations.reported")
     for person in staff:

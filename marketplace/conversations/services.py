@@ -511,11 +511,13 @@ def _withdraw_waiting(user: User, conversation: Conversation) -> int:
     for a request). One the provider answered a moment before stays as answered: the holder
     can cancel it as any booking."""
     waiting = db.session.scalars(
-        select(Booking).where(
+        select(Booking)
+        .where(
             Booking.holder_id == conversation.holder_id,
             Booking.provider_id == conversation.provider_id,
             Booking.state == BookingState.REQUESTED,
         )
+        .order_by(Booking.id)
     ).all()
     withdrawn = 0
     for booking in waiting:

@@ -99,7 +99,7 @@ def add_search_events(council: Tenant, report: DemoReport) -> None:
 def _supply_by_category(council: Tenant) -> tuple[list[str], dict[str, int]]:
     """Every kind of support in the taxonomy's order, and the council's published listings of
     each."""
-    slugs = list(db.session.scalars(select(Category.slug).order_by(Category.position)))
+    slugs = list(db.session.scalars(select(Category.slug).order_by(Category.position, Category.id)))
     counted = db.session.execute(
         select(Category.slug, func.count(Listing.id))
         .join(listing_categories, listing_categories.c.category_id == Category.id)

@@ -230,10 +230,12 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
     tenant: Mapped[Tenant | None] = relationship()
     listings: Mapped[list[Listing]] = relationship(
-        back_populates="provider", order_by="Listing.title", cascade="all, delete-orphan"
+        back_populates="provider",
+        order_by="(Listing.title, Listing.id)",
+        cascade="all, delete-orphan",
     )
     members: Mapped[list[ProviderMember]] = relationship(
-        back_populates="provider", cascade="all, delete-orphan"
+        back_populates="provider", cascade="all, delete-orphan", order_by="ProviderMember.id"
     )
 
     @property
@@ -325,17 +327,17 @@ class Listing(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
     provider: Mapped[Provider] = relationship(back_populates="listings")
     categories: Mapped[list[Category]] = relationship(
-        secondary=listing_categories, order_by="Category.position"
+        secondary=listing_categories, order_by="(Category.position, Category.id)"
     )
     availability: Mapped[list[AvailabilityRule]] = relationship(
         back_populates="listing",
         cascade="all, delete-orphan",
-        order_by="(AvailabilityRule.weekday, AvailabilityRule.start_time)",
+        order_by="(AvailabilityRule.weekday, AvailabilityRule.start_time, AvailabilityRule.id)",
     )
     exceptions: Mapped[list[AvailabilityException]] = relationship(
         back_populates="listing",
         cascade="all, delete-orphan",
-        order_by="AvailabilityException.starts_on",
+        order_by="(AvailabilityException.starts_on, AvailabilityException.id)",
     )
 
     __table_args__ = (

@@ -28,6 +28,7 @@ def _provider_side(meeting: Meeting) -> list[User]:
             select(User)
             .join(ProviderMember, ProviderMember.user_id == User.id)
             .where(ProviderMember.provider_id == meeting.provider_id, User.active.is_(True))
+            .order_by(User.id)
         )
     )
 

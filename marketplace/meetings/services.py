@@ -275,7 +275,7 @@ def agreed_between(user: User, first: datetime, last: datetime) -> list[Meeting]
                 Meeting.starts_at >= first - timedelta(minutes=30),
                 Meeting.starts_at < last,
             )
-            .order_by(Meeting.starts_at)
+            .order_by(Meeting.starts_at, Meeting.id)
         )
     )
 
@@ -300,7 +300,7 @@ def last_agreed_with(user: User, listing_id: int, holder_id: int) -> Meeting | N
             Meeting.holder_id == holder_id,
             Meeting.state == MeetingState.AGREED,
         )
-        .order_by(Meeting.starts_at.desc())
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         .limit(1)
     )
 

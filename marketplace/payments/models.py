@@ -112,7 +112,9 @@ class Pot(db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    categories = relationship("Category", secondary=pot_categories, order_by="Category.position")
+    categories = relationship(
+        "Category", secondary=pot_categories, order_by="(Category.position, Category.id)"
+    )
     holder = relationship("User", foreign_keys=[holder_id])
     tenant = relationship("Tenant")
 

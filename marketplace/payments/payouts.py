@@ -103,9 +103,9 @@ class StripeConnectGateway:
         }
         unsent = list(
             db.session.scalars(
-                select(Payout).where(
-                    Payout.rail == self.rail, Payout.status == PayoutStatus.PENDING
-                )
+                select(Payout)
+                .where(Payout.rail == self.rail, Payout.status == PayoutStatus.PENDING)
+                .order_by(Payout.id)
             )
         )
         for hold, tenant_id in _unpaid_settlements():

@@ -126,7 +126,9 @@ def _csv(body: str, name: str) -> Response:
 
 def _pot_form() -> PotForm:
     form = PotForm()
-    categories = db.session.scalars(select(Category).order_by(Category.position, Category.name))
+    categories = db.session.scalars(
+        select(Category).order_by(Category.position, Category.name, Category.id)
+    )
     form.categories.choices = [SelectChoice(c.id, c.name) for c in categories]
     return form
 

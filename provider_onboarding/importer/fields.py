@@ -45,7 +45,7 @@ class SourceRow:
 
 def category_lookups() -> tuple[dict[str, Category], dict[str, Category]]:
     """Our categories by slug and by lower-cased ORUK term id, name and slug."""
-    rows = list(db.session.scalars(select(Category)))
+    rows = list(db.session.scalars(select(Category).order_by(Category.id)))
     by_slug = {c.slug: c for c in rows}
     by_any: dict[str, Category] = {}
     for c in rows:

@@ -159,7 +159,9 @@ def test_every_record_of_the_demo_file_loads_as_demo(app_ctx):
 
 def test_cqc_providers_are_demo_agencies_not_on_this_service_with_one_published_listing(app_ctx):
     load_demo()
-    cqc = db.session.scalars(select(Provider).where(Provider.cqc_location_id.is_not(None))).all()
+    cqc = db.session.scalars(
+        select(Provider).where(Provider.cqc_location_id.is_not(None)).order_by(Provider.id)
+    ).all()
     assert len(cqc) > 50
     assert all(p.is_demo and p.kind == ProviderKind.CARE_AGENCY for p in cqc)
     assert not any(p.is_verified or p.has_joined or p.members for p in cqc)
@@ -201,7 +203,9 @@ def test_demo_listings_are_all_demo_and_public_pages_render(client, app_ctx):
     page = client.get(f"/listings/{pa.listings[0].id}").get_data(as_text=True)
     assert "£15.50" in page and "Monday" in page and "Days not available" in page
     assert "Holiday" not in page and "Demo" in page
-    cqc = db.session.scalars(select(Provider).where(Provider.cqc_rating == "Good")).first()
+    cqc = db.session.scalars(
+        select(Provider).where(Provider.cqc_rating == "Good").order_by(Provider.id)
+    ).first()
     page = client.get(f"/providers/{cqc.id}").get_data(as_text=True)
     assert "cqc.org.uk/location/" + cqc.cqc_location_id in page
 

@@ -114,10 +114,10 @@ def test_the_demo_story_happened_in_the_past_in_order_and_by_the_people_it_names
 
 
 def test_loading_the_demo_again_tells_the_story_once(demo):
-    bookings = db.session.scalars(select(Booking.id)).all()
+    bookings = db.session.scalars(select(Booking.id).order_by(Booking.id)).all()
     load_demo()
     db.session.commit()
-    assert db.session.scalars(select(Booking.id)).all() == bookings
+    assert db.session.scalars(select(Booking.id).order_by(Booking.id)).all() == bookings
 
 
 # The holder's home.
@@ -262,7 +262,9 @@ def test_a_commissioner_with_nothing_waiting_sees_no_banner(app_ctx, client, sig
 
 
 def test_the_booking_history_is_in_plain_words(demo, client, sign_in):
-    rota = db.session.scalars(select(Booking).where(Booking.kind == "rota")).first()
+    rota = db.session.scalars(
+        select(Booking).where(Booking.kind == "rota").order_by(Booking.id)
+    ).first()
     html = home_of(client, sign_in, person("holder"), f"/bookings/{rota.id}")
     history = text_of(html[html.index(">History<") :])
     assert "→" not in history and "_" not in history

@@ -120,7 +120,7 @@ def test_expire_suspends_listings_tells_the_provider_and_only_once(
     db.session.refresh(listing)
     db.session.refresh(fine)
     assert listing.status == ListingStatus.SUSPENDED and fine.status == ListingStatus.PUBLISHED
-    emails = db.session.scalars(select(OutboundEmail)).all()
+    emails = db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
     assert len(emails) == 1 and emails[0].to_address == owner.email
     assert "insurance has expired" in emails[0].body_text
     assert db.session.scalar(

@@ -114,7 +114,7 @@ def workers_of(provider_id: int) -> list[Worker]:
         db.session.scalars(
             select(Worker)
             .where(Worker.provider_id == provider_id, Worker.left_at.is_(None))
-            .order_by(Worker.name)
+            .order_by(Worker.name, Worker.id)
         )
     )
 
@@ -324,7 +324,9 @@ def expire_due(now: datetime | None = None) -> list[Booking]:
     """Requests nobody answered in time become expired (and count as unmet demand)."""
     now = now or utcnow()
     due = db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.REQUESTED, Booking.expires_at <= now)
+        select(Booking)
+        .where(Booking.state == BookingState.REQUESTED, Booking.expires_at <= now)
+        .order_by(Booking.id)
     ).all()
     for booking in due:
         move_booking(
@@ -343,9 +345,9 @@ def extend_rotas(today: date) -> list[Occurrence]:
     (the pot cannot pay) is recorded and the rota is left for people to sort out."""
     made: list[Occurrence] = []
     rotas = db.session.scalars(
-        select(Booking).where(
-            Booking.state == BookingState.ACCEPTED, Booking.kind == BookingKind.ROTA
-        )
+        select(Booking)
+        .where(Booking.state == BookingState.ACCEPTED, Booking.kind == BookingKind.ROTA)
+        .order_by(Booking.id)
     ).all()
     until = today + timedelta(days=HOLD_AHEAD_DAYS - 1)
     for booking in rotas:

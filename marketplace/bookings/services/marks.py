@@ -41,7 +41,7 @@ def sessions_on(user: User, day: date) -> list[Occurrence]:
                 Occurrence.starts_at >= start,
                 Occurrence.starts_at < end,
             )
-            .order_by(Occurrence.starts_at)
+            .order_by(Occurrence.starts_at, Occurrence.id)
         )
     )
 

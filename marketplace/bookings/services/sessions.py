@@ -162,10 +162,12 @@ def auto_confirm(now: datetime | None = None) -> list[Occurrence]:
     """Deliveries neither confirmed nor disputed within seven days are confirmed and paid."""
     now = now or utcnow()
     due = db.session.scalars(
-        select(Occurrence).where(
+        select(Occurrence)
+        .where(
             Occurrence.state == OccurrenceState.DELIVERED,
             Occurrence.delivered_at <= now - CONFIRM_WITHIN,
         )
+        .order_by(Occurrence.id)
     ).all()
     for occurrence in due:
         _confirm(occurrence, Side.SYSTEM, None)

@@ -42,7 +42,7 @@ def inbox() -> str:
     requests = db.session.scalars(
         select(Booking)
         .where(Booking.provider_id.in_(providers), Booking.state == BookingState.REQUESTED)
-        .order_by(Booking.expires_at)
+        .order_by(Booking.expires_at, Booking.id)
     ).all()
     page = db.paginate(
         select(Booking)

@@ -39,7 +39,9 @@ def session(world) -> Occurrence:
 
 def told(template: str) -> list[str]:
     return db.session.scalars(
-        select(OutboundEmail.to_address).where(OutboundEmail.template == template)
+        select(OutboundEmail.to_address)
+        .where(OutboundEmail.template == template)
+        .order_by(OutboundEmail.id)
     ).all()
 
 

@@ -256,7 +256,12 @@ def test_extending_a_rota_skips_dates_that_no_longer_fit(world):
     starts = {o.starts_at.astimezone(schedule.LONDON).date() for o in booking.occurrences}
     assert away not in starts and away + timedelta(weeks=1) in starts
     assert len(made) == 1
-    told = db.session.query(OutboundEmail).filter_by(template="rota_dates_skipped").all()
+    told = (
+        db.session.query(OutboundEmail)
+        .filter_by(template="rota_dates_skipped")
+        .order_by(OutboundEmail.id)
+        .all()
+    )
     assert {e.to_address for e in told} == {w.holder.email, w.provider_user.email}
     assert f"- {away:%A %-d %B %Y}: the provider is not working that day" in told[0].body_text
     assert_ledger_whole()

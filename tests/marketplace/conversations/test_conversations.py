@@ -213,7 +213,9 @@ def test_the_email_says_a_message_came_and_from_whom_but_never_what_it_says(
     secret = "My door code is 4821"
     holder = signed_in(app, world.users["holder"])
     holder.post(f"/messages/{world.more_ids['conversation_id']}", data={"body": secret})
-    emails = db.session.scalars(select(OutboundEmail).where(OutboundEmail.id > before)).all()
+    emails = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.id > before).order_by(OutboundEmail.id)
+    ).all()
     assert [e.to_address for e in emails] == [world.users["provider"].email]
     [email] = emails
     assert email.subject == "New message from Holder Person"
@@ -301,7 +303,7 @@ def test_a_representative_reads_and_writes_while_consent_stands_and_not_after(
     staff = signed_in(app, world.users["provider"])
     staff.post(f"/messages/{conversation_id}", data={"body": "Thanks"})
     told = db.session.scalars(
-        select(OutboundEmail.to_address).where(OutboundEmail.id > before)
+        select(OutboundEmail.to_address).where(OutboundEmail.id > before).order_by(OutboundEmail.id)
     ).all()
     assert told == ["holder@example.org"]
 
@@ -359,7 +361,9 @@ def test_a_blocked_provider_cannot_message_offer_or_be_asked_for_a_booking_until
     withdrawn = db.session.get(Booking, waiting.id)
     assert withdrawn.state == BookingState.CANCELLED_BY_HOLDER
     reasons = db.session.scalars(
-        select(BookingEvent.reason).where(BookingEvent.booking_id == waiting.id)
+        select(BookingEvent.reason)
+        .where(BookingEvent.booking_id == waiting.id)
+        .order_by(BookingEvent.id)
     ).all()
     assert reasons[-1] == blocks.WITHDRAWN_ON_BLOCK
     assert db.session.scalar(
@@ -385,7 +389,9 @@ def test_a_blocked_provider_cannot_message_offer_or_be_asked_for_a_booking_until
     assert db.session.scalar(select(func.count(ProviderBlock.id))) == 0
     assert staff.post(f"/messages/{conversation_id}", data={"body": "Hi"}).status_code == 302
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.action.like("provider.%"))
+        select(AuditEvent.action)
+        .where(AuditEvent.action.like("provider.%"))
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["provider.blocked", "provider.unblocked"]
 

@@ -42,7 +42,9 @@ def asked(w, *times, **kwargs) -> Meeting:
 
 
 def emails(template: str) -> list[OutboundEmail]:
-    return db.session.scalars(select(OutboundEmail).where(OutboundEmail.template == template)).all()
+    return db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.template == template).order_by(OutboundEmail.id)
+    ).all()
 
 
 def signed_in(app, user):

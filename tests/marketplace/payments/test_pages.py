@@ -47,7 +47,7 @@ def test_a_budget_whose_first_payment_is_today_has_the_money_at_once(money, sign
     statement = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "£400.00" in statement
     pot = db.session.query(Pot).filter_by(support_plan_reference="PHB-78").one()
-    paid = db.session.query(Allocation).filter_by(pot_id=pot.id)
+    paid = db.session.query(Allocation).filter_by(pot_id=pot.id).order_by(Allocation.id)
     assert [a.amount_pence for a in paid] == [40_000]
 
 

@@ -51,11 +51,23 @@ def test_any_sequence_of_money_moves_keeps_the_ledger_whole(money, steps):
             elif kind == "hold":
                 money.hold(step[1], f"r{run}-{next(_run)}")
             elif kind == "release":
-                held = pick(db.session.query(Hold).filter_by(status=HoldStatus.HELD).all(), step[1])
+                held = pick(
+                    db.session.query(Hold)
+                    .filter_by(status=HoldStatus.HELD)
+                    .order_by(Hold.id)
+                    .all(),
+                    step[1],
+                )
                 if held:
                     services.release(held)
             elif kind == "settle":
-                held = pick(db.session.query(Hold).filter_by(status=HoldStatus.HELD).all(), step[1])
+                held = pick(
+                    db.session.query(Hold)
+                    .filter_by(status=HoldStatus.HELD)
+                    .order_by(Hold.id)
+                    .all(),
+                    step[1],
+                )
                 if held:
                     services.settle(held, int(held.amount_pence * step[2]))
                     money_out += held.settled_pence + held.fee_pence
@@ -77,7 +89,10 @@ def test_any_sequence_of_money_moves_keeps_the_ledger_whole(money, steps):
                 )
                 money_in += step[1]
             elif kind == "refund":
-                paid = pick(db.session.query(TopUp).filter_by(status="succeeded").all(), step[1])
+                paid = pick(
+                    db.session.query(TopUp).filter_by(status="succeeded").order_by(TopUp.id).all(),
+                    step[1],
+                )
                 if paid:
                     # The ledger side of a refund (the card side is Stripe's).
                     ledger.transfer(

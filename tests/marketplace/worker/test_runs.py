@@ -23,7 +23,9 @@ def test_each_due_job_is_claimed_once_for_its_period(app_ctx: Flask) -> None:
     assert first  # the sweeps at least are due at any moment
     # A second worker (or a second tick in the same minute) finds nothing left to take.
     assert runs.claim_due() == []
-    claimed = db.session.execute(select(JobRun.job, JobRun.period)).tuples().all()
+    claimed = (
+        db.session.execute(select(JobRun.job, JobRun.period).order_by(JobRun.id)).tuples().all()
+    )
     assert len(claimed) == len(set(claimed)) == len(first)
     job, period = claimed[0]
     assert runs.claim(job, period) is None

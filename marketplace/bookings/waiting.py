@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.bookings import models
@@ -94,7 +94,8 @@ def requests_to_answer(user_id: int) -> list[Booking]:
 
 
 def sessions_to_mark_delivered(user_id: int, now: datetime) -> list[Occurrence]:
-    """Sessions of the person's providers that have started and are not yet marked done."""
+    """Sessions of the person's providers that are over (ended, or the worker marked leaving)
+    and not yet marked done. One still going is on the provider's sessions of the day."""
     return list(
         db.session.scalars(
             select(Occurrence)
@@ -103,7 +104,7 @@ def sessions_to_mark_delivered(user_id: int, now: datetime) -> list[Occurrence]:
                 Occurrence.provider_id.in_(_providers_of(user_id)),
                 Booking.state == BookingState.ACCEPTED,
                 Occurrence.state == OccurrenceState.SCHEDULED,
-                Occurrence.starts_at <= now,
+                or_(Occurrence.ends_at <= now, Occurrence.left_at.is_not(None)),
             )
             .options(selectinload(Occurrence.booking))
             .order_by(Occurrence.starts_at, Occurrence.id)

@@ -24,6 +24,8 @@ from marketplace.extensions import db
 from marketplace.models_base import utcnow
 
 QUARTER_HOUR = 15
+# Leaving marked this soon after arriving is a second tap on the same spot, not a visit.
+SHORTEST_STAY = timedelta(minutes=1)
 MARKABLE = (OccurrenceState.SCHEDULED, OccurrenceState.DELIVERED)
 
 
@@ -79,6 +81,12 @@ def mark_left(user: User, occurrence: Occurrence, now: datetime | None = None) -
     _check(user, occurrence, now)
     if occurrence.arrived_at is None:
         raise DomainError("Mark that the worker has arrived first")
+    if now - occurrence.arrived_at < SHORTEST_STAY:
+        arrived = f"{occurrence.arrived_at.astimezone(LONDON):%-I:%M%p}".lower()
+        raise DomainError(
+            f"The worker was marked arriving at {arrived}, moments ago. "
+            "Mark leaving when they leave."
+        )
     made = _set(
         occurrence,
         "left_at",

@@ -96,6 +96,16 @@ def test_a_cancelled_session_cannot_be_marked(world, session):
         marks.mark_arrived(world.provider_user, session, now=session.starts_at)
 
 
+def test_leaving_marked_moments_after_arriving_is_refused(world, session):
+    """A second tap where "Mark arrived" was is not a visit: leaving is refused for a minute."""
+    w, start = world, session.starts_at
+    marks.mark_arrived(w.provider_user, session, now=start)
+    with pytest.raises(DomainError, match="moments ago. Mark leaving when they leave"):
+        marks.mark_left(w.provider_user, session, now=start + timedelta(seconds=8))
+    assert session.left_at is None
+    assert marks.mark_left(w.provider_user, session, now=start + timedelta(minutes=1))
+
+
 @pytest.mark.parametrize(
     ("stayed", "offered"),
     [
@@ -148,3 +158,25 @@ def test_a_commissioner_deciding_a_dispute_sees_the_marks(app, world, session):
     assert page.status_code == 200
     assert "Worker arrived" in page.text and "9:20am" in page.text
     assert "Worker left" in page.text and "10:00am" in page.text
+
+
+def test_the_providers_home_asks_to_mark_a_session_done_once_it_is_over(app, world, session):
+    """While the session runs it is on the sessions of the day, not yet one to mark done; once
+    the worker is marked leaving, or the booked time is over, the home asks."""
+    w, start = world, session.starts_at
+    asks = f"/bookings/sessions/{session.id}/delivered"
+    clock.freeze(start + timedelta(minutes=20))
+    assert asks not in signed_in(app, w.provider_user).get("/provider/").text
+    marks.mark_arrived(w.provider_user, session, now=start)
+    marks.mark_left(w.provider_user, session, now=start + timedelta(minutes=90))
+    db.session.commit()
+    clock.freeze(start + timedelta(minutes=95))
+    assert asks in signed_in(app, w.provider_user).get("/provider/").text
+
+
+def test_an_unmarked_session_is_asked_about_once_its_booked_time_is_over(app, world, session):
+    clock.freeze(session.ends_at - timedelta(minutes=1))
+    asks = f"/bookings/sessions/{session.id}/delivered"
+    assert asks not in signed_in(app, world.provider_user).get("/provider/").text
+    clock.freeze(session.ends_at)
+    assert asks in signed_in(app, world.provider_user).get("/provider/").text

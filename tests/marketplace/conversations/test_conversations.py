@@ -482,6 +482,7 @@ def test_a_report_lets_the_holders_commissioners_read_it_and_every_reading_is_au
 
     listed = commissioner.get("/messages/reported").get_data(as_text=True)
     assert "Holder Person and Calm Minds CIC" in listed
+    assert "Asked us to pay in cash" in listed  # what worries them, without opening each one
     assert "2 reports about conversations" in commissioner.get("/commissioning/").get_data(
         as_text=True
     )

@@ -33,4 +33,18 @@ class Checkboxes(_LegendFromLabel, GovCheckboxesInput):
 
 
 class DateInput(_LegendFromLabel, GovDateInput):
-    """Day, month and year boxes in a fieldset whose legend is the field's label."""
+    """Day, month and year boxes in a fieldset whose legend is the field's label.
+
+    A required date is not marked `required` on the boxes' wrapper, where the attribute is not
+    allowed and means nothing: its question and its message say it is needed.
+    """
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params = super().map_gov_params(field, **kwargs)
+        params["attributes"].pop("required", None)
+        return params
+
+    @staticmethod
+    def first_box_id(field: Any) -> str:
+        """The Day box's id, where the error summary takes a person to put the date right."""
+        return f"{field.name}-day"

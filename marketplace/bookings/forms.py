@@ -112,6 +112,9 @@ class RequestForm(BaseForm):
     note = words_field("Anything the provider should know (optional)", "note", 2000)
     submit = submit_button("Check the price")
 
+    # The service's names for the request's parts, where this form asks under another name.
+    domain_fields = {"duration": "hours", "slots": "weekdays", "starts_on": "day"}
+
     def validate_weekdays(self, field: SelectMultipleField) -> None:
         if self.kind.data == "rota" and not field.data:
             raise ValidationError("Choose at least one day of the week for the rota")

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, St
 from marketplace.errors import DomainError
 from marketplace.form_messages import make_errors_plain
 from marketplace.money import MAX_PENCE, MoneyError, format_pence, parse_pounds, pounds_text
-from marketplace.widgets import Checkboxes, DateInput, Radios
+from marketplace.widgets import Checkboxes, DateInput, Radios, example_date
 
 
 def drop_nul(value: Any) -> Any:
@@ -205,21 +205,25 @@ class DateInputField(DateField):
     """A date typed into GOV.UK's three boxes (day, month, year).
 
     The GOV.UK widget needs exactly three raw values to show the boxes again; a request that
-    sends fewer or more (only a hand-made one does) gets three, and a clear message.
+    sends fewer or more (only a hand-made one does) gets three, and a clear message. With
+    `example_ahead`, the hint is an example date a little ahead of the day the page is shown.
     """
 
     data: date | None
 
-    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, label: str | None = None, *, example_ahead: bool = False, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("widget", DateInput())
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, **kwargs)
+        self.example_ahead = example_ahead
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist and len(valuelist) != 3:
             self.raw_data = (list(valuelist) + ["", "", ""])[:3]
             self.data = None
-            raise ValueError("Enter the date as day, month and year, for example 27 11 2026")
+            raise ValueError(f"Enter the date as day, month and year, for example {example_date()}")
         if not valuelist or not any(str(v).strip() for v in valuelist):
             self.raw_data = ["", "", ""]
             self.data = None

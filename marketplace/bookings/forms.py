@@ -84,8 +84,8 @@ class RequestForm(BaseForm):
         "Date (or first date of the rota)",
         widget=DateInput(),
         format="%d %m %Y",
-        description="For example, 27 11 2026",
-        validators=[InputRequired(message="Enter the date, for example 27 11 2026")],
+        example_ahead=True,
+        validators=[InputRequired(message="Enter the date")],
     )
     weekdays = SelectMultipleField(
         "Days of the week (for a rota)",

@@ -35,10 +35,10 @@ def at_london(day: date, clock_text: str) -> datetime:
 
 def _day(n: int, required: bool) -> DateInputField:
     ask = "" if required else " (optional)"
-    validators = [InputRequired(message="Enter the date, for example 27 11 2026")]
+    validators = [InputRequired(message=f"Enter the date of the {ORDINALS[n].lower()} time")]
     return DateInputField(
         f"{ORDINALS[n]} time: date{ask}",
-        description="For example, 27 11 2026",
+        example_ahead=True,
         validators=validators if required else [Optional()],
     )
 
@@ -136,8 +136,8 @@ class ChooseForm(BaseForm):
 class SuggestForm(BaseForm):
     day = DateInputField(
         "Date",
-        description="For example, 27 11 2026",
-        validators=[InputRequired(message="Enter the date, for example 27 11 2026")],
+        example_ahead=True,
+        validators=[InputRequired(message="Enter the date")],
     )
     start = text_field(
         "Start time",

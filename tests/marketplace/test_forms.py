@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from marketplace import clock
 from marketplace.bookings.forms import RequestForm
+from marketplace.clock import LONDON
 from marketplace.errors import DomainError
 from marketplace.forms import error_summary
 from marketplace.meetings.forms import MeetingForm, SuggestForm
+from marketplace.payments.forms import PotForm
 
 
 @pytest.fixture()
@@ -46,3 +51,20 @@ def test_a_required_date_s_boxes_are_not_wrapped_in_a_div_marked_required(page):
     drawn = str(SuggestForm(meta={"csrf": False}).day())
     assert '<div class="govuk-date-input" id="day">' in drawn
     assert "required" not in drawn
+
+
+@pytest.mark.parametrize(
+    ("today", "example"),
+    [
+        (datetime(2026, 12, 6, 9, 0, tzinfo=LONDON), "For example, 16 12 2026"),
+        (datetime(2027, 2, 25, 9, 0, tzinfo=LONDON), "For example, 7 3 2027"),
+    ],
+)
+def test_a_date_s_example_is_a_little_ahead_of_the_day_the_page_is_drawn(page, today, example):
+    forms = [SuggestForm(meta={"csrf": False}), RequestForm(meta={"csrf": False})]
+    with clock.frozen(today):
+        drawn = [str(forms[0].day()), str(forms[1].day())]
+        drawn += [str(MeetingForm(meta={"csrf": False})[f"day_{n}"]()) for n in (1, 2, 3)]
+        drawn.append(str(PotForm(meta={"csrf": False}).starts_on()))
+    for html in drawn:
+        assert example in html

@@ -56,7 +56,8 @@ def index() -> str:
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("meetings/index.html", page=page, when=services.when)
+    side = services.PROVIDER if current_user.role == Role.PROVIDER else services.HOLDER
+    return render_template("meetings/index.html", page=page, side=side, when=services.when)
 
 
 @bp.route("/new/<int:listing_id>", methods=["GET", "POST"])

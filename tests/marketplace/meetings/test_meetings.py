@@ -344,6 +344,34 @@ def test_a_holder_asks_from_the_listing_and_books_in_one_step_after_the_meeting(
     assert f'value="{w.pot.id}" checked' in form.text
 
 
+def tag_on(page_text):
+    """The meeting's state, shown as a tag under its heading (the first tag is the phase's)."""
+    tags = re.findall(r'<strong class="govuk-tag[^"]*">\s*([^<]+?)\s*</strong>', page_text)
+    return tags[1]
+
+
+def test_each_side_reads_the_meeting_s_state_in_its_own_words(app, world):
+    w = world
+    meeting = asked(w)
+    holder, provider = signed_in(app, w.holder), signed_in(app, w.provider_user)
+    for side, client, wording in (
+        ("holder", holder, "Waiting for the provider to choose a time"),
+        ("provider", provider, "Choose a time"),
+    ):
+        assert tag_on(client.get(f"/meetings/{meeting.id}").text) == wording, side
+        assert f'<td class="govuk-table__cell">{wording}</td>' in client.get("/meetings/").text
+    assert "Waiting for the provider" not in provider.get("/meetings/").text
+
+    services.suggest_time(w.provider_user, meeting, at(TOMORROW, 17))
+    db.session.commit()
+    assert tag_on(holder.get(f"/meetings/{meeting.id}").text) == (
+        "The provider suggested another time"
+    )
+    assert tag_on(provider.get(f"/meetings/{meeting.id}").text) == (
+        "Waiting for them to answer your suggestion"
+    )
+
+
 def test_people_outside_the_meeting_cannot_open_it(app, world, make_user):
     meeting = asked(world)
     stranger = signed_in(app, make_user(Role.HOLDER))

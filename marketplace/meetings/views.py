@@ -181,6 +181,9 @@ def answer(meeting_id: int, answer: str) -> ResponseReturnValue:
 @login_required
 def cancel(meeting_id: int) -> ResponseReturnValue:
     found, _ = _meeting(meeting_id)
+    if found.state not in services.OPEN:
+        flash(_closed(found))
+        return redirect(url_for("meetings.meeting", meeting_id=found.id))
     form = CancelForm()
     done = form.carry_out(
         lambda: services.cancel(current_user, found, form.reason.data or ""), "reason"
@@ -190,6 +193,12 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
         return redirect(url_for("meetings.meeting", meeting_id=found.id))
     status = 400 if form.errors else 200
     return render_template("meetings/cancel.html", form=form, meeting=found), status
+
+
+def _closed(found: Meeting) -> str:
+    if found.state == MeetingState.CANCELLED:
+        return "This meeting is already cancelled."
+    return "This meeting has already closed, so there is nothing to cancel."
 
 
 @bp.app_context_processor

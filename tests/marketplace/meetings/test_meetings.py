@@ -372,6 +372,34 @@ def test_each_side_reads_the_meeting_s_state_in_its_own_words(app, world):
     )
 
 
+@pytest.mark.parametrize("close", ["cancel", "decline"])
+def test_a_closed_meeting_cannot_be_cancelled_again_and_nobody_is_told(app, world, close):
+    w = world
+    meeting = asked(w)
+    if close == "cancel":
+        services.cancel(w.provider_user, meeting, "Not taking new people")
+        said = "This meeting is already cancelled."
+    else:
+        services.suggest_time(w.provider_user, meeting, at(TOMORROW, 17))
+        services.answer_suggestion(w.holder, meeting, accept=False)
+        said = "This meeting has already closed, so there is nothing to cancel."
+    db.session.commit()
+    told_before = db.session.query(OutboundEmail).count()
+    client = signed_in(app, w.holder)
+    for method in ("GET", "POST"):
+        answer = client.open(
+            f"/meetings/{meeting.id}/cancel", method=method, data={"reason": "Changed my mind"}
+        )
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == f"/meetings/{meeting.id}"
+        page = client.get(answer.headers["Location"]).text
+        assert said in page
+        assert "Success" not in page and "has been told" not in page
+    db.session.expire_all()
+    assert meeting.cancel_reason != "Changed my mind"
+    assert db.session.query(OutboundEmail).count() == told_before
+
+
 def test_people_outside_the_meeting_cannot_open_it(app, world, make_user):
     meeting = asked(world)
     stranger = signed_in(app, make_user(Role.HOLDER))

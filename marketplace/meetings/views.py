@@ -84,7 +84,11 @@ def new(listing_id: int) -> ResponseReturnValue:
         "day_1",
     )
     if done is not None:
-        return redirect(url_for("meetings.meeting", meeting_id=done.value.id, sent="yes"))
+        flash(
+            "Request sent. The provider will choose a time or suggest another. We will email you.",
+            "success",
+        )
+        return redirect(url_for("meetings.meeting", meeting_id=done.value.id))
     status = 400 if form.errors else 200
     return render_template("meetings/new.html", form=form, listing=listing, holder=holder), status
 

@@ -400,6 +400,15 @@ def test_a_closed_meeting_cannot_be_cancelled_again_and_nobody_is_told(app, worl
     assert db.session.query(OutboundEmail).count() == told_before
 
 
+def test_request_sent_is_said_once_not_on_every_reload(app, world):
+    client = signed_in(app, world.holder)
+    sent = client.post(f"/meetings/new/{world.listing.id}", data=meeting_form())
+    assert sent.status_code == 302 and "sent=" not in sent.headers["Location"]
+    assert "Request sent" in client.get(sent.headers["Location"]).text
+    assert "Request sent" not in client.get(sent.headers["Location"]).text
+    assert "Request sent" not in client.get(sent.headers["Location"] + "?sent=yes").text
+
+
 def test_people_outside_the_meeting_cannot_open_it(app, world, make_user):
     meeting = asked(world)
     stranger = signed_in(app, make_user(Role.HOLDER))

@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _templates(app: Flask) -> None:
-    from govuk_frontend_wtf.main import WTFormsHelpers
+    from marketplace.forms import error_summary
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -57,7 +57,7 @@ def _templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    WTFormsHelpers(app)
+    app.add_template_global(error_summary)
 
 
 def _extensions(app: Flask) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 from wtforms import DateField, DecimalField, FloatField, IntegerField
 from wtforms.validators import DataRequired, InputRequired
 
+from marketplace.widgets import example_date
+
 _LIBRARY_MESSAGES = re.compile(
     r"^(Not a valid \w+ value\.?|Not a valid choice\.?|Invalid Choice: could not coerce\.?"
     r"|Invalid choice\(s\).*|.* is not a valid choice for this field\.?"
@@ -35,7 +37,7 @@ def plain_message(field: Any) -> str:
     if isinstance(field, DecimalField | FloatField):
         return f"Enter a number for ‘{label}’, like 12.50"
     if isinstance(field, DateField):
-        return f"Enter a real date for ‘{label}’, for example 27 11 2026"
+        return f"Enter a real date for ‘{label}’, for example {example_date()}"
     for validator in field.validators:
         if isinstance(validator, InputRequired | DataRequired) and validator.message:
             return str(validator.message)

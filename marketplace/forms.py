@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, St
 from marketplace.errors import DomainError
 from marketplace.form_messages import make_errors_plain
 from marketplace.money import MAX_PENCE, MoneyError, format_pence, parse_pounds, pounds_text
-from marketplace.widgets import Checkboxes, DateInput, Radios
+from marketplace.widgets import Checkboxes, DateInput, Radios, example_date
 
 
 def drop_nul(value: Any) -> Any:
@@ -119,6 +119,24 @@ def parsed_by(parse: Callable[[str], Any], *refusals: type[Exception]) -> Callab
     return check
 
 
+def error_summary(form: FlaskForm) -> dict[str, Any]:
+    """GOV.UK's error summary for a form: each field's first message, linked to the box the
+    answer starts in (a date's Day box, as GOV.UK's date input asks), not the field's wrapper."""
+    return {
+        "titleText": "There is a problem",
+        "errorList": [
+            {"text": field.errors[0], "href": f"#{_first_box_id(field)}"}
+            for field in form
+            if field.errors
+        ],
+    }
+
+
+def _first_box_id(field: Field) -> str:
+    first_box_id = getattr(field.widget, "first_box_id", None)
+    return str(first_box_id(field)) if first_box_id else str(field.id)
+
+
 T = TypeVar("T")
 
 
@@ -146,10 +164,16 @@ class BaseForm(FlaskForm):
             self._errors = None  # recompute form.errors with the plain messages
         return valid
 
+    # A service's name for what it refuses, where the form calls that field something else.
+    domain_fields: ClassVar[dict[str, str]] = {}
+
     def add_domain_error(self, error: DomainError, default_field: str | None = None) -> None:
-        """Show a service's refusal against the field it names, or the form's first field."""
-        name = error.field or default_field or next(iter(self._fields))
-        field = self._fields.get(name) or next(iter(self._fields.values()))
+        """Show a service's refusal against the field it names (through `domain_fields`); when
+        it names none of this form's fields, against `default_field`, else the first field."""
+        name = self.domain_fields.get(error.field or "", error.field)
+        if name not in self._fields:
+            name = default_field
+        field = self._fields.get(name or "") or next(iter(self._fields.values()))
         field.errors = [*field.errors, error.message]
         if isinstance(self.errors, dict):
             self._errors = None  # recompute form.errors with the new message
@@ -181,21 +205,25 @@ class DateInputField(DateField):
     """A date typed into GOV.UK's three boxes (day, month, year).
 
     The GOV.UK widget needs exactly three raw values to show the boxes again; a request that
-    sends fewer or more (only a hand-made one does) gets three, and a clear message.
+    sends fewer or more (only a hand-made one does) gets three, and a clear message. With
+    `example_ahead`, the hint is an example date a little ahead of the day the page is shown.
     """
 
     data: date | None
 
-    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, label: str | None = None, *, example_ahead: bool = False, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("widget", DateInput())
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, **kwargs)
+        self.example_ahead = example_ahead
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist and len(valuelist) != 3:
             self.raw_data = (list(valuelist) + ["", "", ""])[:3]
             self.data = None
-            raise ValueError("Enter the date as day, month and year, for example 27 11 2026")
+            raise ValueError(f"Enter the date as day, month and year, for example {example_date()}")
         if not valuelist or not any(str(v).strip() for v in valuelist):
             self.raw_data = ["", "", ""]
             self.data = None

@@ -8,9 +8,21 @@ the question. These widgets keep the template's classes and fill in the label as
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
+
+from marketplace.clock import london_today
+
+# How far ahead of today an example date is: near enough to be a date someone might choose.
+EXAMPLE_AHEAD = timedelta(days=10)
+
+
+def example_date() -> str:
+    """A date a little ahead of today, as it is typed into the three boxes: '16 12 2026'."""
+    day = london_today() + EXAMPLE_AHEAD
+    return f"{day.day} {day.month} {day.year}"
 
 
 class _LegendFromLabel:
@@ -33,4 +45,21 @@ class Checkboxes(_LegendFromLabel, GovCheckboxesInput):
 
 
 class DateInput(_LegendFromLabel, GovDateInput):
-    """Day, month and year boxes in a fieldset whose legend is the field's label."""
+    """Day, month and year boxes in a fieldset whose legend is the field's label.
+
+    A required date is not marked `required` on the boxes' wrapper, where the attribute is not
+    allowed and means nothing: its question and its message say it is needed. A field with
+    `example_ahead` set is hinted with an example date a little ahead of the day it is shown.
+    """
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params = super().map_gov_params(field, **kwargs)
+        params["attributes"].pop("required", None)
+        if getattr(field, "example_ahead", False):
+            params["hint"] = {"text": f"For example, {example_date()}"}
+        return params
+
+    @staticmethod
+    def first_box_id(field: Any) -> str:
+        """The Day box's id, where the error summary takes a person to put the date right."""
+        return f"{field.name}-day"

@@ -84,8 +84,8 @@ class RequestForm(BaseForm):
         "Date (or first date of the rota)",
         widget=DateInput(),
         format="%d %m %Y",
-        description="For example, 27 11 2026",
-        validators=[InputRequired(message="Enter the date, for example 27 11 2026")],
+        example_ahead=True,
+        validators=[InputRequired(message="Enter the date")],
     )
     weekdays = SelectMultipleField(
         "Days of the week (for a rota)",
@@ -111,6 +111,9 @@ class RequestForm(BaseForm):
     )
     note = words_field("Anything the provider should know (optional)", "note", 2000)
     submit = submit_button("Check the price")
+
+    # The service's names for the request's parts, where this form asks under another name.
+    domain_fields = {"duration": "hours", "slots": "weekdays", "starts_on": "day"}
 
     def validate_weekdays(self, field: SelectMultipleField) -> None:
         if self.kind.data == "rota" and not field.data:

@@ -22,10 +22,10 @@ from marketplace.forms import (
     words_field,
 )
 from marketplace.meetings.models import MeetingWay
+from marketplace.meetings.services import ORDINALS
 from marketplace.widgets import Radios
 
 _clock_check = parsed_by(parse_clock, ValueError)
-ORDINALS = ("First", "Second", "Third")
 
 
 def at_london(day: date, clock_text: str) -> datetime:
@@ -35,10 +35,10 @@ def at_london(day: date, clock_text: str) -> datetime:
 
 def _day(n: int, required: bool) -> DateInputField:
     ask = "" if required else " (optional)"
-    validators = [InputRequired(message="Enter the date, for example 27 11 2026")]
+    validators = [InputRequired(message=f"Enter the date of the {ORDINALS[n].lower()} time")]
     return DateInputField(
         f"{ORDINALS[n]} time: date{ask}",
-        description="For example, 27 11 2026",
+        example_ahead=True,
         validators=validators if required else [Optional()],
     )
 
@@ -81,6 +81,12 @@ class MeetingForm(BaseForm):
     note = words_field("Anything the provider should know (optional)", "note", 1000)
     submit = submit_button("Ask for the meeting")
 
+    # The service names the times offered by their place: a refusal sits on that time's date.
+    domain_fields = {
+        "times": "day_1",
+        **{f"times.{n}": f"day_{n + 1}" for n in range(len(ORDINALS))},
+    }
+
     def validate(self, extra_validators: Any = None) -> bool:
         """The fields' own checks, then: a second or third date goes with a start time."""
         valid = super().validate(extra_validators)
@@ -90,7 +96,17 @@ class MeetingForm(BaseForm):
                 start.errors = [*start.errors, message]
                 self._errors = None
                 valid = False
+        if valid:
+            self._close_gap()
         return valid
+
+    def _close_gap(self) -> None:
+        """A third time offered with no second moves up to be the second, so that the times
+        are shown in the places the service counts them by ("Second time: …")."""
+        if self.day_2.data is None and self.day_3.data is not None:
+            self.day_2.data, self.day_2.raw_data = self.day_3.data, self.day_3.raw_data
+            self.start_2.data = self.start_3.data
+            self.day_3.data, self.day_3.raw_data, self.start_3.data = None, ["", "", ""], ""
 
     def times(self) -> tuple[datetime, ...]:
         """The times offered, once the form is valid."""
@@ -120,8 +136,8 @@ class ChooseForm(BaseForm):
 class SuggestForm(BaseForm):
     day = DateInputField(
         "Date",
-        description="For example, 27 11 2026",
-        validators=[InputRequired(message="Enter the date, for example 27 11 2026")],
+        example_ahead=True,
+        validators=[InputRequired(message="Enter the date")],
     )
     start = text_field(
         "Start time",

@@ -45,6 +45,20 @@ class MeetingState(enum.StrEnum):
             "expired": "Lapsed: no time was agreed before the times offered had passed",
         }[self.value]
 
+    def label_for(self, side: str) -> str:
+        """The state as a person on `side` ("holder" or "provider") reads it: `label` is
+        written for the holder's side."""
+        if side == "provider":
+            return _FOR_THE_PROVIDER.get(self.value, self.label)
+        return self.label
+
+
+_FOR_THE_PROVIDER = {
+    "requested": "Choose a time",
+    "suggested": "Waiting for them to answer your suggestion",
+    "declined": "They declined the time you suggested",
+}
+
 
 class Meeting(db.Model):  # type: ignore[name-defined]
     __tablename__ = "meetings"

@@ -32,6 +32,7 @@ PROVIDER = "provider"
 OPEN = (MeetingState.REQUESTED, MeetingState.SUGGESTED, MeetingState.AGREED)
 BUSY_CHOOSING = "You have a session or another meeting then: choose another time, or suggest one"
 BUSY_SUGGESTING = "You have a session or another meeting then: suggest another time"
+ORDINALS = ("First", "Second", "Third")
 BUSY_NOW = "The provider is no longer free at that time: decline it and ask for another meeting"
 
 
@@ -59,23 +60,33 @@ def _require(user: User, meeting: Meeting, side: str) -> None:
         raise NotAllowed("You cannot make this change to this meeting")
 
 
-def check_time(starts_at: datetime, now: datetime, field: str = "times") -> None:
-    """Raises DomainError unless the time is in the future and within 90 days."""
+def check_time(starts_at: datetime, now: datetime, field: str = "times", which: str = "") -> None:
+    """Raises DomainError unless the time is in the future and within 90 days. `which` names
+    the time in the message ("Second time"), when there are several."""
+    refusal = None
     if starts_at <= now:
-        raise DomainError("Choose a time in the future", field=field)
-    if starts_at > now + FURTHEST_AHEAD:
-        raise DomainError("Choose a time within the next 90 days", field=field)
+        refusal = "Choose a time in the future"
+    elif starts_at > now + FURTHEST_AHEAD:
+        refusal = "Choose a time within the next 90 days"
+    if refusal and which:
+        raise DomainError(f"{which}: {refusal[0].lower()}{refusal[1:]}", field=field)
+    if refusal:
+        raise DomainError(refusal, field=field)
 
 
 def _check_ask(ask: Ask, now: datetime) -> None:
+    """The times are named by their place in `ask.times` (field "times.0" is the first)."""
     if ask.minutes not in MINUTES_OFFERED:
         raise DomainError("Choose 15 or 30 minutes", field="minutes")
     if not 1 <= len(ask.times) <= MOST_TIMES:
         raise DomainError("Offer between one and three times", field="times")
-    if len(set(ask.times)) != len(ask.times):
-        raise DomainError("Offer different times: two of them are the same", field="times")
-    for starts_at in ask.times:
-        check_time(starts_at, now)
+    for n, starts_at in enumerate(ask.times):
+        if starts_at in ask.times[:n]:
+            same_as = ORDINALS[ask.times.index(starts_at)].lower()
+            message = f"{ORDINALS[n]} time: choose a different time from the {same_as}"
+            raise DomainError(message, field=f"times.{n}")
+    for n, starts_at in enumerate(ask.times):
+        check_time(starts_at, now, field=f"times.{n}", which=f"{ORDINALS[n]} time")
 
 
 @atomic

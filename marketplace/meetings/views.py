@@ -56,7 +56,8 @@ def index() -> str:
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("meetings/index.html", page=page, when=services.when)
+    side = services.PROVIDER if current_user.role == Role.PROVIDER else services.HOLDER
+    return render_template("meetings/index.html", page=page, side=side, when=services.when)
 
 
 @bp.route("/new/<int:listing_id>", methods=["GET", "POST"])
@@ -83,7 +84,11 @@ def new(listing_id: int) -> ResponseReturnValue:
         "day_1",
     )
     if done is not None:
-        return redirect(url_for("meetings.meeting", meeting_id=done.value.id, sent="yes"))
+        flash(
+            "Request sent. The provider will choose a time or suggest another. We will email you.",
+            "success",
+        )
+        return redirect(url_for("meetings.meeting", meeting_id=done.value.id))
     status = 400 if form.errors else 200
     return render_template("meetings/new.html", form=form, listing=listing, holder=holder), status
 
@@ -180,6 +185,9 @@ def answer(meeting_id: int, answer: str) -> ResponseReturnValue:
 @login_required
 def cancel(meeting_id: int) -> ResponseReturnValue:
     found, _ = _meeting(meeting_id)
+    if found.state not in services.OPEN:
+        flash(_closed(found))
+        return redirect(url_for("meetings.meeting", meeting_id=found.id))
     form = CancelForm()
     done = form.carry_out(
         lambda: services.cancel(current_user, found, form.reason.data or ""), "reason"
@@ -189,6 +197,12 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
         return redirect(url_for("meetings.meeting", meeting_id=found.id))
     status = 400 if form.errors else 200
     return render_template("meetings/cancel.html", form=form, meeting=found), status
+
+
+def _closed(found: Meeting) -> str:
+    if found.state == MeetingState.CANCELLED:
+        return "This meeting is already cancelled."
+    return "This meeting has already closed, so there is nothing to cancel."
 
 
 @bp.app_context_processor

@@ -111,7 +111,7 @@ class PotForm(BaseForm):
     )
     starts_on = DateInputField(
         "First payment date",
-        description="For example, 1 4 2027",
+        example_ahead=True,
         validators=[InputRequired(message="Enter the first payment date as a real date")],
     )
     pa_hourly_cap = pounds_field(

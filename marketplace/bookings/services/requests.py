@@ -106,7 +106,9 @@ def _check_request(request: Request, today: date) -> None:
         )
     for slot in request.slots:
         if not 15 <= slot.duration_minutes <= 24 * 60:
-            raise DomainError("Each shift must be between 15 minutes and 24 hours", field="slots")
+            raise DomainError(
+                "Each shift must be between 15 minutes and 24 hours", field="duration"
+            )
 
 
 def planned_shifts(listing: Listing, request: Request, until: date) -> list[schedule.Shift]:

@@ -101,6 +101,24 @@ def test_a_bad_request_shows_messages_and_saves_nothing(app, world):
     assert db.session.query(Booking).count() == 0
 
 
+def test_a_rota_starting_in_the_past_is_shown_on_its_first_date(app, world):
+    w = world
+    last_week = TODAY - timedelta(days=7)
+    response = as_user(app, w.holder).post(
+        f"/bookings/new/{w.listing.id}",
+        data=form_for(
+            w,
+            kind="rota",
+            weekdays=["1"],
+            day=[str(last_week.day), str(last_week.month), str(last_week.year)],
+        ),
+    )
+    assert response.status_code == 400
+    assert '<a href="#day-day">The rota must start today or later</a>' in response.text
+    assert '<a href="#pot">' not in response.text
+    assert db.session.query(Booking).count() == 0
+
+
 def test_a_representative_books_for_the_holder_they_act_for(app, world, make_user):
     w = world
     rep = make_user(Role.REPRESENTATIVE, tenant=w.holder.tenant)

@@ -187,6 +187,20 @@ def test_a_booking_page_shows_the_messages_and_a_message_sent_from_it_names_the_
     assert (newest.body, newest.booking_id) == ("About Monday", booking_id)
 
 
+def test_a_booking_page_titles_its_messages_as_the_whole_conversation_s_latest(
+    app: Flask, world: World
+) -> None:
+    booking_id = world.more_ids["booking_id"]
+    for role, other in (("holder", world.provider.display_name), ("provider", "Holder Person")):
+        page = signed_in(app, world.users[role]).get(f"/bookings/{booking_id}").text
+        assert (
+            f'<h2 class="govuk-heading-m" id="messages">Latest messages with {other}</h2>' in page
+        )
+        assert f"whole conversation with {other}, about this booking or anything else" in page
+        assert f"Read the whole conversation with {other} and reply" in page
+        assert ">Messages</h2>" not in page
+
+
 def test_the_inbox_is_newest_first_a_page_at_a_time(app: Flask, world: World) -> None:
     provider_user, provider = world.users["provider"], world.provider
     for n in range(conversations.PAGE_SIZE + 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
 from marketplace.meetings import services
-from marketplace.meetings.models import Meeting, MeetingState, MeetingWay
+from marketplace.meetings.models import Meeting, MeetingState, MeetingTime, MeetingWay
 from marketplace.payments import ledger
 from tests.conftest import PASSWORD
 from tests.frozen import NOW, TODAY
@@ -103,7 +104,10 @@ def test_a_suggested_time_is_accepted_or_declined_by_the_holder(world):
     [
         ((NOW - timedelta(minutes=1),), "in the future"),
         ((NOW + timedelta(days=91),), "within the next 90 days"),
-        ((at(TOMORROW, 10), at(TOMORROW, 10)), "two of them are the same"),
+        (
+            (at(TOMORROW, 10), at(TOMORROW, 10)),
+            "Second time: choose a different time from the first",
+        ),
         (tuple(at(TOMORROW, h) for h in (9, 10, 11, 12)), "between one and three"),
     ],
 )
@@ -218,6 +222,104 @@ def test_the_request_form_says_what_is_wrong(app, world):
     assert db.session.query(Meeting).count() == 0
 
 
+def boxes(day):
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def error_on(page_text, field_id):
+    """The message GOV.UK shows under a field, or None."""
+    found = re.search(
+        rf'id="{field_id}-error" class="govuk-error-message">\s*'
+        r'<span class="govuk-visually-hidden">Error:</span>\s*([^<]+?)\s*</p>',
+        page_text,
+    )
+    return found.group(1) if found else None
+
+
+YESTERDAY, TOO_FAR = TODAY - timedelta(days=1), TODAY + timedelta(days=91)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message", "field_id"),
+    [
+        (
+            {"day_2": boxes(YESTERDAY), "start_2": "2pm"},
+            "Second time: choose a time in the future",
+            "day_2",
+        ),
+        (
+            {"day_2": boxes(TOMORROW), "start_2": "2pm", "day_3": boxes(TOO_FAR), "start_3": "9"},
+            "Third time: choose a time within the next 90 days",
+            "day_3",
+        ),
+        (
+            {
+                "day_2": boxes(TOMORROW),
+                "start_2": "2pm",
+                "day_3": boxes(TOMORROW),
+                "start_3": "2pm",
+            },
+            "Third time: choose a different time from the second",
+            "day_3",
+        ),
+        (
+            {"day_1": boxes(YESTERDAY), "day_2": boxes(YESTERDAY), "start_2": "2pm"},
+            "First time: choose a time in the future",
+            "day_1",
+        ),
+    ],
+)
+def test_a_refused_time_is_shown_on_that_time_s_date_and_the_summary_goes_to_its_day_box(
+    app, world, changes, message, field_id
+):
+    page = signed_in(app, world.holder).post(
+        f"/meetings/new/{world.listing.id}", data=meeting_form(**changes)
+    )
+    assert page.status_code == 400
+    assert f'<a href="#{field_id}-day">{message}</a>' in page.text
+    assert error_on(page.text, field_id) == message
+    assert error_on(page.text, "way") is None
+    assert db.session.query(Meeting).count() == 0
+
+
+def test_a_third_time_offered_with_no_second_is_shown_and_named_as_the_second(app, world):
+    page = signed_in(app, world.holder).post(
+        f"/meetings/new/{world.listing.id}",
+        data=meeting_form(day_3=boxes(YESTERDAY), start_3="2pm"),
+    )
+    assert page.status_code == 400
+    assert error_on(page.text, "day_2") == "Second time: choose a time in the future"
+    assert f'id="day_2-day" name="day_2" type="text" value="{YESTERDAY.day}"' in page.text
+    assert 'id="start_2" name="start_2" type="text" value="2pm"' in page.text
+    assert 'id="day_3-day" name="day_3" type="text" value=""' in page.text
+
+
+def test_a_suggested_time_in_the_past_is_shown_on_its_date(app, world):
+    meeting = asked(world)
+    page = signed_in(app, world.provider_user).post(
+        f"/meetings/{meeting.id}/suggest", data={"day": boxes(YESTERDAY), "start": "2pm"}
+    )
+    assert page.status_code == 400
+    assert '<a href="#day-day">Choose a time in the future</a>' in page.text
+    assert error_on(page.text, "day") == "Choose a time in the future"
+
+
+def test_choosing_a_time_that_has_passed_is_shown_on_the_times(app, world):
+    meeting = asked(world, at(TOMORROW, 10), NOW + timedelta(minutes=5))
+    db.session.execute(
+        MeetingTime.__table__.update()
+        .where(MeetingTime.id == meeting.times[0].id)
+        .values(starts_at=NOW - timedelta(hours=1))
+    )
+    db.session.commit()
+    page = signed_in(app, world.provider_user).post(
+        f"/meetings/{meeting.id}/choose", data={"time": meeting.times[0].id}
+    )
+    assert page.status_code == 400
+    assert '<a href="#time">Choose a time in the future</a>' in page.text
+    assert error_on(page.text, "time") == "Choose a time in the future"
+
+
 def test_a_holder_asks_from_the_listing_and_books_in_one_step_after_the_meeting(app, world):
     w = world
     listing_page = signed_in(app, w.holder).get(f"/listings/{w.listing.id}")
@@ -242,6 +344,71 @@ def test_a_holder_asks_from_the_listing_and_books_in_one_step_after_the_meeting(
     assert form.status_code == 200
     assert "Following our first meeting on" in form.text
     assert f'value="{w.pot.id}" checked' in form.text
+
+
+def tag_on(page_text):
+    """The meeting's state, shown as a tag under its heading (the first tag is the phase's)."""
+    tags = re.findall(r'<strong class="govuk-tag[^"]*">\s*([^<]+?)\s*</strong>', page_text)
+    return tags[1]
+
+
+def test_each_side_reads_the_meeting_s_state_in_its_own_words(app, world):
+    w = world
+    meeting = asked(w)
+    holder, provider = signed_in(app, w.holder), signed_in(app, w.provider_user)
+    for side, client, wording in (
+        ("holder", holder, "Waiting for the provider to choose a time"),
+        ("provider", provider, "Choose a time"),
+    ):
+        assert tag_on(client.get(f"/meetings/{meeting.id}").text) == wording, side
+        assert f'<td class="govuk-table__cell">{wording}</td>' in client.get("/meetings/").text
+    assert "Waiting for the provider" not in provider.get("/meetings/").text
+
+    services.suggest_time(w.provider_user, meeting, at(TOMORROW, 17))
+    db.session.commit()
+    assert tag_on(holder.get(f"/meetings/{meeting.id}").text) == (
+        "The provider suggested another time"
+    )
+    assert tag_on(provider.get(f"/meetings/{meeting.id}").text) == (
+        "Waiting for them to answer your suggestion"
+    )
+
+
+@pytest.mark.parametrize("close", ["cancel", "decline"])
+def test_a_closed_meeting_cannot_be_cancelled_again_and_nobody_is_told(app, world, close):
+    w = world
+    meeting = asked(w)
+    if close == "cancel":
+        services.cancel(w.provider_user, meeting, "Not taking new people")
+        said = "This meeting is already cancelled."
+    else:
+        services.suggest_time(w.provider_user, meeting, at(TOMORROW, 17))
+        services.answer_suggestion(w.holder, meeting, accept=False)
+        said = "This meeting has already closed, so there is nothing to cancel."
+    db.session.commit()
+    told_before = db.session.query(OutboundEmail).count()
+    client = signed_in(app, w.holder)
+    for method in ("GET", "POST"):
+        answer = client.open(
+            f"/meetings/{meeting.id}/cancel", method=method, data={"reason": "Changed my mind"}
+        )
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == f"/meetings/{meeting.id}"
+        page = client.get(answer.headers["Location"]).text
+        assert said in page
+        assert "Success" not in page and "has been told" not in page
+    db.session.expire_all()
+    assert meeting.cancel_reason != "Changed my mind"
+    assert db.session.query(OutboundEmail).count() == told_before
+
+
+def test_request_sent_is_said_once_not_on_every_reload(app, world):
+    client = signed_in(app, world.holder)
+    sent = client.post(f"/meetings/new/{world.listing.id}", data=meeting_form())
+    assert sent.status_code == 302 and "sent=" not in sent.headers["Location"]
+    assert "Request sent" in client.get(sent.headers["Location"]).text
+    assert "Request sent" not in client.get(sent.headers["Location"]).text
+    assert "Request sent" not in client.get(sent.headers["Location"] + "?sent=yes").text
 
 
 def test_people_outside_the_meeting_cannot_open_it(app, world, make_user):

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from marketplace import audit
 from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Representation, Role, User
-from marketplace.accounts.services import may_act_for
+from marketplace.accounts.services import holders_represented_by, may_act_for
 from marketplace.bookings import notifications as booking_notices
 from marketplace.bookings.models import Booking, BookingState, Offer, OfferState
 from marketplace.bookings.states import AlreadyMoved, MoveNotAllowed, Side, move_booking
@@ -622,6 +622,13 @@ def is_blocked(conversation: Conversation) -> bool:
     return blocks.is_blocked(conversation.holder_id, conversation.provider_id)
 
 
+def holders_blocking(user: User, provider: Provider) -> list[User]:
+    """Of the holders `user` acts for (themselves, or those whose consent stands), those who
+    have blocked the provider."""
+    holders = [user] if user.role == Role.HOLDER else holders_represented_by(user)
+    return [h for h in holders if blocks.is_blocked(h.id, provider.id)]
+
+
 __all__ = [
     "InboxRow",
     "Reader",
@@ -630,6 +637,7 @@ __all__ = [
     "Withdrawn",
     "between",
     "block",
+    "holders_blocking",
     "inbox",
     "is_blocked",
     "latest_messages",

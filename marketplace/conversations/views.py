@@ -317,6 +317,28 @@ def ask_question_url(listing: Listing) -> str | None:
 
 
 @bp.app_template_global()
+def listing_blocked(listing: Listing) -> dict[str, Any] | None:
+    """For the holder's side: the holders they act for who have blocked the listing's provider,
+    and whether that is every one of them (the listing then offers no booking, first meeting
+    or question). None when nobody they act for has blocked it."""
+    if not current_user.is_authenticated or current_user.role not in HOLDER_SIDE:
+        return None
+    blocking = services.holders_blocking(current_user, listing.provider)
+    if not blocking:
+        return None
+    return {"holders": blocking, "every": len(blocking) == len(_holders_for(current_user))}
+
+
+@bp.app_template_global()
+def unblock_url(holder: User, provider: Provider) -> str | None:
+    """Where the holder's side lifts the holder's block of the provider (a POST)."""
+    found = services.between(holder, provider)
+    if found is None or services.party_of(current_user, found) is None:
+        return None
+    return url_for("conversations.unblock", conversation_id=found.id)
+
+
+@bp.app_template_global()
 def conversation_beside(booking: Any) -> dict[str, Any] | None:
     """The messages shown beside a booking, for its holder's side and provider's staff."""
     if not current_user.is_authenticated or current_user.role not in PARTIES:

@@ -521,6 +521,36 @@ def test_blocking_cancels_the_holders_meetings_to_come_telling_the_provider_only
     assert asked_for.state == agreed.state == MeetingState.CANCELLED
 
 
+def test_after_blocking_the_listing_offers_the_holders_side_a_notice_instead_of_asking(
+    app: Flask, world: World
+) -> None:
+    conversation_id = world.more_ids["conversation_id"]
+    listing_id = world.listing.id
+    holder = signed_in(app, world.users["holder"])
+    representative = signed_in(app, world.users["representative"])
+    before = holder.get(f"/listings/{listing_id}").get_data(as_text=True)
+    assert f"/bookings/new/{listing_id}" in before and f"/meetings/new/{listing_id}" in before
+    holder.post(f"/messages/{conversation_id}/block")
+
+    for client, whom in ((holder, ""), (representative, " for Holder Person")):
+        page = client.get(f"/listings/{listing_id}").get_data(as_text=True)
+        assert f"You have blocked Moorside Home Care Ltd{whom}, so they cannot" in page
+        assert f"/messages/{conversation_id}/unblock" in page
+        assert f"Unblock Moorside Home Care Ltd{whom}" in page
+        for action in (f"/bookings/new/{listing_id}", f"/meetings/new/{listing_id}"):
+            assert action not in page
+            assert f"/messages/ask/{listing_id}" not in page
+            for sent in (client.get(action), client.post(action, data={"day_1": "1"})):
+                refused = sent.get_data(as_text=True)
+                assert sent.status_code == 409
+                assert "You have blocked Moorside Home Care Ltd" in refused
+                assert "govuk-error-summary" not in refused and "govuk-form-group" not in refused
+
+    assert holder.post(f"/messages/{conversation_id}/unblock").status_code == 302
+    after = holder.get(f"/listings/{listing_id}").get_data(as_text=True)
+    assert f"/bookings/new/{listing_id}" in after and "You have blocked" not in after
+
+
 def test_a_provider_blocked_while_a_request_waits_can_neither_take_it_nor_offer_on_it(
     app: Flask, world: World
 ) -> None:

@@ -1,6 +1,7 @@
-"""A holder's blocks: a blocked provider cannot message them, or make or answer for them a
-booking request or an offer. Bookings ask here before a request, an offer or an acceptance is
-made; blocking withdraws the requests still waiting (conversations.services.block)."""
+"""A holder's blocks: a blocked provider cannot message them, make or answer for them a
+booking request or an offer, or arrange a first meeting with them. Bookings and meetings ask
+here before a request, an offer, an acceptance or a meeting time is made; blocking withdraws
+the requests and meetings still open (conversations.services.block)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ REQUEST_REFUSED = (
 OFFER_REFUSED = "This person has chosen not to hear from you, so you cannot make them an offer."
 MESSAGE_REFUSED = "This person has chosen not to hear from you, so you cannot send them messages."
 ACCEPT_REFUSED = "This person has chosen not to hear from you, so you cannot take this booking."
+MEETING_REFUSED = (
+    "You have blocked this provider, so you cannot arrange a first meeting with them. You can "
+    "unblock them from your messages with them."
+)
+MEETING_ANSWER_REFUSED = (
+    "This person has chosen not to hear from you, so you cannot arrange a meeting with them."
+)
 WITHDRAWN_ON_BLOCK = "Withdrawn: the person chose not to hear from this provider"
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from marketplace import audit
 from marketplace.accounts.access import commissions
 from marketplace.accounts.models import Representation, Role, User
-from marketplace.accounts.services import may_act_for
+from marketplace.accounts.services import holders_represented_by, may_act_for
 from marketplace.bookings import notifications as booking_notices
-from marketplace.bookings.models import Booking, BookingState
+from marketplace.bookings.models import Booking, BookingState, Offer, OfferState
 from marketplace.bookings.states import AlreadyMoved, MoveNotAllowed, Side, move_booking
 from marketplace.conversations import blocks
 from marketplace.conversations import notifications as notify
@@ -40,6 +40,8 @@ from marketplace.directory.models import Provider, ProviderMember
 from marketplace.directory.services import is_provider_staff
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
+from marketplace.meetings import services as meetings
+from marketplace.meetings.models import Meeting
 from marketplace.models_base import utcnow
 from marketplace.transactions import atomic, take_turns
 
@@ -478,13 +480,52 @@ def _holder_side(user: User, conversation: Conversation) -> None:
         raise NotAllowed("Only the budget holder, or someone acting for them, can do this")
 
 
+@dataclass(frozen=True)
+class Withdrawn:
+    """What blocking withdrew: booking requests (with any offer on them) and first meetings."""
+
+    bookings: int
+    meetings: int
+
+
+@dataclass(frozen=True)
+class ToWithdraw:
+    """What blocking the provider would withdraw now, for the page that asks to confirm."""
+
+    requests: list[Booking]  # waiting for the provider's answer
+    offers: list[Booking]  # the provider's new price, waiting for the holder's side's answer
+    meetings: list[Meeting]  # first meetings asked for, with a time suggested, or agreed
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.requests or self.offers or self.meetings)
+
+
+def to_withdraw(conversation: Conversation) -> ToWithdraw:
+    """What `block` would withdraw if the holder's side blocked the provider now."""
+    waiting = _waiting_requests(conversation)
+    offered = set(
+        db.session.scalars(
+            select(Offer.booking_id).where(
+                Offer.booking_id.in_([b.id for b in waiting]), Offer.state == OfferState.OPEN
+            )
+        )
+    )
+    return ToWithdraw(
+        requests=[b for b in waiting if b.id not in offered],
+        offers=[b for b in waiting if b.id in offered],
+        meetings=meetings.open_between(conversation.holder_id, conversation.provider_id),
+    )
+
+
 @atomic
-def block(user: User, conversation: Conversation) -> int | None:
-    """The holder's side blocks the provider: no messages, booking requests or offers between
-    them until unblocked, and the holder's requests still waiting for the provider's answer
-    are withdrawn (a blocked provider must not take them up). How many were withdrawn, or
-    None when the provider was already blocked (a second click). Raises NotFound for anyone
-    not in it and NotAllowed for the provider's side."""
+def block(user: User, conversation: Conversation) -> Withdrawn | None:
+    """The holder's side blocks the provider: no messages, booking requests, offers or first
+    meetings between them until unblocked. The holder's requests still waiting for an answer
+    (the provider's, or the holder's side's on an offer) are withdrawn, and their first
+    meetings still to come cancelled, so a blocked provider takes nothing up; unblocking brings
+    none of them back. What was withdrawn, or None when the provider was already blocked (a
+    second click). Raises NotFound for anyone not in it and NotAllowed for the provider's side."""
     _holder_side(user, conversation)
     take_turns(conversation)  # of two clicks at once, the second sees the first's block
     if blocks.is_blocked(conversation.holder_id, conversation.provider_id):
@@ -503,24 +544,32 @@ def block(user: User, conversation: Conversation) -> int | None:
         tenant_id=conversation.holder.tenant_id,
         provider_id=conversation.provider_id,
     )
-    return _withdraw_waiting(user, conversation)
+    return Withdrawn(
+        bookings=_withdraw_waiting(user, conversation),
+        meetings=meetings.withdraw_on_block(user, conversation.holder_id, conversation.provider_id),
+    )
+
+
+def _waiting_requests(conversation: Conversation) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.holder_id == conversation.holder_id,
+                Booking.provider_id == conversation.provider_id,
+                Booking.state == BookingState.REQUESTED,
+            )
+            .order_by(Booking.id)
+        )
+    )
 
 
 def _withdraw_waiting(user: User, conversation: Conversation) -> int:
-    """Withdraw the holder's booking requests the provider has not answered (no money is held
-    for a request). One the provider answered a moment before stays as answered: the holder
-    can cancel it as any booking."""
-    waiting = db.session.scalars(
-        select(Booking)
-        .where(
-            Booking.holder_id == conversation.holder_id,
-            Booking.provider_id == conversation.provider_id,
-            Booking.state == BookingState.REQUESTED,
-        )
-        .order_by(Booking.id)
-    ).all()
+    """Withdraw the holder's booking requests nobody has answered, with any offer on them (no
+    money is held for a request). One the provider answered a moment before stays as answered:
+    the holder can cancel it as any booking."""
     withdrawn = 0
-    for booking in waiting:
+    for booking in _waiting_requests(conversation):
         try:
             move_booking(
                 booking,
@@ -531,9 +580,16 @@ def _withdraw_waiting(user: User, conversation: Conversation) -> int:
             )
         except (AlreadyMoved, MoveNotAllowed):
             continue
+        _withdraw_offers(booking)
         booking_notices.cancelled(booking, by_provider=False)
         withdrawn += 1
     return withdrawn
+
+
+def _withdraw_offers(booking: Booking) -> None:
+    for offer in booking.offers:
+        if offer.state == OfferState.OPEN:
+            offer.state = OfferState.WITHDRAWN
 
 
 @atomic
@@ -566,12 +622,22 @@ def is_blocked(conversation: Conversation) -> bool:
     return blocks.is_blocked(conversation.holder_id, conversation.provider_id)
 
 
+def holders_blocking(user: User, provider: Provider) -> list[User]:
+    """Of the holders `user` acts for (themselves, or those whose consent stands), those who
+    have blocked the provider."""
+    holders = [user] if user.role == Role.HOLDER else holders_represented_by(user)
+    return [h for h in holders if blocks.is_blocked(h.id, provider.id)]
+
+
 __all__ = [
     "InboxRow",
     "Reader",
     "SendingTooFast",
+    "ToWithdraw",
+    "Withdrawn",
     "between",
     "block",
+    "holders_blocking",
     "inbox",
     "is_blocked",
     "latest_messages",
@@ -585,6 +651,7 @@ __all__ = [
     "reports_waiting",
     "send",
     "start",
+    "to_withdraw",
     "unblock",
     "unread_count",
 ]

@@ -236,21 +236,43 @@ def block(conversation_id: int) -> ResponseReturnValue:
     form.submit.label.text = f"Block {found.provider.display_name}"
     done = form.carry_out(lambda: services.block(current_user, found))
     if done is not None:
-        withdrawn = done.value or 0
-        flash(
-            f"You have blocked {found.provider.display_name}. They cannot send you messages "
-            "or booking offers, and you cannot ask them for a booking, until you unblock them."
-            + (f" {_withdrawn(withdrawn)}" if withdrawn else ""),
-            "success",
-        )
+        flash(_blocked(found.provider.display_name, done.value), "success")
         return redirect(url_for(".conversation", conversation_id=found.id))
-    return render_template("conversations/block.html", form=form, conversation=found)
+    return render_template(
+        "conversations/block.html",
+        form=form,
+        conversation=found,
+        waiting=services.to_withdraw(found),
+    )
 
 
-def _withdrawn(count: int) -> str:
-    if count == 1:
-        return "Your request waiting for their answer has been withdrawn."
-    return f"Your {count} requests waiting for their answer have been withdrawn."
+def _blocked(name: str, withdrawn: services.Withdrawn | None) -> str:
+    said = (
+        f"You have blocked {name}. They cannot send you messages or booking offers, and you "
+        "cannot ask them for a booking or a first meeting, until you unblock them."
+    )
+    if withdrawn is None:  # blocked already, by a click a moment before
+        return said
+    return f"{said} {_withdrawn(withdrawn)}"
+
+
+def _withdrawn(withdrawn: services.Withdrawn) -> str:
+    """'2 booking requests and 1 first meeting with them have been withdrawn.'"""
+    parts = [
+        _count(withdrawn.bookings, "booking request"),
+        _count(withdrawn.meetings, "first meeting"),
+    ]
+    named = [part for part in parts if part]
+    if not named:
+        return "Nothing was waiting with them, so nothing was withdrawn."
+    verb = "has" if withdrawn.bookings + withdrawn.meetings == 1 else "have"
+    return f"{' and '.join(named)} with them {verb} been withdrawn."
+
+
+def _count(n: int, thing: str) -> str:
+    if n == 0:
+        return ""
+    return f"1 {thing}" if n == 1 else f"{n} {thing}s"
 
 
 @bp.post("/<int:conversation_id>/unblock")
@@ -292,6 +314,28 @@ def ask_question_url(listing: Listing) -> str | None:
     if not listing.provider.has_joined or listing.status != ListingStatus.PUBLISHED:
         return None
     return url_for("conversations.ask", listing_id=listing.id)
+
+
+@bp.app_template_global()
+def listing_blocked(listing: Listing) -> dict[str, Any] | None:
+    """For the holder's side: the holders they act for who have blocked the listing's provider,
+    and whether that is every one of them (the listing then offers no booking, first meeting
+    or question). None when nobody they act for has blocked it."""
+    if not current_user.is_authenticated or current_user.role not in HOLDER_SIDE:
+        return None
+    blocking = services.holders_blocking(current_user, listing.provider)
+    if not blocking:
+        return None
+    return {"holders": blocking, "every": len(blocking) == len(_holders_for(current_user))}
+
+
+@bp.app_template_global()
+def unblock_url(holder: User, provider: Provider) -> str | None:
+    """Where the holder's side lifts the holder's block of the provider (a POST)."""
+    found = services.between(holder, provider)
+    if found is None or services.party_of(current_user, found) is None:
+        return None
+    return url_for("conversations.unblock", conversation_id=found.id)
 
 
 @bp.app_template_global()

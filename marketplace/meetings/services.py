@@ -15,6 +15,7 @@ from marketplace import audit
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import holders_represented_by, may_act_for
 from marketplace.clock import LONDON
+from marketplace.conversations import blocks
 from marketplace.directory.models import Listing, ProviderMember
 from marketplace.directory.services import clock, is_provider_staff, listing_is_bookable
 from marketplace.errors import DomainError, NotAllowed, NotFound
@@ -94,11 +95,13 @@ def request_meeting(
     actor: User, holder: User, listing: Listing, ask: Ask, now: datetime | None = None
 ) -> Meeting:
     """The holder (or a representative while consent stands) asks the listing's provider for a
-    free first meeting at one of the times offered. Raises NotAllowed, NotFound or DomainError."""
+    free first meeting at one of the times offered. Raises NotAllowed, NotFound or DomainError
+    (the holder has blocked the provider, or the times are wrong)."""
     if not may_act_for(actor, holder):
         raise NotAllowed("You cannot ask for a meeting for this person")
     if not listing_is_bookable(listing):
         raise NotFound("This listing is not open for requests")
+    blocks.refuse_if_blocked(holder.id, listing.provider_id, blocks.MEETING_REFUSED)
     _check_ask(ask, now or utcnow())
     meeting = Meeting(
         holder_id=holder.id,
@@ -134,6 +137,12 @@ def _fresh(meeting: Meeting) -> Meeting:
     return found
 
 
+def _refuse_if_blocked(meeting: Meeting, message: str) -> None:
+    """Asked under the meeting's lock: a block landing at the same moment either is seen here,
+    or cancels the meeting once this answer is made (blocking takes the same lock)."""
+    blocks.refuse_if_blocked(meeting.holder_id, meeting.provider_id, message)
+
+
 def _wrong_state(meeting: Meeting) -> DomainError:
     return DomainError(f"This meeting has changed: {meeting.state.label.lower()}")
 
@@ -142,9 +151,11 @@ def _wrong_state(meeting: Meeting) -> DomainError:
 def choose_time(
     actor: User, meeting: Meeting, time_id: int, now: datetime | None = None
 ) -> Meeting:
-    """The provider picks one of the times offered (by its id); the meeting is agreed."""
+    """The provider picks one of the times offered (by its id); the meeting is agreed. Raises
+    DomainError when the holder has blocked the provider, or the meeting has moved on."""
     _require(actor, meeting, PROVIDER)
     meeting = _fresh(meeting)
+    _refuse_if_blocked(meeting, blocks.MEETING_ANSWER_REFUSED)
     chosen = next((t for t in meeting.times if t.id == time_id), None)
     if chosen is None:
         raise DomainError("Choose one of the times offered", field="time")
@@ -164,9 +175,11 @@ def choose_time(
 def suggest_time(
     actor: User, meeting: Meeting, starts_at: datetime, now: datetime | None = None
 ) -> Meeting:
-    """The provider suggests another time; the holder's side accepts or declines it."""
+    """The provider suggests another time; the holder's side accepts or declines it. Raises
+    DomainError when the holder has blocked the provider, or the meeting has moved on."""
     _require(actor, meeting, PROVIDER)
     meeting = _fresh(meeting)
+    _refuse_if_blocked(meeting, blocks.MEETING_ANSWER_REFUSED)
     if meeting.state == MeetingState.SUGGESTED and meeting.suggested_at == starts_at:
         return meeting  # sent twice
     if meeting.state != MeetingState.REQUESTED:
@@ -183,7 +196,8 @@ def suggest_time(
 def answer_suggestion(
     actor: User, meeting: Meeting, accept: bool, now: datetime | None = None
 ) -> Meeting:
-    """The holder's side accepts the provider's time (the meeting is agreed) or declines it."""
+    """The holder's side accepts the provider's time (the meeting is agreed) or declines it.
+    Raises DomainError on accepting when the holder has blocked the provider."""
     _require(actor, meeting, HOLDER)
     meeting = _fresh(meeting)
     target = MeetingState.AGREED if accept else MeetingState.DECLINED
@@ -192,6 +206,7 @@ def answer_suggestion(
     if meeting.state != MeetingState.SUGGESTED or meeting.suggested_at is None:
         raise _wrong_state(meeting)
     if accept:
+        _refuse_if_blocked(meeting, blocks.MEETING_REFUSED)
         check_time(meeting.suggested_at, now or utcnow())
         _free(meeting, meeting.suggested_at, BUSY_NOW)
         meeting.starts_at = meeting.suggested_at
@@ -213,12 +228,61 @@ def cancel(actor: User, meeting: Meeting, reason: str) -> Meeting:
         return meeting  # sent twice
     if meeting.state not in OPEN:
         raise _wrong_state(meeting)
+    _cancel(meeting, actor, reason, by_provider=side == PROVIDER)
+    return meeting
+
+
+def _cancel(meeting: Meeting, actor: User, reason: str, *, by_provider: bool) -> None:
     meeting.state = MeetingState.CANCELLED
     meeting.cancelled_by_id = actor.id
     meeting.cancel_reason = reason.strip()[:500]
     _moved("meeting.cancelled", meeting, actor)
-    notify.cancelled(meeting, by_provider=side == PROVIDER)
-    return meeting
+    notify.cancelled(meeting, by_provider=by_provider)
+
+
+def _open_between(holder_id: int, provider_id: int, now: datetime) -> Select[tuple[Meeting]]:
+    """The holder's meetings with the provider still to come: asked for, with a suggested time
+    waiting, or agreed for a time not yet reached."""
+    return select(Meeting).where(
+        Meeting.holder_id == holder_id,
+        Meeting.provider_id == provider_id,
+        or_(
+            Meeting.state.in_((MeetingState.REQUESTED, MeetingState.SUGGESTED)),
+            and_(Meeting.state == MeetingState.AGREED, Meeting.starts_at > now),
+        ),
+    )
+
+
+def open_between(holder_id: int, provider_id: int, now: datetime | None = None) -> list[Meeting]:
+    """The meetings blocking the provider would cancel now, the oldest asked for first."""
+    query = _open_between(holder_id, provider_id, now or utcnow()).order_by(Meeting.id)
+    return list(db.session.scalars(query))
+
+
+def withdraw_on_block(actor: User, holder_id: int, provider_id: int) -> int:
+    """Cancel the holder's meetings still to come with a provider they have just blocked
+    (`open_between`), each in the audit log. The provider is told as of any other cancellation, and
+    the reason kept is the one a withdrawn booking request shows. How many were cancelled. Each
+    is read again under its lock: one agreed a moment before is cancelled too, one cancelled or
+    lapsed a moment before is left as it is."""
+    now = utcnow()
+    ids = db.session.scalars(
+        _open_between(holder_id, provider_id, now).with_only_columns(Meeting.id)
+    )
+    cancelled = 0
+    for meeting_id in ids.all():
+        meeting = locked(Meeting, meeting_id)
+        if meeting is None or not _still_to_come(meeting, now):
+            continue
+        _cancel(meeting, actor, blocks.WITHDRAWN_ON_BLOCK, by_provider=False)
+        cancelled += 1
+    return cancelled
+
+
+def _still_to_come(meeting: Meeting, now: datetime) -> bool:
+    if meeting.state == MeetingState.AGREED:
+        return meeting.starts_at is not None and meeting.starts_at > now
+    return meeting.state in (MeetingState.REQUESTED, MeetingState.SUGGESTED)
 
 
 def expire_due(now: datetime | None = None) -> list[Meeting]:

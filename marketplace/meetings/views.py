@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role, User
+from marketplace.conversations import blocks
 from marketplace.directory.models import Listing, ListingStatus
 from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError
@@ -68,6 +69,8 @@ def new(listing_id: int) -> ResponseReturnValue:
     if listing is None or not listing_is_bookable(listing):
         abort(404)
     holder = _holder_for_request()
+    if blocks.is_blocked(holder.id, listing.provider_id):
+        return render_template("conversations/blocked.html", listing=listing, holder=holder), 409
     form = MeetingForm()
     done = form.carry_out(
         lambda: services.request_meeting(

@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Text, and_, cast, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from marketplace.conversations.models import ProviderBlock
 from marketplace.directory.models import DeliveryMode, Listing, ListingStatus, Provider
 from marketplace.directory.services import on_this_service_clause
 from marketplace.extensions import db
@@ -150,10 +151,16 @@ def _escaped(slug: str) -> str:
     return slug.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _blocked_by(provider: Provider) -> Select[tuple[int]]:
+    """The holders who have blocked the provider: they are not waiting for it."""
+    return select(ProviderBlock.holder_id).where(ProviderBlock.provider_id == provider.id)
+
+
 def people_waiting_for(provider: Provider) -> int:
     """How many people have a saved search that finds nothing, for a kind of support one of the
     provider's published listings offers, from where that listing reaches. A count of people
-    (several searches of one person count once), never who."""
+    (several searches of one person count once), never who, and never someone who has blocked
+    the provider."""
     reaches = [reach for reach in _reaches(provider) if reach.categories]
     if not reaches:
         return 0
@@ -166,7 +173,11 @@ def people_waiting_for(provider: Provider) -> int:
             SavedSearch.latitude,
             SavedSearch.longitude,
             SavedSearch.radius_miles,
-        ).where(SavedSearch.result_count == 0, or_(*(_could_match(reach) for reach in reaches)))
+        ).where(
+            SavedSearch.result_count == 0,
+            or_(*(_could_match(reach) for reach in reaches)),
+            SavedSearch.user_id.not_in(_blocked_by(provider)),
+        )
     )
     for user_id, categories, latitude, longitude, radius in rows:
         wanted = set(categories or []) & offered

@@ -32,6 +32,7 @@ from marketplace.bookings.views.blueprint import HOLDER_SIDE, bp, holder_booking
 from marketplace.bookings.views.booking import booking_for
 from marketplace.clock import LONDON, now
 from marketplace.commissioning.alerts.storage import running_out_for
+from marketplace.conversations import blocks
 from marketplace.directory.models import Listing
 from marketplace.directory.services import listing_is_bookable
 from marketplace.errors import DomainError
@@ -123,6 +124,8 @@ def new(listing_id: int) -> ResponseReturnValue:
     """Step 1 asks what and when; step 2 shows the price and warnings; step 3 sends."""
     listing = _bookable(listing_id)
     holder = _holder_for_request()
+    if blocks.is_blocked(holder.id, listing.provider_id):
+        return render_template("conversations/blocked.html", listing=listing, holder=holder), 409
     pots = _pots(holder)
     form = RequestForm()
     form.pot.choices = [(str(p.id), f"{p.kind.label} ({p.support_plan_reference})") for p in pots]

@@ -8,7 +8,7 @@ conversation between the holder and the provider that the holder has reported.
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -28,7 +28,15 @@ from marketplace.accounts.models import (
 )
 from marketplace.audit import AuditEvent
 from marketplace.bookings import services as bookings
-from marketplace.bookings.models import Booking, BookingEvent, BookingKind, BookingState
+from marketplace.bookings.models import (
+    Booking,
+    BookingEvent,
+    BookingKind,
+    BookingState,
+    Offer,
+    OfferState,
+)
+from marketplace.bookings.views.blueprint import asked
 from marketplace.conversations import blocks
 from marketplace.conversations import services as conversations
 from marketplace.conversations.models import Conversation, Message, ProviderBlock
@@ -44,6 +52,8 @@ from marketplace.directory.models import (
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
+from marketplace.meetings import services as meetings
+from marketplace.meetings.models import Meeting, MeetingState, MeetingTime, MeetingWay
 from marketplace.models_base import utcnow
 from marketplace.payments.models import Pot
 from tests.frozen import NOW, TODAY
@@ -410,17 +420,155 @@ def test_a_blocked_provider_cannot_message_offer_or_be_asked_for_a_booking_until
     assert actions == ["provider.blocked", "provider.unblocked"]
 
 
-def test_blocking_says_which_waiting_requests_were_withdrawn(app: Flask, world: World) -> None:
-    conversation_id = world.more_ids["conversation_id"]
-    requested_booking(world)
-    holder = signed_in(app, world.users["holder"])
-    assert "any booking requests they have not answered yet are withdrawn" in holder.get(
-        f"/messages/{conversation_id}/block"
-    ).get_data(as_text=True)
-    page = holder.post(f"/messages/{conversation_id}/block", follow_redirects=True)
-    assert "Your request waiting for their answer has been withdrawn." in page.get_data(
-        as_text=True
+def offered_booking(world: World) -> Booking:
+    """A request the provider answered with a new price the holder has not answered yet."""
+    booking = requested_booking(world)
+    db.session.add(
+        Offer(booking_id=booking.id, unit_price_pence=1900, made_by_id=world.users["provider"].id)
     )
+    db.session.commit()
+    return booking
+
+
+def a_meeting(world: World, state: MeetingState, starts_at: datetime | None = None) -> Meeting:
+    """A first meeting between the world's holder and provider, in `state`."""
+    first = NOW + timedelta(days=3)
+    meeting = Meeting(
+        holder_id=world.users["holder"].id,
+        requested_by_id=world.users["holder"].id,
+        listing_id=world.listing.id,
+        provider_id=world.provider.id,
+        way=MeetingWay.PHONE,
+        minutes=15,
+        state=state,
+        starts_at=starts_at if state == MeetingState.AGREED else None,
+        suggested_at=starts_at if state == MeetingState.SUGGESTED else None,
+        times=[MeetingTime(starts_at=first)],
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def the_worlds_meeting(world: World) -> Meeting:
+    found = db.session.get(Meeting, world.more_ids["meeting_id"])
+    assert found is not None
+    return found
+
+
+def test_the_block_page_names_what_will_be_withdrawn_and_then_says_how_much_was(
+    app: Flask, world: World
+) -> None:
+    conversation_id = world.more_ids["conversation_id"]
+    waiting, offered = requested_booking(world), offered_booking(world)
+    asked_for = the_worlds_meeting(world)  # waiting for the provider to choose a time
+    suggested = a_meeting(world, MeetingState.SUGGESTED, NOW + timedelta(days=4, hours=2))
+    agreed = a_meeting(world, MeetingState.AGREED, NOW + timedelta(days=5))
+    a_meeting(world, MeetingState.AGREED, NOW - timedelta(days=1))  # over: not withdrawn
+    holder = signed_in(app, world.users["holder"])
+
+    page = holder.get(f"/messages/{conversation_id}/block").get_data(as_text=True)
+    requests, offers, meetings_listed = (
+        page.split('id="requests"')[1].split("</ul>")[0],
+        page.split('id="offers"')[1].split("</ul>")[0],
+        page.split('id="meetings"')[1].split("</ul>")[0],
+    )
+    assert f"{world.listing.title}: {asked(waiting).dates}" in requests
+    assert asked(waiting).dates in offers and world.listing.title in offers
+    assert meetings_listed.count("<li>") == 3
+    assert "waiting for them to choose a time" in meetings_listed
+    assert f"they suggested {meetings.when(suggested.suggested_at)}" in meetings_listed
+    assert f"agreed for {meetings.when(agreed.starts_at)}" in meetings_listed
+    assert "Moorside Home Care Ltd will be told that each of these was cancelled" in page
+    assert "Nothing is waiting" not in page
+
+    done = holder.post(f"/messages/{conversation_id}/block", follow_redirects=True)
+    assert (
+        "2 booking requests and 3 first meetings with them have been withdrawn."
+        in done.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert waiting.state == offered.state == BookingState.CANCELLED_BY_HOLDER
+    assert [o.state for o in offered.offers] == [OfferState.WITHDRAWN]
+    assert asked_for.state == suggested.state == agreed.state == MeetingState.CANCELLED
+
+
+def test_the_block_page_says_when_nothing_is_waiting(app: Flask, world: World) -> None:
+    conversation_id = world.more_ids["conversation_id"]
+    the_worlds_meeting(world).state = MeetingState.CANCELLED
+    db.session.commit()
+    holder = signed_in(app, world.users["holder"])
+    page = holder.get(f"/messages/{conversation_id}/block").get_data(as_text=True)
+    assert "Nothing is waiting between you and Moorside Home Care Ltd now" in page
+    assert "What will be withdrawn" not in page
+    done = holder.post(f"/messages/{conversation_id}/block", follow_redirects=True)
+    assert "Nothing was waiting with them, so nothing was withdrawn." in done.get_data(as_text=True)
+
+
+def test_blocking_cancels_the_holders_meetings_to_come_telling_the_provider_only_that(
+    app: Flask, world: World
+) -> None:
+    """Each meeting is cancelled once, in the audit log, with the reason a withdrawn booking
+    request shows; the provider's email is the one of any cancelled meeting. Clicking twice
+    cancels nothing more; unblocking brings nothing back."""
+    conversation_id = world.more_ids["conversation_id"]
+    asked_for = the_worlds_meeting(world)
+    agreed = a_meeting(world, MeetingState.AGREED, NOW + timedelta(days=5))
+    over = a_meeting(world, MeetingState.AGREED, NOW - timedelta(hours=2))
+    representative = signed_in(app, world.users["representative"])
+    for _ in range(2):
+        assert representative.post(f"/messages/{conversation_id}/block").status_code == 302
+
+    db.session.expire_all()
+    assert asked_for.state == agreed.state == MeetingState.CANCELLED
+    assert asked_for.cancel_reason == agreed.cancel_reason == blocks.WITHDRAWN_ON_BLOCK
+    assert agreed.cancelled_by_id == world.users["representative"].id
+    assert over.state == MeetingState.AGREED
+    told = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.template == "meeting_cancelled")
+    ).all()
+    assert sorted(e.to_address for e in told) == [world.users["provider"].email] * 2
+    for email in told:
+        assert email.subject == "A first meeting was cancelled"
+        assert "block" not in email.body_text.lower() and "hear from" not in email.body_text
+    cancelled = db.session.scalars(
+        select(AuditEvent.subject_id).where(AuditEvent.action == "meeting.cancelled")
+    ).all()
+    assert sorted(cancelled) == sorted([asked_for.id, agreed.id])
+
+    assert representative.post(f"/messages/{conversation_id}/unblock").status_code == 302
+    db.session.expire_all()
+    assert asked_for.state == agreed.state == MeetingState.CANCELLED
+
+
+def test_after_blocking_the_listing_offers_the_holders_side_a_notice_instead_of_asking(
+    app: Flask, world: World
+) -> None:
+    conversation_id = world.more_ids["conversation_id"]
+    listing_id = world.listing.id
+    holder = signed_in(app, world.users["holder"])
+    representative = signed_in(app, world.users["representative"])
+    before = holder.get(f"/listings/{listing_id}").get_data(as_text=True)
+    assert f"/bookings/new/{listing_id}" in before and f"/meetings/new/{listing_id}" in before
+    holder.post(f"/messages/{conversation_id}/block")
+
+    for client, whom in ((holder, ""), (representative, " for Holder Person")):
+        page = client.get(f"/listings/{listing_id}").get_data(as_text=True)
+        assert f"You have blocked Moorside Home Care Ltd{whom}, so they cannot" in page
+        assert f"/messages/{conversation_id}/unblock" in page
+        assert f"Unblock Moorside Home Care Ltd{whom}" in page
+        for action in (f"/bookings/new/{listing_id}", f"/meetings/new/{listing_id}"):
+            assert action not in page
+            assert f"/messages/ask/{listing_id}" not in page
+            for sent in (client.get(action), client.post(action, data={"day_1": "1"})):
+                refused = sent.get_data(as_text=True)
+                assert sent.status_code == 409
+                assert "You have blocked Moorside Home Care Ltd" in refused
+                assert "govuk-error-summary" not in refused and "govuk-form-group" not in refused
+
+    assert holder.post(f"/messages/{conversation_id}/unblock").status_code == 302
+    after = holder.get(f"/listings/{listing_id}").get_data(as_text=True)
+    assert f"/bookings/new/{listing_id}" in after and "You have blocked" not in after
 
 
 def test_a_provider_blocked_while_a_request_waits_can_neither_take_it_nor_offer_on_it(

@@ -16,6 +16,9 @@ from marketplace.bookings.models import Booking
 from marketplace.clock import LONDON
 from marketplace.commissioning.market import export
 from marketplace.commissioning.market.periods import Period
+from marketplace.conversations import blocks
+from marketplace.conversations import services as conversations
+from marketplace.conversations.models import ProviderBlock
 from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import OutboundEmail
@@ -24,6 +27,7 @@ from marketplace.meetings.models import Meeting, MeetingState, MeetingTime, Meet
 from marketplace.payments import ledger
 from tests.conftest import PASSWORD
 from tests.frozen import NOW, TODAY
+from tests.threads import run_together
 
 TOMORROW = TODAY + timedelta(days=1)
 
@@ -538,3 +542,134 @@ def test_a_provider_working_alone_cannot_meet_while_a_session_is_booked(world):
         services.answer_suggestion(w.holder, meeting, accept=True)
     db.session.rollback()
     assert db.session.get(Meeting, meeting.id).state == MeetingState.SUGGESTED
+
+
+# Blocks: the holder's side has chosen not to hear from the provider.
+
+
+def the_block_landed(w) -> None:
+    """The holder's block, as an answer made at the same moment sees it: the block is there,
+    the meeting still open (blocking itself would have cancelled it)."""
+    db.session.add(
+        ProviderBlock(holder_id=w.holder.id, provider_id=w.provider.id, blocked_by_id=w.holder.id)
+    )
+    db.session.commit()
+
+
+def conversation_of(w):
+    found = conversations.start(w.holder, w.holder, w.provider, "Hello")
+    db.session.commit()
+    return found
+
+
+def test_a_provider_blocked_while_a_meeting_waits_can_neither_choose_nor_suggest_a_time(app, world):
+    w = world
+    meeting = asked(w)
+    the_block_landed(w)
+    sent_before = db.session.query(OutboundEmail).count()
+    with pytest.raises(DomainError) as refused:
+        services.choose_time(w.provider_user, meeting, meeting.times[0].id)
+    assert refused.value.message == blocks.MEETING_ANSWER_REFUSED
+    db.session.rollback()
+    with pytest.raises(DomainError, match="chosen not to hear from you"):
+        services.suggest_time(w.provider_user, meeting, at(TOMORROW, 16))
+    db.session.rollback()
+    provider = signed_in(app, w.provider_user)
+    page = provider.post(f"/meetings/{meeting.id}/choose", data={"time": meeting.times[0].id})
+    assert page.status_code == 400 and blocks.MEETING_ANSWER_REFUSED in page.text
+    db.session.expire_all()
+    assert meeting.state == MeetingState.REQUESTED and meeting.starts_at is None
+    assert db.session.query(OutboundEmail).count() == sent_before  # nobody was told anything
+
+
+def test_a_holder_who_blocked_the_provider_cannot_ask_it_for_a_meeting_or_take_its_time(world):
+    w = world
+    meeting = asked(w)
+    services.suggest_time(w.provider_user, meeting, at(TOMORROW, 16))
+    db.session.commit()
+    the_block_landed(w)
+    with pytest.raises(DomainError) as refused:
+        services.request_meeting(w.holder, w.holder, w.listing, ask())
+    assert refused.value.message == blocks.MEETING_REFUSED and refused.value.field is None
+    db.session.rollback()
+    assert len(emails("meeting_requested")) == 1 and db.session.query(Meeting).count() == 1
+    with pytest.raises(DomainError, match="You have blocked this provider"):
+        services.answer_suggestion(w.holder, meeting, accept=True)
+    db.session.rollback()
+    services.answer_suggestion(w.holder, meeting, accept=False)  # saying no is still possible
+    db.session.commit()
+    assert meeting.state == MeetingState.DECLINED
+
+
+def test_a_meeting_agreed_a_moment_before_the_block_is_cancelled_by_it_and_stays_so(world):
+    w = world
+    conversation = conversation_of(w)
+    meeting = asked(w)
+    services.choose_time(w.provider_user, meeting, meeting.times[0].id)  # the answer first
+    withdrawn = conversations.block(w.holder, conversation)
+    db.session.commit()
+    assert withdrawn == conversations.Withdrawn(bookings=0, meetings=1)
+    assert meeting.state == MeetingState.CANCELLED
+    assert [e.to_address for e in emails("meeting_cancelled")] == [w.provider_user.email]
+
+    assert conversations.block(w.holder, conversation) is None  # a second click
+    assert conversations.unblock(w.holder, conversation)
+    db.session.commit()
+    assert meeting.state == MeetingState.CANCELLED
+    with pytest.raises(DomainError, match="has changed"):
+        services.choose_time(w.provider_user, meeting, meeting.times[0].id)
+    assert len(emails("meeting_cancelled")) == 1
+
+
+def block_and_choose_at_once(app, holder_id, provider_user_id, conversation_id, meeting):
+    """The holder's block and the provider's choice of the first time, in two threads at once."""
+    import threading
+
+    from marketplace.accounts.models import User
+    from marketplace.conversations.models import Conversation
+
+    meeting_id, time_id = meeting.id, meeting.times[0].id
+    start = threading.Barrier(2)
+
+    def act(which: str) -> None:
+        start.wait(timeout=30)
+        with app.app_context():
+            try:
+                if which == "block":
+                    conversations.block(
+                        db.session.get(User, holder_id),
+                        db.session.get(Conversation, conversation_id),
+                    )
+                else:
+                    services.choose_time(
+                        db.session.get(User, provider_user_id),
+                        db.session.get(Meeting, meeting_id),
+                        time_id,
+                    )
+                db.session.commit()
+            except DomainError:
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    run_together(act, ["block", "choose"])
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("TEST_DATABASE_URL"),
+    reason="row locks need PostgreSQL (runs in make test)",
+)
+def test_a_block_and_the_providers_answer_at_the_same_moment_leave_no_meeting_agreed(world, app):
+    """Whichever lands first, the meeting ends cancelled: an answer made first is cancelled by
+    the block, an answer made second is refused."""
+    w = world
+    conversation = conversation_of(w)
+    ids = (w.holder.id, w.provider_user.id, conversation.id)
+    for _ in range(5):
+        meeting = asked(w)
+        block_and_choose_at_once(app, *ids, meeting)
+        db.session.expire_all()
+        assert db.session.get(Meeting, meeting.id).state == MeetingState.CANCELLED
+        assert blocks.is_blocked(w.holder.id, w.provider.id)
+        conversations.unblock(w.holder, conversation)
+        db.session.commit()

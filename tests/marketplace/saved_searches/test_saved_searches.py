@@ -311,6 +311,31 @@ def test_a_providers_home_counts_the_people_waiting_for_what_it_offers(
         assert person.full_name not in html and person.email not in html
 
 
+def test_a_holder_who_blocked_the_provider_is_not_counted_as_waiting_for_it(
+    app_ctx, client, sign_in, make_user, make_provider, make_listing, category
+):
+    """A and B both wait for homecare near OL1; A has blocked the provider, so only B counts
+    on its home. Another provider A has not blocked still counts A."""
+    from marketplace.conversations.models import ProviderBlock
+
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner)
+    make_listing(provider, [category("homecare")], postcode="OL1 1AA", travel_radius_miles=10)
+    other = make_provider(owner=make_user(Role.PROVIDER))
+    make_listing(other, [category("homecare")], postcode="OL1 1AA", travel_radius_miles=10)
+    a, b = make_user(Role.HOLDER), make_user(Role.HOLDER)
+    waiting(a, "OL8", ["homecare"])
+    waiting(b, "OL8", ["homecare"])
+    assert demand.people_waiting_for(provider) == 2
+    db.session.add(ProviderBlock(holder_id=a.id, provider_id=provider.id, blocked_by_id=a.id))
+    db.session.commit()
+    assert demand.people_waiting_for(provider) == 1
+    assert demand.people_waiting_for(other) == 2
+    sign_in(owner)
+    html = client.get("/provider/").get_data(as_text=True)
+    assert "1 person near you is waiting for a kind of support you offer" in html
+
+
 def test_the_people_waiting_are_narrowed_in_the_database_without_losing_anyone_at_the_edge(
     app_ctx, make_user, make_provider, make_listing, category
 ):

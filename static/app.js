@@ -3,10 +3,12 @@ import { initAll } from "./dist/govuk-frontend.min.js";
 
 initAll();
 
-// Tables that stack on a phone: each cell is given its column's name (shown before it by the
-// stylesheet), and every part its table role, which some screen readers drop once a table's
-// rows are laid out as blocks.
-for (const table of document.querySelectorAll("table.app-table--stacked")) {
+// Tables stack on a phone (all but those in a region that scrolls sideways, like the market
+// report's): each cell is given its column's name (shown before it by the stylesheet), and every
+// part its table role, which some screen readers drop once a table's rows are laid out as blocks.
+for (const table of document.querySelectorAll("table.govuk-table")) {
+  if (table.closest(".app-table-scroll")) continue;
+  table.classList.add("app-table--stacked");
   // A column whose name is only for screen readers (a column of buttons) gets no label.
   const names = [...table.querySelectorAll("thead th")].map((th) =>
     th.querySelector(".govuk-visually-hidden")?.textContent === th.textContent ? "" : th.textContent.trim(),

@@ -64,7 +64,7 @@ def test_a_representative_saves_a_search_stops_its_emails_and_deletes_it(
         in visitor.page.locator("main").inner_text()
     )
     with visitor.page.expect_navigation():
-        visitor.page.get_by_role("link", name="Delete Mornings for Dad").click()
+        visitor.page.get_by_role("link", name="Delete (Mornings for Dad)").click()
     check_page(visitor, "representative deletes a saved search", problems)
     submit(visitor, "Delete this saved search")
     body = visitor.page.locator("main").inner_text()

@@ -40,6 +40,18 @@ def _json_wanted(app: Flask) -> bool:
     return wanted == "json" or (not wanted and app.config.get("ENVIRONMENT") == "production")
 
 
+def _show_unsent_emails() -> None:
+    """With no mail server (on a laptop, `make run`), each email is written to the terminal the
+    service runs in, so invitation and password links can be followed."""
+    mail = logging.getLogger("marketplace.mail")
+    if not any(getattr(h, "unsent_emails", False) for h in mail.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler.unsent_emails = True  # type: ignore[attr-defined]
+        mail.addHandler(handler)
+        mail.setLevel(logging.INFO)
+
+
 def init_app(app: Flask) -> None:
     root = logging.getLogger()
     if _json_wanted(app) and not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
@@ -47,6 +59,8 @@ def init_app(app: Flask) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+    elif not app.config.get("MAIL_SERVER") and not app.testing:
+        _show_unsent_emails()
 
     @app.before_request
     def _start() -> None:

@@ -49,3 +49,27 @@ def test_a_made_up_request_id_is_replaced(client) -> None:
     response = client.get("/healthz", headers={"X-Request-Id": "<script>" * 20})
     assert response.headers["X-Request-Id"] != "<script>" * 20
     assert len(response.headers["X-Request-Id"]) == 32
+
+
+def test_with_no_mail_server_emails_are_written_to_the_terminal(tmp_path: Path, capsys) -> None:
+    """On a laptop (`make run`, no MAIL_SERVER) an invitation's link must be somewhere a person
+    can read it: each email goes to the terminal the service runs in, once however many apps
+    are made."""
+    mail = logging.getLogger("marketplace.mail")
+    handlers, level = list(mail.handlers), mail.level
+    try:
+        for _ in range(2):
+            app = make_app(str(tmp_path), TESTING=False, MAIL_SERVER="")
+        with app.app_context():
+            from marketplace.extensions import db
+            from marketplace.mail import queue_email, send_pending
+
+            db.create_all()
+            queue_email("jo@example.org", "Invited", "Follow /invitations/abc", template="t")
+            db.session.commit()
+            assert send_pending() == 1
+        shown = capsys.readouterr().err
+        assert shown.count("Follow /invitations/abc") == 1
+    finally:
+        mail.handlers[:] = handlers
+        mail.setLevel(level)

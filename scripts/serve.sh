@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 port="${1:-5000}"
 bin=".venv/bin"
 export QUEUE_URL="${QUEUE_URL:-sqlite:///$PWD/instance/queue.sqlite3}"
+# Off production, links in emails point at where this serves (production must name its host).
+if [[ "${MARKETPLACE_ENV:-}" != production && -z "${SERVER_NAME:-}" ]]; then
+    export SERVER_NAME="127.0.0.1:$port"
+fi
 if [[ -n "${REDIS_URL:-}" && -z "${RATELIMIT_STORAGE_URI:-}" ]]; then
     export RATELIMIT_STORAGE_URI="$REDIS_URL"
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -46,11 +47,44 @@ class Table:
     rows: list[list[str]]
 
     def csv_text(self) -> str:
+        """The table for a spreadsheet: the page's words, but each figure a plain number a
+        spreadsheet can add up ("£1,234.50" is 1234.50 under a header that says "(£)", "95.0%"
+        is 95.0 under "(%)"); words in a figure's place ("No cap") stay words."""
+        units = [
+            _unit(self.rows, index) if column.numeric else ""
+            for index, column in enumerate(self.columns)
+        ]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([c.header for c in self.columns])
-        writer.writerows(self.rows)
+        writer.writerow([c.header + unit for c, unit in zip(self.columns, units, strict=True)])
+        for row in self.rows:
+            writer.writerow(
+                [
+                    _plain(text) if column.numeric else text
+                    for column, text in zip(self.columns, row, strict=True)
+                ]
+            )
         return out.getvalue()
+
+
+_FIGURE = re.compile(r"(?P<pounds>£)?(?P<number>-?[0-9][0-9,]*(?:\.[0-9]+)?)(?P<percent>%)?")
+
+
+def _plain(text: str) -> str:
+    """A figure as a spreadsheet reads it ("£1,234.50" → "1234.50"); anything else as it is."""
+    found = _FIGURE.fullmatch(text)
+    return found["number"].replace(",", "") if found else text
+
+
+def _unit(rows: list[list[str]], index: int) -> str:
+    """" (£)" or " (%)" when the column's figures are money or shares, for its CSV header."""
+    for row in rows:
+        found = _FIGURE.fullmatch(row[index])
+        if found and found["pounds"]:
+            return " (£)"
+        if found and found["percent"]:
+            return " (%)"
+    return ""
 
 
 def _tenths(value: Fraction) -> str:

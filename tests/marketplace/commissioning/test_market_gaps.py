@@ -671,6 +671,19 @@ def read_csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+def assert_csv_is_the_table(written: list[list[str]], shown: list[list[str]], name: str) -> None:
+    """The CSV holds the page's table cell for cell, each figure without its £, commas or %."""
+    assert len(written) == len(shown), name
+    for header, heading in zip(written[0], shown[0], strict=True):
+        assert header in (heading, f"{heading} (£)", f"{heading} (%)"), name
+    for csv_row, page_row in zip(written[1:], shown[1:], strict=True):
+        for cell, text in zip(csv_row, page_row, strict=True):
+            plain = text.removeprefix("£").replace(",", "").removesuffix("%")
+            assert cell in (text, plain), (name, cell, text)
+            if cell != text:
+                float(cell)  # a figure a spreadsheet reads
+
+
 def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
     sign_in(world.commissioner)
     response = client.get(f"/commissioning/market/?{QUERY}")
@@ -687,12 +700,23 @@ def test_page_shows_every_table_and_each_csv_equals_it(world, client, sign_in):
         response = client.get(f"/commissioning/market/{name}.csv?{QUERY}")
         assert response.status_code == 200
         assert response.mimetype == "text/csv"
-        assert read_csv(response.get_data(as_text=True)) == rows, name
+        assert_csv_is_the_table(read_csv(response.get_data(as_text=True)), rows, name)
+    # Figures are plain numbers a spreadsheet adds up, their unit in the header.
+    concentration = read_csv(
+        client.get(f"/commissioning/market/concentration.csv?{QUERY}").get_data(as_text=True)
+    )
+    assert concentration[0][1:4] == [
+        "Settled spend (£)",
+        "Providers paid",
+        "Top 3 providers' share (%)",
+    ]
+    assert ["Homecare", "100.00", "4", "95.0", "3650"] in concentration
     cells_html = client.get(f"/commissioning/market/cells?{QUERY}").get_data(as_text=True)
     cells = page_tables(cells_html)["cells"]
-    assert (
-        read_csv(client.get(f"/commissioning/market/cells.csv?{QUERY}").get_data(as_text=True))
-        == cells
+    assert_csv_is_the_table(
+        read_csv(client.get(f"/commissioning/market/cells.csv?{QUERY}").get_data(as_text=True)),
+        cells,
+        "cells",
     )
     assert len(cells) == 1 + 12  # header, then every cell with demand or supply
     # Charts: inline SVG with a text alternative, no script and no style attributes.

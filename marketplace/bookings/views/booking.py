@@ -130,7 +130,9 @@ def act(
     success: str,
     form: BaseForm | None = None,
 ) -> ResponseReturnValue | None:
-    """Run one service on a booking from a POST and come back to the booking page."""
+    """Run one service on a booking from a POST and come back to the booking page. With a form:
+    None when the form is not valid, or when the service refused one of its fields (the refusal
+    is then shown on that field), so the caller shows the form again with what was typed."""
     found = booking_for(booking_id)
     if form is not None and not form.validate_on_submit():
         return None
@@ -142,6 +144,9 @@ def act(
         # The booking page says why and what each side can do (the reason is the holder's).
         flash("The money for this booking could not be set aside. See below why.", "error")
     except DomainError as error:
+        if form is not None and form.names_a_field(error):
+            form.add_domain_error(error)
+            return None
         flash(error.message, "error")
     else:
         flash(success, "success")

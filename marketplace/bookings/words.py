@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from marketplace.clock import LONDON
+from marketplace.money import format_pence
 
 if TYPE_CHECKING:
     from marketplace.bookings.models import Booking, BookingEvent, Occurrence
@@ -66,6 +67,28 @@ def session_words(occurrence: Occurrence, side: Side | str) -> str:
     if state == "delivered":
         return "Done: please confirm" if side == "holder" else "Done: waiting for confirmation"
     return SESSION_STATE_WORDS[state]
+
+
+def decided_outcome(paid: int, held: int) -> str:
+    """What a decision on a dispute did with the money set aside, in a few words."""
+    if paid == 0:
+        return f"the provider was not paid and the {format_pence(held)} went back to the budget"
+    if paid == held:
+        return f"the provider was paid in full ({format_pence(paid)})"
+    return (
+        f"the provider was paid {format_pence(paid)} of {format_pence(held)} and "
+        f"{format_pence(held - paid)} went back to the budget"
+    )
+
+
+def decided_words(at: datetime, by: str, paid: int, held: int) -> str:
+    """A decided dispute, for anyone who comes to decide it again."""
+    local = at.astimezone(LONDON)
+    who = f" by {by}" if by else ""
+    return (
+        f"This dispute was already decided on {local:%-d %B %Y} at {clock_words(local.time())}"
+        f"{who}: {decided_outcome(paid, held)}."
+    )
 
 
 def booking_status(booking: Booking, side: Side | str) -> Status:

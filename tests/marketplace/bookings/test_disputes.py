@@ -3,15 +3,20 @@ paid (or not) on the booking page, audited, and said on the commissioner's alert
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.bookings import services
 from marketplace.bookings.models import Occurrence, OccurrenceState
 from marketplace.extensions import db
 from marketplace.payments import services as payments
+from marketplace.transactions import unit_of_work
+from tests.threads import run_together
 
 from .conftest import TODAY
-from .test_bookings import balances, one_off
+from .test_bookings import assert_ledger_whole, balances, one_off
 from .test_marks import signed_in
 
 RESOLVE = "/bookings/sessions/{}/resolve"
@@ -47,3 +52,68 @@ def test_an_amount_above_what_is_set_aside_stays_on_the_form(app, world, dispute
     assert f'value="{amount}"' in html and "Two hours worked" in html
     db.session.expire_all()
     assert disputed.state == OccurrenceState.DISPUTED and balances(world).held_pence == 6000
+
+
+def test_a_decided_dispute_cannot_be_decided_again(app, world, disputed):
+    w = world
+    commissioner = signed_in(app, w.commissioner)
+    url = RESOLVE.format(disputed.id)
+    first = commissioner.post(url, data={"amount": "10", "note": "Two hours worked"})
+    assert first.status_code == 302
+    assert paid_to_provider(w) == 1000 and balances(w).available_pence == 99_000
+
+    again = commissioner.get(url).get_data(as_text=True)
+    assert "was already decided" in again and w.commissioner.full_name in again
+    assert "£10.00" in again and "£50.00" in again  # paid, and returned to the budget
+    assert 'name="amount"' not in again and "is set aside" not in again
+
+    resent = commissioner.post(url, data={"amount": "5", "note": "Changed my mind"})
+    html = commissioner.get(f"/bookings/{disputed.booking_id}").get_data(as_text=True)
+    assert resent.status_code == 409 and "was already decided" in resent.get_data(as_text=True)
+    assert "money has moved" not in html and "Changed my mind" not in html
+    assert paid_to_provider(w) == 1000 and balances(w).available_pence == 99_000
+    assert_ledger_whole()
+
+
+def test_a_second_decision_read_before_the_first_is_refused_under_the_lock(world, disputed):
+    """The second of two decisions sent at once read the session as disputed; once the first is
+    committed, the service reads it again under the lock and refuses, saying what was decided."""
+    w = world
+    services.resolve_dispute(w.commissioner, disputed, 1000, "Two hours worked")
+    db.session.commit()
+    set_committed_value(disputed, "state", OccurrenceState.DISPUTED)  # as the second saw it
+    with pytest.raises(services.NotDisputed, match="already decided .* paid £10.00 of £60.00"):
+        services.resolve_dispute(w.commissioner, disputed, 6000, "All of it")
+    db.session.commit()
+    assert disputed.state == OccurrenceState.CONFIRMED
+    assert paid_to_provider(w) == 1000 and balances(w).available_pence == 99_000
+    assert_ledger_whole()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="row locks need PostgreSQL (runs in make test)"
+)
+def test_two_decisions_at_once_pay_once(app, world, disputed):
+    w = world
+    commissioner_id, occurrence_id = w.commissioner.id, disputed.id
+    outcomes: list[str] = []
+
+    def decide(pence: int) -> None:
+        from marketplace.accounts.models import User
+
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    user = db.session.get(User, commissioner_id)
+                    found = db.session.get(Occurrence, occurrence_id)
+                    services.resolve_dispute(user, found, pence, "Decided")
+                outcomes.append("decided")
+            except services.NotDisputed:
+                outcomes.append("already decided")
+            finally:
+                db.session.remove()
+
+    run_together(decide, [1000, 2000])
+    assert sorted(outcomes) == ["already decided", "decided"]
+    assert paid_to_provider(w) in (1000, 2000)
+    assert_ledger_whole()

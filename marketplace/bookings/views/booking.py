@@ -54,9 +54,13 @@ def booking_for(booking_id: int) -> Booking:
 
 
 def _history(
-    found: Booking, events: Sequence[BookingEvent], actors: dict[int, str]
+    found: Booking,
+    events: Sequence[BookingEvent],
+    actors: dict[int, str],
+    paid: dict[int, int],
 ) -> list[tuple[datetime, str, str]]:
-    """The booking's story, oldest first: when, what happened, and the reason a person gave."""
+    """The booking's story, oldest first: when, what happened, and the reason a person gave
+    (a commissioner's note on a decision too). `paid`: what each decided dispute paid."""
     lines = [(found.created_at, "Request sent", "")]
     lines += [
         (
@@ -69,7 +73,9 @@ def _history(
     lines += [
         (
             e.at,
-            words.event_words(e, found, actors.get(e.actor_id or 0)),
+            words.event_words(
+                e, found, actors.get(e.actor_id or 0), paid.get(e.occurrence_id or 0)
+            ),
             e.reason if e.reason and e.actor_id else "",
         )
         for e in events
@@ -91,6 +97,7 @@ def booking(booking_id: int) -> str:
     }
     open_offer = next((o for o in found.offers if o.state == OfferState.OPEN), None)
     review = reviews.review_of(found)
+    decided = {i: d.paid_pence for i, d in services.decisions(found.occurrences).items()}
     cover_found = None
     if found.state == BookingState.CANCELLED_BY_PROVIDER and side == Side.HOLDER:
         cover_found = cover.options(found)
@@ -99,7 +106,8 @@ def booking(booking_id: int) -> str:
         workers=services.workers_of(found.provider_id) if side == Side.PROVIDER else [],
         booking=found,
         side=side.value,
-        history=_history(found, events, actors),
+        history=_history(found, events, actors, decided),
+        decided=decided,
         status=words.booking_status(found, side.value),
         open_offer=open_offer,
         review=review,

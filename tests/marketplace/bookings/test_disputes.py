@@ -117,3 +117,32 @@ def test_two_decisions_at_once_pay_once(app, world, disputed):
     assert sorted(outcomes) == ["already decided", "decided"]
     assert paid_to_provider(w) in (1000, 2000)
     assert_ledger_whole()
+
+
+@pytest.mark.parametrize(
+    ("pence", "session", "history"),
+    [
+        (
+            1000,
+            "£10.00 paid of £60.00 after a dispute",
+            "the provider was paid £10.00 of £60.00 and £50.00 went back to the budget",
+        ),
+        (
+            0,
+            "Not paid: the council decided after a dispute",
+            "the provider was not paid and the £60.00 went back to the budget",
+        ),
+        (6000, "£60.00 paid in full after a dispute", "the provider was paid in full (£60.00)"),
+    ],
+)
+def test_the_booking_page_shows_what_the_decision_paid(
+    app, world, disputed, pence, session, history
+):
+    w = world
+    services.resolve_dispute(w.commissioner, disputed, pence, "Only two hours were worked")
+    db.session.commit()
+    for person in (w.holder, w.provider_user, w.commissioner):
+        html = signed_in(app, person).get(f"/bookings/{disputed.booking_id}").get_data(True)
+        assert session in html and history in html
+        assert "“Only two hours were worked”" in html
+        assert "Done and paid</td>" not in html and "Cancelled</td>" not in html

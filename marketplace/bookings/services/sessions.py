@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from marketplace import audit
 from marketplace.accounts.models import User
 from marketplace.bookings import notifications as notify
 from marketplace.bookings import words
@@ -222,7 +223,7 @@ def _paid(occurrence: Occurrence) -> int:
 def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: str) -> Occurrence:
     """A commissioner pays the provider `pay_pence` (all, part or nothing) and returns the rest,
     once: the session is locked first, so of two decisions sent at once the second waits, then
-    sees the first. Raises NotDisputed when there is no dispute
+    sees the first. Recorded in the audit log. Raises NotDisputed when there is no dispute
     waiting (already decided), DomainError (field "amount") for an amount outside what is set
     aside."""
     require(user, occurrence.booking, Side.COMMISSIONER)
@@ -245,6 +246,15 @@ def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: st
             payments.release(occurrence.hold)
     else:
         _confirm(occurrence, Side.COMMISSIONER, user.id, pay_pence, reason=note)
+    audit.note(
+        "session.dispute_decided",
+        occurrence,
+        user,
+        tenant_id=occurrence.booking.holder.tenant_id,
+        booking_id=occurrence.booking_id,
+        paid_pence=pay_pence,
+        returned_pence=occurrence.price_pence - pay_pence,
+    )
     return occurrence
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketplace.audit import AuditEvent
 from marketplace.bookings import services
 from marketplace.bookings.models import Occurrence, OccurrenceState
 from marketplace.extensions import db
@@ -146,3 +148,19 @@ def test_the_booking_page_shows_what_the_decision_paid(
         assert session in html and history in html
         assert "“Only two hours were worked”" in html
         assert "Done and paid</td>" not in html and "Cancelled</td>" not in html
+
+
+def test_a_decision_is_in_the_audit_log_without_the_note(world, disputed):
+    w = world
+    services.resolve_dispute(w.commissioner, disputed, 1000, "Only two hours were worked")
+    db.session.commit()
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "session.dispute_decided")
+    ).all()
+    assert (event.actor_id, event.tenant_id) == (w.commissioner.id, w.holder.tenant_id)
+    assert (event.subject_type, event.subject_id) == ("occurrence", disputed.id)
+    assert event.detail == {
+        "booking_id": disputed.booking_id,
+        "paid_pence": 1000,
+        "returned_pence": 5000,
+    }

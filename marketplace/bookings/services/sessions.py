@@ -22,6 +22,7 @@ from marketplace.bookings.models import (
 from marketplace.bookings.services.parties import CONFIRM_WITHIN, reason_given, require
 from marketplace.bookings.services.prices import occurrence_price
 from marketplace.bookings.states import Side, move_booking, move_occurrence
+from marketplace.commissioning.alerts import storage as alerts
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
@@ -255,6 +256,7 @@ def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: st
         paid_pence=pay_pence,
         returned_pence=occurrence.price_pence - pay_pence,
     )
+    alerts.dispute_decided(occurrence.booking.pot.tenant_id, occurrence, utcnow())
     return occurrence
 
 

@@ -12,6 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from marketplace.audit import AuditEvent
 from marketplace.bookings import services
 from marketplace.bookings.models import Occurrence, OccurrenceState
+from marketplace.clock import london_today
+from marketplace.commissioning import alerts
 from marketplace.extensions import db
 from marketplace.payments import services as payments
 from marketplace.transactions import unit_of_work
@@ -164,3 +166,14 @@ def test_a_decision_is_in_the_audit_log_without_the_note(world, disputed):
         "paid_pence": 1000,
         "returned_pence": 5000,
     }
+
+
+def test_the_dispute_alert_says_it_was_decided_and_stays_open(world, disputed):
+    w, now = world, disputed.ends_at
+    [alert] = alerts.run(w.holder.tenant_id, today=london_today(now), now=now).new
+    assert alert.message.endswith("is waiting for a decision.")
+    services.resolve_dispute(w.commissioner, disputed, 1000, "Two hours worked")
+    db.session.commit()
+    decided_on = f"{london_today():%-d %B %Y}"
+    assert alert.message.endswith(f"and decided on {decided_on}.") and alert.is_open
+    assert ("Decided on", decided_on) in alerts.figure_rows(alert)

@@ -167,6 +167,10 @@ class BaseForm(FlaskForm):
     # A service's name for what it refuses, where the form calls that field something else.
     domain_fields: ClassVar[dict[str, str]] = {}
 
+    def names_a_field(self, error: DomainError) -> bool:
+        """Whether the refusal is about one of this form's fields (through `domain_fields`)."""
+        return self.domain_fields.get(error.field or "", error.field) in self._fields
+
     def add_domain_error(self, error: DomainError, default_field: str | None = None) -> None:
         """Show a service's refusal against the field it names (through `domain_fields`); when
         it names none of this form's fields, against `default_field`, else the first field."""

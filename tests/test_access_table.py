@@ -206,7 +206,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/bookings/sessions/<int:occurrence_id>/dispute"):    (302, 200, 200, 403, 403, 403),
     ("POST", "/bookings/sessions/<int:occurrence_id>/dispute"):   (302, 400, 400, 403, 403, 403),
     ("GET", "/bookings/sessions/<int:occurrence_id>/resolve"):    (302, 403, 403, 403, 200, 403),
-    ("POST", "/bookings/sessions/<int:occurrence_id>/resolve"):   (302, 403, 403, 403, 400, 403),
+    ("POST", "/bookings/sessions/<int:occurrence_id>/resolve"):   (302, 403, 403, 403, 409, 403),
     ("GET", "/bookings/today"):                     (302, 403, 403, 200, 403, 403),
     ("GET", "/bookings/sessions/<int:occurrence_id>/marks"): (302, 403, 403, 200, 403, 403),
     ("POST", "/bookings/sessions/<int:occurrence_id>/<any(arrived, left):mark>"): (302, 403, 403, 302, 403, 403),  # noqa: E501

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from marketplace.clock import LONDON
+from marketplace.money import format_pence
 
 if TYPE_CHECKING:
     from marketplace.bookings.models import Booking, BookingEvent, Occurrence
@@ -60,12 +61,47 @@ def first_name(full_name: str) -> str:
     return full_name.split()[0] if full_name.strip() else full_name
 
 
-def session_words(occurrence: Occurrence, side: Side | str) -> str:
-    """A session's state as the reader sees it."""
+def session_words(
+    occurrence: Occurrence, side: Side | str, decided_pence: int | None = None
+) -> str:
+    """A session's state as the reader sees it. `decided_pence`: what a commissioner's decision
+    on a dispute paid the provider, for a session settled that way."""
     state = occurrence.state.value
+    if decided_pence is not None:
+        return _decided_session(decided_pence, occurrence.price_pence)
     if state == "delivered":
         return "Done: please confirm" if side == "holder" else "Done: waiting for confirmation"
     return SESSION_STATE_WORDS[state]
+
+
+def _decided_session(paid: int, held: int) -> str:
+    if paid == 0:
+        return "Not paid: the council decided after a dispute"
+    if paid == held:
+        return f"{format_pence(paid)} paid in full after a dispute"
+    return f"{format_pence(paid)} paid of {format_pence(held)} after a dispute"
+
+
+def decided_outcome(paid: int, held: int) -> str:
+    """What a decision on a dispute did with the money set aside, in a few words."""
+    if paid == 0:
+        return f"the provider was not paid and the {format_pence(held)} went back to the budget"
+    if paid == held:
+        return f"the provider was paid in full ({format_pence(paid)})"
+    return (
+        f"the provider was paid {format_pence(paid)} of {format_pence(held)} and "
+        f"{format_pence(held - paid)} went back to the budget"
+    )
+
+
+def decided_words(at: datetime, by: str, paid: int, held: int) -> str:
+    """A decided dispute, for anyone who comes to decide it again."""
+    local = at.astimezone(LONDON)
+    who = f" by {by}" if by else ""
+    return (
+        f"This dispute was already decided on {local:%-d %B %Y} at {clock_words(local.time())}"
+        f"{who}: {decided_outcome(paid, held)}."
+    )
 
 
 def booking_status(booking: Booking, side: Side | str) -> Status:
@@ -129,8 +165,14 @@ _SESSION_MOVES = {
 }
 
 
-def event_words(event: BookingEvent, booking: Booking, actor_name: str | None) -> str:
-    """One line of a booking's history, in plain words (no state names)."""
+def event_words(
+    event: BookingEvent,
+    booking: Booking,
+    actor_name: str | None,
+    decided_pence: int | None = None,
+) -> str:
+    """One line of a booking's history, in plain words (no state names). `decided_pence`: for a
+    decision on a dispute, what it paid the provider."""
     if event.occurrence_id is None:
         if event.to_state == "cancelled_by_holder":
             return f"Cancelled by {actor_name}" if actor_name else "Cancelled"
@@ -144,8 +186,12 @@ def event_words(event: BookingEvent, booking: Booking, actor_name: str | None) -
     if event.to_state == "confirmed" and event.actor_id is None:
         return f"The session on {day} was confirmed after 7 days with no reply, and paid"
     if event.from_state == "disputed":
-        paid = event.to_state == "confirmed"
-        outcome = "the provider was paid" if paid else "the money went back to the budget"
+        if decided_pence is not None and session is not None:
+            outcome = decided_outcome(decided_pence, session.price_pence)
+        elif event.to_state == "confirmed":
+            outcome = "the provider was paid"
+        else:
+            outcome = "the money went back to the budget"
         return f"The problem with the session on {day} was decided: {outcome}"
     return _SESSION_MOVES.get(event.to_state, "{day}").format(day=day)
 

@@ -43,11 +43,15 @@ from marketplace.bookings.services.requests import (
     request_of,
 )
 from marketplace.bookings.services.sessions import (
+    Decision,
+    NotDisputed,
     amount_due,
     auto_confirm,
     cancel_by_holder,
     cancel_by_provider,
     confirm,
+    decision_of,
+    decisions,
     dispute,
     mark_delivered,
     resolve_dispute,
@@ -55,8 +59,10 @@ from marketplace.bookings.services.sessions import (
 
 __all__ = [
     "CONFIRM_WITHIN",
+    "Decision",
     "FreeTime",
     "HOLD_AHEAD_DAYS",
+    "NotDisputed",
     "Quote",
     "Request",
     "accept",
@@ -71,6 +77,8 @@ __all__ = [
     "clashes",
     "config",
     "confirm",
+    "decision_of",
+    "decisions",
     "decline",
     "describe",
     "dispute",

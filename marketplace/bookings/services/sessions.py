@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from marketplace import audit
 from marketplace.accounts.models import User
 from marketplace.bookings import notifications as notify
+from marketplace.bookings import words
 from marketplace.bookings.models import (
     Booking,
+    BookingEvent,
     BookingState,
     Occurrence,
     OccurrenceState,
@@ -17,12 +22,13 @@ from marketplace.bookings.models import (
 from marketplace.bookings.services.parties import CONFIRM_WITHIN, reason_given, require
 from marketplace.bookings.services.prices import occurrence_price
 from marketplace.bookings.states import Side, move_booking, move_occurrence
+from marketplace.commissioning.alerts import storage as alerts
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from marketplace.money import apply_basis_points, format_pence
 from marketplace.payments import services as payments
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, locked
 
 # Cancelling.
 
@@ -116,9 +122,15 @@ def confirm(user: User, occurrence: Occurrence) -> Occurrence:
 
 
 def _confirm(
-    occurrence: Occurrence, side: Side, actor_id: int | None, amount: int | None = None
+    occurrence: Occurrence,
+    side: Side,
+    actor_id: int | None,
+    amount: int | None = None,
+    reason: str = "",
 ) -> Occurrence:
-    move_occurrence(occurrence, OccurrenceState.CONFIRMED, side=side, actor_id=actor_id)
+    move_occurrence(
+        occurrence, OccurrenceState.CONFIRMED, side=side, actor_id=actor_id, reason=reason
+    )
     if occurrence.hold is not None:
         payments.settle(occurrence.hold, amount_due(occurrence) if amount is None else amount)
     return occurrence
@@ -136,10 +148,89 @@ def dispute(user: User, occurrence: Occurrence, reason: str) -> Occurrence:
     return occurrence
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A commissioner's decision on a disputed session: when, by whom (their name, "" when
+    unknown), what the provider was paid of the money set aside, and the note saying why."""
+
+    at: datetime
+    by: str
+    paid_pence: int
+    held_pence: int
+    note: str
+
+    @property
+    def returned_pence(self) -> int:
+        return self.held_pence - self.paid_pence
+
+
+class NotDisputed(DomainError):
+    """The session has no dispute waiting (most often: another decision came first). Nothing
+    more is done; `decision` is the one already made, if any."""
+
+    def __init__(self, decision: Decision | None) -> None:
+        if decision is None:
+            super().__init__("There is no dispute to decide about this session")
+        else:
+            super().__init__(
+                words.decided_words(
+                    decision.at, decision.by, decision.paid_pence, decision.held_pence
+                )
+            )
+        self.decision = decision
+
+
+def decisions(occurrences: Iterable[Occurrence]) -> dict[int, Decision]:
+    """The decision on each of these sessions that a commissioner decided after a dispute, by
+    the session's id. What was paid is what left the budget for it (the provider's share and the
+    platform fee), as the session's money set aside (payments' hold) was settled."""
+    by_id = {o.id: o for o in occurrences}
+    events = db.session.scalars(
+        select(BookingEvent)
+        .where(
+            BookingEvent.occurrence_id.in_(by_id),
+            BookingEvent.from_state == OccurrenceState.DISPUTED.value,
+        )
+        .order_by(BookingEvent.id)
+    ).all()
+    names = {
+        u.id: u.full_name
+        for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))
+    }
+    return {
+        e.occurrence_id: Decision(
+            at=e.at,
+            by=names.get(e.actor_id or 0, ""),
+            paid_pence=_paid(by_id[e.occurrence_id]),
+            held_pence=by_id[e.occurrence_id].price_pence,
+            note=e.reason,
+        )
+        for e in events
+        if e.occurrence_id is not None
+    }
+
+
+def decision_of(occurrence: Occurrence) -> Decision | None:
+    """The commissioner's decision on this session's dispute; None when none was made."""
+    return decisions([occurrence]).get(occurrence.id)
+
+
+def _paid(occurrence: Occurrence) -> int:
+    held = occurrence.hold
+    return held.settled_pence + held.fee_pence if held is not None else 0
+
+
 @atomic
 def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: str) -> Occurrence:
-    """A commissioner pays the provider `pay_pence` (all, part or nothing) and returns the rest."""
+    """A commissioner pays the provider `pay_pence` (all, part or nothing) and returns the rest,
+    once: the session is locked first, so of two decisions sent at once the second waits, then
+    sees the first. Recorded in the audit log. Raises NotDisputed when there is no dispute
+    waiting (already decided), DomainError (field "amount") for an amount outside what is set
+    aside."""
     require(user, occurrence.booking, Side.COMMISSIONER)
+    locked(Occurrence, occurrence.id)  # read afresh: the state the first decision left
+    if occurrence.state != OccurrenceState.DISPUTED:
+        raise NotDisputed(decision_of(occurrence))
     if not 0 <= pay_pence <= occurrence.price_pence:
         raise DomainError(
             f"Enter an amount between £0 and {format_pence(occurrence.price_pence)}", field="amount"
@@ -154,8 +245,19 @@ def resolve_dispute(user: User, occurrence: Occurrence, pay_pence: int, note: st
         )
         if occurrence.hold is not None:
             payments.release(occurrence.hold)
-        return occurrence
-    return _confirm(occurrence, Side.COMMISSIONER, user.id, pay_pence)
+    else:
+        _confirm(occurrence, Side.COMMISSIONER, user.id, pay_pence, reason=note)
+    audit.note(
+        "session.dispute_decided",
+        occurrence,
+        user,
+        tenant_id=occurrence.booking.holder.tenant_id,
+        booking_id=occurrence.booking_id,
+        paid_pence=pay_pence,
+        returned_pence=occurrence.price_pence - pay_pence,
+    )
+    alerts.dispute_decided(occurrence.booking.pot.tenant_id, occurrence, utcnow())
+    return occurrence
 
 
 def auto_confirm(now: datetime | None = None) -> list[Occurrence]:

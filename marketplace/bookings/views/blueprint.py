@@ -53,8 +53,8 @@ def booking_status(booking: Booking, role: Role) -> words.Status:
 
 
 @bp.app_template_global()
-def session_words(occurrence: Occurrence, side: str) -> str:
-    return words.session_words(occurrence, side)
+def session_words(occurrence: Occurrence, side: str, decided_pence: int | None = None) -> str:
+    return words.session_words(occurrence, side, decided_pence)
 
 
 @bp.app_template_global()

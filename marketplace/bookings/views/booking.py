@@ -54,9 +54,13 @@ def booking_for(booking_id: int) -> Booking:
 
 
 def _history(
-    found: Booking, events: Sequence[BookingEvent], actors: dict[int, str]
+    found: Booking,
+    events: Sequence[BookingEvent],
+    actors: dict[int, str],
+    paid: dict[int, int],
 ) -> list[tuple[datetime, str, str]]:
-    """The booking's story, oldest first: when, what happened, and the reason a person gave."""
+    """The booking's story, oldest first: when, what happened, and the reason a person gave
+    (a commissioner's note on a decision too). `paid`: what each decided dispute paid."""
     lines = [(found.created_at, "Request sent", "")]
     lines += [
         (
@@ -69,7 +73,9 @@ def _history(
     lines += [
         (
             e.at,
-            words.event_words(e, found, actors.get(e.actor_id or 0)),
+            words.event_words(
+                e, found, actors.get(e.actor_id or 0), paid.get(e.occurrence_id or 0)
+            ),
             e.reason if e.reason and e.actor_id else "",
         )
         for e in events
@@ -91,6 +97,7 @@ def booking(booking_id: int) -> str:
     }
     open_offer = next((o for o in found.offers if o.state == OfferState.OPEN), None)
     review = reviews.review_of(found)
+    decided = {i: d.paid_pence for i, d in services.decisions(found.occurrences).items()}
     cover_found = None
     if found.state == BookingState.CANCELLED_BY_PROVIDER and side == Side.HOLDER:
         cover_found = cover.options(found)
@@ -99,7 +106,8 @@ def booking(booking_id: int) -> str:
         workers=services.workers_of(found.provider_id) if side == Side.PROVIDER else [],
         booking=found,
         side=side.value,
-        history=_history(found, events, actors),
+        history=_history(found, events, actors, decided),
+        decided=decided,
         status=words.booking_status(found, side.value),
         open_offer=open_offer,
         review=review,
@@ -130,7 +138,9 @@ def act(
     success: str,
     form: BaseForm | None = None,
 ) -> ResponseReturnValue | None:
-    """Run one service on a booking from a POST and come back to the booking page."""
+    """Run one service on a booking from a POST and come back to the booking page. With a form:
+    None when the form is not valid, or when the service refused one of its fields (the refusal
+    is then shown on that field), so the caller shows the form again with what was typed."""
     found = booking_for(booking_id)
     if form is not None and not form.validate_on_submit():
         return None
@@ -142,6 +152,9 @@ def act(
         # The booking page says why and what each side can do (the reason is the holder's).
         flash("The money for this booking could not be set aside. See below why.", "error")
     except DomainError as error:
+        if form is not None and form.names_a_field(error):
+            form.add_domain_error(error)
+            return None
         flash(error.message, "error")
     else:
         flash(success, "success")

@@ -102,6 +102,8 @@ def dispute(occurrence_id: int) -> ResponseReturnValue:
 @roles_required(Role.COMMISSIONER)
 def resolve(occurrence_id: int) -> ResponseReturnValue:
     found = _occurrence(occurrence_id)
+    if found.state != OccurrenceState.DISPUTED:
+        return _decided(found)
     form = ResolveForm()
     if request.method == "POST":
         done = act(
@@ -126,6 +128,15 @@ def resolve(occurrence_id: int) -> ResponseReturnValue:
     ).first()
     page = render_template("bookings/resolve.html", form=form, occurrence=found, said=said)
     return page, status
+
+
+def _decided(found: Occurrence) -> ResponseReturnValue:
+    """No dispute to decide (already decided): who decided it, when and what was paid, without
+    a form. Sending the form again changes nothing."""
+    page = render_template(
+        "bookings/decided.html", occurrence=found, decision=services.decision_of(found)
+    )
+    return page, 409 if request.method == "POST" else 200
 
 
 # Arriving and leaving, on the session's day.

@@ -353,6 +353,22 @@ def provider_share(
     return found
 
 
+def dispute_message(
+    occurrence: Occurrence, held: int, disputed_at: datetime, decided_at: datetime | None = None
+) -> str:
+    """A dispute alert's words: waiting for a decision, or decided on a day."""
+    outcome = (
+        f"decided on {long_date(_london_day(decided_at))}"
+        if decided_at is not None
+        else "is waiting for a decision"
+    )
+    return (
+        f"The session on {occurrence.starts_at.astimezone(LONDON):%-d %B %Y} with "
+        f"{occurrence.booking.provider.display_name} ({format_pence(held)} set aside) was "
+        f"disputed on {long_date(_london_day(disputed_at))} and {outcome}."
+    )
+
+
 def disputes(
     disputed: Iterable[tuple[Occurrence, datetime | None]], now: datetime
 ) -> list[Finding]:
@@ -362,11 +378,7 @@ def disputes(
         booking = occurrence.booking
         since = since or now
         held = occurrence.hold.amount_pence if occurrence.hold else occurrence.price_pence
-        message = (
-            f"The session on {occurrence.starts_at.astimezone(LONDON):%-d %B %Y} with "
-            f"{booking.provider.display_name} ({format_pence(held)} set aside) was disputed on "
-            f"{long_date(_london_day(since))} and is waiting for a decision."
-        )
+        message = dispute_message(occurrence, held, since)
         found.append(
             Finding(
                 AlertKind.DISPUTE,

@@ -13,7 +13,8 @@ same condition found in a later period (next week, the next allocation period) i
 When a standing condition (rules 1, 2, 5) goes away, its open alert stays open until someone
 acknowledges it, with `cleared_at` set (shown as "condition cleared"); if the condition comes
 back before then, `cleared_at` is unset again. Rules 3 and 4 record things that happened; they
-do not clear.
+do not clear. A dispute's open alert is reworded as decided, with the day, when the commissioner
+decides it (`dispute_decided`), without waiting for the next run.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import audit
 from marketplace.accounts.access import in_own_tenant
 from marketplace.accounts.models import User
+from marketplace.bookings.models import Occurrence
 from marketplace.commissioning.alerts.limits import Thresholds
-from marketplace.commissioning.alerts.rules import Finding, compute
+from marketplace.commissioning.alerts.rules import Finding, compute, dispute_message
 from marketplace.commissioning.models import Alert, AlertKind
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -129,6 +131,30 @@ def run(
 ) -> RunResult:
     """Compute and store one tenant's alerts. Safe to run any number of times a day."""
     return store(tenant_id, compute(tenant_id, today=today, now=now, limits=limits), now=now)
+
+
+def dispute_decided(tenant_id: int, occurrence: Occurrence, decided_at: datetime) -> Alert | None:
+    """Say on the open alert about this session's dispute that it was decided, and when. The
+    alert stays open until a commissioner acknowledges it; an acknowledged one is not changed.
+    None when there is no open alert. Flushes."""
+    alert = db.session.scalars(
+        select(Alert).where(
+            Alert.tenant_id == tenant_id,
+            Alert.dedupe_key == f"{AlertKind.DISPUTE.value}:occurrence:{occurrence.id}@open",
+            Alert.acknowledged_at.is_(None),
+        )
+    ).first()
+    if alert is None:
+        return None
+    figures = dict(alert.figures or {})
+    held = int(figures.get("held_pence") or occurrence.price_pence)
+    since = figures.get("disputed_at")
+    disputed_at = datetime.fromisoformat(since) if since else alert.first_seen_at
+    message = dispute_message(occurrence, held, disputed_at, decided_at)
+    alert.message = message[:MESSAGE_MAX_LENGTH]
+    alert.figures = {**figures, "decided_at": decided_at.isoformat()}
+    db.session.flush()
+    return alert
 
 
 # Reading and acknowledging, for the pages.

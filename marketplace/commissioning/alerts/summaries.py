@@ -112,4 +112,5 @@ def figure_rows(alert: Alert) -> list[tuple[str, str]]:
         ("Session", _day(f.get("session_at"))),
         ("Set aside", _pounds(f, "held_pence")),
         ("Disputed on", _day(f.get("disputed_at"))),
+        *([("Decided on", _day(f.get("decided_at")))] if f.get("decided_at") else []),
     ]

@@ -77,7 +77,7 @@ def _plain(text: str) -> str:
 
 
 def _unit(rows: list[list[str]], index: int) -> str:
-    """" (£)" or " (%)" when the column's figures are money or shares, for its CSV header."""
+    """The unit of a column of figures for its CSV header: " (£)", " (%)" or nothing."""
     for row in rows:
         found = _FIGURE.fullmatch(row[index])
         if found and found["pounds"]:

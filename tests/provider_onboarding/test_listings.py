@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -280,3 +280,17 @@ def test_a_new_listing_starts_from_the_cqc_service_user_bands(client, owner, mak
     page = client.get("/provider/listings/new").get_data(as_text=True)
     checked = re.findall(r'value="(\w+)"\s+checked', page)
     assert checked == ["older_people"]
+
+
+def test_a_time_to_midnight_reads_as_midnight_and_is_stored_as_the_end_of_the_day(
+    client, owner, make_listing
+):
+    listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
+    url = f"/provider/listings/{listing.id}/availability"
+
+    client.post(url, data={"weekday": "1", "start_time": "22:00", "end_time": "23:59"})
+
+    page = client.get(url).get_data(as_text=True)
+    assert "Tuesday 22:00 to midnight" in page and "to 23:59" not in page
+    db.session.refresh(listing)
+    assert listing.availability[0].end_time == time(23, 59)

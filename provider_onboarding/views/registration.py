@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -31,8 +31,9 @@ def _counted(response: Response) -> bool:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per minute;30 per hour", methods=["POST"], deduct_when=_counted)
 def register() -> str | Response | tuple[str, int]:
-    if current_user.is_authenticated:
-        return render_template("provider_onboarding/register.html", form=None)
+    if current_user.is_authenticated:  # told who they are signed in as; a form sent is refused
+        status = 400 if request.method == "POST" else 200
+        return render_template("provider_onboarding/register.html", form=None), status
     form = RegisterProviderForm()
     if form.validate_on_submit():
         try:

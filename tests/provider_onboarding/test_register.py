@@ -186,7 +186,7 @@ def test_a_signed_in_person_is_told_so_and_not_offered_a_second_registration(
 
     assert f"You are already signed in as Ann Holder ({person.email})" in page
     assert "Go to your home page" in page and 'name="legal_name"' not in page
-    assert sent.status_code == 200 and counts() == before
+    assert sent.status_code == 400 and counts() == before
 
 
 @pytest.fixture()

@@ -226,3 +226,12 @@ def test_many_registrations_from_one_connection_are_refused_with_words_for_regis
     page = response.get_data(as_text=True)
     assert "Too many attempts from your connection. Wait a minute and try again." in page
     assert "forgotten your password" not in page
+
+
+def test_a_new_provider_is_told_once_that_listings_can_be_written_now(client, app_ctx):
+    client.post("/provider/register", data=form())
+
+    page = client.get("/provider/").get_data(as_text=True)
+
+    assert "You can write listings now. You can publish them once your checks are complete." in page
+    assert "Once your details are checked" not in page

@@ -69,11 +69,22 @@ def text_field(
     elif optional:
         validators.append(Optional())
     if max_length is not None:
+        limit = f"{max_length:,} characters or fewer"
+        too_long = too_long or f"The {_field_noun(label)} must be {limit}"
         validators.append(Length(max=max_length, message=too_long))
     validators.extend(checks)
+    if area and max_length is not None:  # a long answer is told its limit before it is sent
+        hint = f"Up to {max_length:,} characters."
+        kwargs["description"] = f"{kwargs.get('description', '')} {hint}".strip()
     if area:
         return TextAreaField(label, widget=GovTextArea(), validators=validators, **kwargs)
     return StringField(label, widget=GovTextInput(), validators=validators, **kwargs)
+
+
+def _field_noun(label: str) -> str:
+    """'First reference' -> 'first reference', 'Reason (optional)' -> 'reason'; 'DBS …' stays."""
+    noun = label.removesuffix("(optional)").strip()
+    return noun[:1].lower() + noun[1:] if noun[1:2].islower() else noun
 
 
 def words_field(label: str, what: str, most: int, **kwargs: Any) -> StringField:

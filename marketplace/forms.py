@@ -29,7 +29,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, St
 
 from marketplace.errors import DomainError
 from marketplace.form_messages import make_errors_plain
-from marketplace.money import MAX_PENCE, MoneyError, format_pence, parse_pounds, pounds_text
+from marketplace.money import (
+    MAX_PENCE,
+    AmountTooLarge,
+    MoneyError,
+    format_pence,
+    parse_pounds,
+    pounds_text,
+)
 from marketplace.widgets import Checkboxes, DateInput, Radios, example_date
 
 
@@ -62,11 +69,22 @@ def text_field(
     elif optional:
         validators.append(Optional())
     if max_length is not None:
+        limit = f"{max_length:,} characters or fewer"
+        too_long = too_long or f"The {_field_noun(label)} must be {limit}"
         validators.append(Length(max=max_length, message=too_long))
     validators.extend(checks)
+    if area and max_length is not None:  # a long answer is told its limit before it is sent
+        hint = f"Up to {max_length:,} characters."
+        kwargs["description"] = f"{kwargs.get('description', '')} {hint}".strip()
     if area:
         return TextAreaField(label, widget=GovTextArea(), validators=validators, **kwargs)
     return StringField(label, widget=GovTextInput(), validators=validators, **kwargs)
+
+
+def _field_noun(label: str) -> str:
+    """'First reference' -> 'first reference', 'Reason (optional)' -> 'reason'; 'DBS …' stays."""
+    noun = label.removesuffix("(optional)").strip()
+    return noun[:1].lower() + noun[1:] if noun[1:2].islower() else noun
 
 
 def words_field(label: str, what: str, most: int, **kwargs: Any) -> StringField:
@@ -254,6 +272,7 @@ class MoneyField(Field):
         required: str | None = None,
         most_pence: int = MAX_PENCE,
         zero_allowed: bool = False,
+        what: str = "amount",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "spellcheck": "false"})
@@ -261,6 +280,7 @@ class MoneyField(Field):
         self.required_message = required
         self.most_pence = most_pence
         self.zero_allowed = zero_allowed
+        self.what = what  # the field's name in its messages: "Price must be £100,000 or less"
 
     def _value(self) -> str:
         if self.raw_data:
@@ -272,15 +292,19 @@ class MoneyField(Field):
         text = str(valuelist[0]).strip() if valuelist else ""
         if not text:
             return
+        most = format_pence(self.most_pence, show_zero_pence=False)
+        too_large = f"{self.what.capitalize()} must be {most} or less"
         try:
-            pence = parse_pounds(text)
+            pence = parse_pounds(text, self.what)
+        except AmountTooLarge:
+            raise ValueError(too_large) from None
         except MoneyError as error:
             raise ValueError(str(error)) from None
         if pence == 0 and not self.zero_allowed:
-            raise ValueError("Enter an amount above £0")
+            article = "an" if self.what[:1] in "aeiou" else "a"
+            raise ValueError(f"Enter {article} {self.what} above £0")
         if pence > self.most_pence:
-            most = format_pence(self.most_pence, show_zero_pence=False)
-            raise ValueError(f"Amount must be {most} or less")
+            raise ValueError(too_large)
         self.data = pence
 
     def pre_validate(self, form: Any) -> None:

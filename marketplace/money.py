@@ -24,25 +24,31 @@ class MoneyError(ValueError):
 POUNDS = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+")
 
 
-def parse_pounds(text: str) -> int:
-    """Turn '£1,234.50' or '12' into pence. Raises MoneyError with a message fit to show."""
+class AmountTooLarge(MoneyError):
+    """The amount is beyond anything the service handles."""
+
+
+def parse_pounds(text: str, what: str = "amount") -> int:
+    """Turn '£1,234.50' or '12' into pence. Raises MoneyError with a message fit to show, naming
+    the field as `what` ('amount', 'price'); AmountTooLarge beyond any amount we handle."""
+    a_what = f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
     cleaned = text.strip().removeprefix("£").strip()
     if not cleaned:
-        raise MoneyError("Enter an amount in pounds, for example 12.50")
+        raise MoneyError(f"Enter {a_what} in pounds, for example 12.50")
     if cleaned.startswith("-") and POUNDS.fullmatch(cleaned[1:].lstrip("£").strip()):
-        raise MoneyError("Amount must not be negative")
+        raise MoneyError(f"{what.capitalize()} must not be negative")
     if not POUNDS.fullmatch(cleaned):
-        raise MoneyError("Enter an amount in pounds and pence, like 12.50")
+        raise MoneyError(f"Enter {a_what} in pounds and pence, like 12.50")
     try:
         amount = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:
-        raise MoneyError("Enter an amount in pounds and pence, like 12.50") from None
+        raise MoneyError(f"Enter {a_what} in pounds and pence, like 12.50") from None
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise MoneyError("Amount must not have more than 2 decimal places")
+        raise MoneyError(f"{what.capitalize()} must not have more than 2 decimal places")
     pence = int(amount * 100)
     if pence > MAX_PENCE:
-        raise MoneyError("Amount is too large")
+        raise AmountTooLarge(f"{what.capitalize()} is too large")
     return pence
 
 

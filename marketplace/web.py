@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from marketplace import sent_forms, transactions
 from marketplace.clock import LONDON
+from marketplace.directory.services import hhmm_until
 from marketplace.errors import NoAccess, NotAllowed
 from marketplace.extensions import db
 from marketplace.money import format_pence
@@ -186,6 +187,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["pounds"] = format_pence
     app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["until"] = hhmm_until
     app.jinja_env.globals["service_name"] = SERVICE_NAME
     app.jinja_env.globals["url_rules"] = app.view_functions
     app.jinja_env.globals["govukRebrand"] = False  # our own header and look, not GOV.UK branding

@@ -59,7 +59,7 @@ def store_document(
     an empty, too large or wrongly typed file."""
     data = upload.stream.read(MAX_BYTES + 1)
     if not data:
-        raise DomainError("Select a file", field="file")
+        raise DomainError("The file is empty", field="file")
     if len(data) > MAX_BYTES:
         raise DomainError(TOO_BIG, field="file")
     content_type = detect_type(data[:16])

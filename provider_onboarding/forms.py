@@ -319,10 +319,11 @@ class ListingForm(BaseForm):
     category_ids = checkboxes_field("Categories", "Select at least one category", coerce=int)
     price = MoneyField(
         "Price in pounds",
-        description="For example, 21.50",
+        description="For example, 21.50. At least £1.00.",
         required="Enter a price",
         most_pence=MAX_UNIT_PRICE_PENCE,
-        zero_allowed=True,
+        zero_allowed=True,  # the listing rules refuse less than £1.00, with their own message
+        what="price",
     )
     price_unit = radio_field(
         "Price is",

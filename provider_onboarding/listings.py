@@ -109,6 +109,7 @@ def update_listing(listing: Listing, details: ListingDetails, actor: User) -> No
 def apply_details(listing: Listing, details: ListingDetails) -> None:
     """Set a listing's fields from the details, by the editor's rules (the listing editor and
     the bulk import both use it). Raises DomainError naming the field on a rule they break."""
+    check_price(details.price_pence)
     _check_block(details)
     categories = _categories(details.category_ids)
     listing.title = details.title.strip()
@@ -128,6 +129,20 @@ def apply_details(listing: Listing, details: ListingDetails) -> None:
     listing.works_bank_holidays = details.works_bank_holidays
     if details.age_groups is not None:
         listing.age_groups = sorted_age_groups(details.age_groups)
+
+
+MIN_PRICE_PENCE = 100
+
+
+def check_price(pence: int) -> None:
+    """Raises DomainError on the price field when the price is below £1.00: nothing is free or
+    nearly free here, and a price of 0 is nearly always a mistake."""
+    if pence < MIN_PRICE_PENCE:
+        raise DomainError("Enter a price of at least £1.00", field="price")
+
+
+class NoWeeklyTimes(DomainError):
+    """A listing booked by the hour or session has no weekly times, so nobody could book it."""
 
 
 def _check_block(details: ListingDetails) -> None:
@@ -182,7 +197,8 @@ def _apply_place(listing: Listing, details: ListingDetails) -> None:
 @atomic
 def publish(listing: Listing, actor: User, today: date) -> None:
     """Show the listing to the public. Only a verified provider whose DBS and insurance still
-    hold may publish. Raises DomainError saying why not."""
+    hold may publish, and only a listing with weekly times (unless it is sold each). Raises
+    DomainError saying why not; NoWeeklyTimes when the times are missing."""
     locked(Listing, listing.id)  # sent twice at once: the second finds it done
     if listing.status == ListingStatus.PUBLISHED:
         return
@@ -193,6 +209,12 @@ def publish(listing: Listing, actor: User, today: date) -> None:
     if reasons:
         raise DomainError(
             "You cannot publish because " + " and ".join(reasons) + ". Update your checks first."
+        )
+    # Things sold each (equipment) are not booked for a time; everything else is.
+    if listing.price_unit != PriceUnit.ITEM and not listing.availability:
+        raise NoWeeklyTimes(
+            f"Add at least one weekly time to ‘{listing.title}’ before you publish it: "
+            "people can only book the times you add."
         )
     listing.status = ListingStatus.PUBLISHED
     audit.record("listing.published", "listing", listing.id, actor_id=actor.id)

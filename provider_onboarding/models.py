@@ -107,6 +107,15 @@ class ProviderDocument(db.Model):  # type: ignore[name-defined]
 
     provider: Mapped[Provider] = relationship()
 
+    @property
+    def size_words(self) -> str:
+        """'less than 1 KB', '240 KB' or '3.4 MB': a small file never reads as '0 KB'."""
+        if self.size_bytes < 1024:
+            return "less than 1 KB"
+        if self.size_bytes < 1024 * 1024:
+            return f"{self.size_bytes // 1024} KB"
+        return f"{self.size_bytes / (1024 * 1024):.1f} MB"
+
 
 class VerificationDecision(db.Model):  # type: ignore[name-defined]
     """One move of a provider's verification: who, when, from and to which state, and why."""

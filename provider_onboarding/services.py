@@ -344,7 +344,8 @@ def check_warnings(checks: ProviderChecks | None, today: date, whose: str = "You
     renewal = dbs_renewal_due(checks)
     if renewal is not None and renewal <= today:
         warnings.append(
-            f"{whose} DBS certificate is more than 3 years old (since {renewal:%-d %B %Y})."
+            f"{whose} DBS certificate was issued on {checks.dbs_issued_on:%-d %B %Y}, "
+            "more than 3 years ago."
         )
     elif renewal is not None and renewal <= horizon:
         warnings.append(f"{whose} DBS certificate will be 3 years old on {renewal:%-d %B %Y}.")

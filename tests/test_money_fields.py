@@ -110,5 +110,5 @@ def test_a_wrong_amount_is_shown_back_with_the_reason(app):
         form = _form_with_money_field()
 
         assert not form.validate()
-        assert form.errors["price"] == ["Amount must not have more than 2 decimal places"]
+        assert form.errors["price"] == ["Price must not have more than 2 decimal places"]
         assert 'value="12.345"' in str(form.price())

@@ -21,7 +21,7 @@ from flask import url_for
 from marketplace.api import ids
 from marketplace.api.services import Located, Page, published_point
 from marketplace.directory.models import Category, DeliveryMode, Listing, PriceUnit, Provider
-from marketplace.directory.services import SOLE_TRADER_KINDS, clock, outcode
+from marketplace.directory.services import SOLE_TRADER_KINDS, clock, clock_until, outcode
 from marketplace.directory.taxonomy import TAXONOMY_ID, TAXONOMY_NAME
 from marketplace.money import format_pence
 
@@ -247,7 +247,8 @@ def schedules(listing: Listing) -> list[Json]:
             "opens_at": rule.start_time.strftime("%H:%M"),
             "closes_at": rule.end_time.strftime("%H:%M"),
             "description": (
-                f"{DAY_NAMES[rule.weekday]}, {clock(rule.start_time)} to {clock(rule.end_time)}"
+                f"{DAY_NAMES[rule.weekday]}, {clock(rule.start_time)} "
+                f"to {clock_until(rule.end_time)}"
             ),
             "attending_type": listing.delivery_mode.label,
             "schedule_link": listing_url(listing),

@@ -28,7 +28,7 @@ from marketplace.bookings.models import (
 from marketplace.bookings.schedule import Shift, Slot, is_bank_holiday, overlaps, shifts
 from marketplace.clock import LONDON
 from marketplace.directory.models import Listing, PriceUnit
-from marketplace.directory.services import clock
+from marketplace.directory.services import END_OF_DAY, clock, clock_until
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.meetings.models import Meeting, MeetingState
@@ -36,8 +36,6 @@ from provider_onboarding.models import Worker
 
 Windows = dict[int, list[tuple[time, time]]]  # weekday → (start, end), London wall-clock time
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-# A window ending at 23:59 runs to midnight (a time of day cannot say 24:00).
-END_OF_DAY = time(23, 59)
 LONGEST_SHIFT = timedelta(hours=24)
 NAMED_AT_MOST = 5  # dates named in one message; the rest are counted
 
@@ -310,7 +308,7 @@ def _hours_of(windows: Windows, weekday: int) -> str:
     day = WEEKDAYS[weekday]
     if not windows.get(weekday):
         return f"the provider does not work on {day}s"
-    spans = " and ".join(f"{clock(start)} to {clock(end)}" for start, end in windows[weekday])
+    spans = " and ".join(f"{clock(start)} to {clock_until(end)}" for start, end in windows[weekday])
     return f"the provider works from {spans} on {day}s"
 
 

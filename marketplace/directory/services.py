@@ -163,6 +163,20 @@ def clock(value: time) -> str:
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
 
 
+# A weekly time that runs to midnight is stored ending at 23:59 (a time of day cannot say 24:00).
+END_OF_DAY = time(23, 59)
+
+
+def clock_until(value: time) -> str:
+    """The end of a weekly time as `clock` says it, with the end of the day as 'midnight'."""
+    return "midnight" if value >= END_OF_DAY else clock(value)
+
+
+def hhmm_until(value: time) -> str:
+    """The end of a weekly time on the provider's pages: '17:30', or 'midnight'."""
+    return "midnight" if value >= END_OF_DAY else value.strftime("%H:%M")
+
+
 @dataclass(frozen=True)
 class DayAvailability:
     day: str
@@ -174,7 +188,7 @@ def weekly_availability(listing: Listing) -> list[DayAvailability]:
     by_day: dict[int, list[str]] = {}
     for rule in listing.availability:
         by_day.setdefault(rule.weekday, []).append(
-            f"{clock(rule.start_time)} to {clock(rule.end_time)}"
+            f"{clock(rule.start_time)} to {clock_until(rule.end_time)}"
         )
     return [DayAvailability(WEEKDAYS[day], by_day.get(day, [])) for day in range(7)]
 

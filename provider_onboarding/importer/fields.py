@@ -6,18 +6,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from marketplace.directory.models import Category, DeliveryMode, PriceUnit, WorkerGender
+from marketplace.directory.models import (
+    MAX_UNIT_PRICE_PENCE,
+    Category,
+    DeliveryMode,
+    PriceUnit,
+    WorkerGender,
+)
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.search.geo import PostcodeError, locate
-from provider_onboarding.listings import ListingDetails
-from provider_onboarding.services import normalise_postcode
+from marketplace.money import AmountTooLarge, MoneyError, parse_pounds
+from provider_onboarding.details import place_of
+from provider_onboarding.listings import ListingDetails, check_price
 
-MAX_PRICE_PENCE = 100_000 * 100  # £100,000, as in the listing editor
+MAX_PRICE_PENCE = MAX_UNIT_PRICE_PENCE  # £100,000, as in the listing editor
 FILE_ROW = 0  # the row number of an error about the whole file
 
 
@@ -37,6 +42,7 @@ class SourceRow:
     external_id: str | None = None
     details: ListingDetails | None = None
     weekly: list[tuple[int, time, time]] | None = None
+    price_pence: int | None = None  # shown in the preview even when other fields are wrong
     errors: list[RowError] = field(default_factory=list)
 
     def error(self, name: str, message: str) -> None:
@@ -66,22 +72,18 @@ def decode(data: bytes, errors: list[RowError], what: str) -> str | None:
 
 
 def parse_pence(text: str) -> int:
-    """'21.50' or '£1,021.5' -> pence. Raises DomainError: not a number, negative, more than two
-    decimal places, or over £100,000."""
-    cleaned = text.strip().lstrip("£").replace(",", "").strip()
+    """'21.50' or '£1,021.50' -> pence, read as the listing editor reads a price. Raises
+    DomainError: not an amount, negative, more than two decimal places, under £1.00 or over
+    £100,000."""
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise DomainError("Enter a price in pounds, like 21.50") from None
-    if not amount.is_finite():
-        raise DomainError("Enter a price in pounds, like 21.50")
-    if amount < 0:
-        raise DomainError("The price must not be negative")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise DomainError("Enter a price in pounds and pence, with at most 2 decimal places")
-    pence = int(amount * 100)
+        pence = parse_pounds(text, "price")
+    except AmountTooLarge:
+        pence = MAX_PRICE_PENCE + 1
+    except MoneyError as error:
+        raise DomainError(str(error)) from None
     if pence > MAX_PRICE_PENCE:
-        raise DomainError("Enter a price of £100,000 or less")
+        raise DomainError("Price must be £100,000 or less")
+    check_price(pence)
     return pence
 
 
@@ -106,7 +108,7 @@ def listing_details(
     title: str,
     description: str,
     category_ids: list[int],
-    price: str,
+    price: str | None,
     unit: str,
     mode: str,
     postcode: str,
@@ -118,7 +120,8 @@ def listing_details(
     notice: str,
     charge: str,
 ) -> ListingDetails | None:
-    """The listing details from text, recording an error for each field that is wrong."""
+    """The listing details from text, recording an error for each field that is wrong. A price
+    of None is one whose problem the reader has already recorded."""
     if not title:
         row.error("title", "Enter a title")
     elif len(title) > 200:
@@ -128,11 +131,11 @@ def listing_details(
     elif len(description) > 5000:
         row.error("description", "The description must be 5,000 characters or fewer")
     pence = 0
-    if not price:
+    if price == "":
         row.error("price", "Enter a price in pounds, like 21.50")
-    else:
+    elif price is not None:
         try:
-            pence = parse_pence(price)
+            pence = row.price_pence = parse_pence(price)
         except DomainError as error:
             row.error("price", error.message)
     if unit not in {u.value for u in PriceUnit}:
@@ -141,8 +144,8 @@ def listing_details(
         row.error("delivery_mode", "Enter at_home, venue or online")
     if postcode and mode != DeliveryMode.ONLINE:
         try:
-            locate(normalise_postcode(postcode))
-        except (DomainError, PostcodeError) as error:
+            place_of(postcode, full=False)  # as the listing editor: OL1 is enough
+        except DomainError as error:
             row.error("postcode", f"{postcode}: {error.message}")
     elif not postcode and mode in (DeliveryMode.AT_HOME, DeliveryMode.VENUE):
         row.error("postcode", "Enter the postcode you travel from or the venue's postcode")

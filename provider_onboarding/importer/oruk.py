@@ -131,7 +131,8 @@ def _oruk_details(row: SourceRow, service: dict[str, Any], by_any: dict[str, Cat
         )
 
     # Price: the first cost option with an amount. The placeholders keep one error per problem.
-    price, unit = "0", PriceUnit.HOUR.value
+    price: str | None = None
+    unit = PriceUnit.HOUR.value
     options = [o for o in _dicts(service.get("cost_options")) if o.get("amount") is not None]
     if not options:
         row.error("cost_options", "The service has no cost option with an amount")
@@ -141,7 +142,7 @@ def _oruk_details(row: SourceRow, service: dict[str, Any], by_any: dict[str, Cat
         price = str(amount) if isinstance(amount, (int, float, str)) else ""
         if isinstance(amount, bool) or not price:
             row.error("cost_options", "The cost option's amount must be a number")
-            price = "0"
+            price = None
         words = _text(option.get("amount_description")) + " " + _text(option.get("option"))
         words = words.lower()
         if "session" in words:

@@ -40,6 +40,7 @@ class PlannedRow:
     details: ListingDetails | None
     weekly: list[tuple[int, time, time]] | None  # None leaves a listing's times alone
     existing: Listing | None
+    price_pence: int | None = None  # read even when another field of the row is wrong
 
     @property
     def action(self) -> str:
@@ -123,6 +124,7 @@ def plan_import(provider: Provider, data: bytes, fmt: str) -> Plan:
                 details=row.details,
                 weekly=row.weekly,
                 existing=existing.get(row.external_id) if row.external_id else None,
+                price_pence=row.price_pence,
             )
         )
     if not raw and not plan.errors:

@@ -14,7 +14,7 @@ from marketplace.directory.models import Provider
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.sent_forms import once_per_form
-from provider_onboarding import services
+from provider_onboarding import listings, services
 from provider_onboarding.forms import ImportConfirmForm, ImportForm
 from provider_onboarding.importer import csv_file, plans
 from provider_onboarding.views.blueprint import bp
@@ -57,6 +57,7 @@ def _import_page(
         confirm=confirm,
         columns=csv_file.CSV_COLUMNS,
         required=csv_file.REQUIRED_COLUMNS,
+        categories=listings.all_categories(),
         is_admin=current_user.role == Role.ADMIN,
     )
     return html, 400 if failed else 200

@@ -212,6 +212,9 @@ def publish_listing(listing_id: int) -> Response:
     item = _my_listing(listing_id)
     try:
         listings.publish(item, current_user, today())
+    except listings.NoWeeklyTimes as error:
+        flash(error.message, "error")  # shown on the page where the times are added
+        return redirect(url_for("provider_onboarding.availability", listing_id=item.id))
     except DomainError as error:
         flash(error.message, "error")
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -21,14 +21,25 @@ from provider_onboarding.views.blueprint import bp
 from provider_onboarding.views.common import my_provider, today
 
 
+def _counted(response: Response) -> bool:
+    """Whether a registration counts toward the limit: one made, or one refused after the form
+    was filled in correctly (an email already registered). A person correcting their own typing
+    is never held up."""
+    return response.status_code == 302 or bool(g.get("registration_refused"))
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", methods=["POST"], deduct_when=_counted)
 def register() -> str | Response | tuple[str, int]:
+    if current_user.is_authenticated:  # told who they are signed in as; a form sent is refused
+        status = 400 if request.method == "POST" else 200
+        return render_template("provider_onboarding/register.html", form=None), status
     form = RegisterProviderForm()
     if form.validate_on_submit():
         try:
             user, _ = services.register_provider(_registration(form))
         except DomainError as error:
+            g.registration_refused = True
             form.add_domain_error(error)
         else:
             logout_user()

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from marketplace.accounts.access import roles_required
 from marketplace.accounts.models import Role
+from marketplace.directory.models import VerificationStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from provider_onboarding import documents, services, verification
@@ -20,8 +21,13 @@ from provider_onboarding.views.common import today
 @bp.get("/verification/")
 @roles_required(Role.COMMISSIONER, Role.ADMIN)
 def verification_queue() -> str:
-    waiting = list(db.session.scalars(verification.queue_query(current_user)))
-    return render_template("provider_onboarding/queue.html", waiting=waiting)
+    queue = list(db.session.scalars(verification.queue_query(current_user)))
+    # Those asked for more information are shown apart: the next step is theirs, not the checker's.
+    return render_template(
+        "provider_onboarding/queue.html",
+        waiting=[p for p in queue if p.verification_status != VerificationStatus.MORE_INFO],
+        with_provider=[p for p in queue if p.verification_status == VerificationStatus.MORE_INFO],
+    )
 
 
 @bp.route("/verification/<int:provider_id>", methods=["GET", "POST"])

@@ -87,6 +87,44 @@ def test_a_dbs_number_must_be_12_digits(client, make_user, make_provider, make_t
     assert "A DBS certificate number is 12 digits" in response.get_data(as_text=True)
 
 
+def test_an_old_dbs_certificate_is_described_by_the_day_it_was_issued():
+    checks = ProviderChecks(dbs_issued_on=date(2015, 1, 1))
+
+    assert check_warnings(checks, date(2026, 6, 1)) == [
+        "Your DBS certificate was issued on 1 January 2015, more than 3 years ago."
+    ]
+
+
+def test_a_reference_too_long_is_refused_with_the_fields_name(
+    client, make_user, make_provider, make_tenant, sign_in
+):
+    tenant = make_tenant()
+    owner = make_user(Role.PROVIDER)
+    make_provider(owner=owner)
+    sign_in(owner)
+    response = client.post(
+        "/provider/checks", data={"tenant_id": str(tenant.id), "reference_1": "x" * 301}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The first reference must be 300 characters or fewer" in page
+    assert "Field cannot be longer" not in page
+
+
+def test_the_checkers_reason_is_hinted_with_its_limit_and_refused_by_name_when_too_long(
+    client, make_user, make_provider, sign_in
+):
+    provider = make_provider(verification_status=VerificationStatus.PENDING)
+    sign_in(make_user(Role.ADMIN))
+    url = f"/provider/verification/{provider.id}"
+
+    assert "Up to 2,000 characters." in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"move": "ask_more", "reason": "x" * 2001})
+
+    assert response.status_code == 400
+    assert "The reason must be 2,000 characters or fewer" in response.get_data(as_text=True)
+
+
 def test_dbs_and_insurance_are_flagged_30_days_ahead():
     insurance_ends = TODAY + timedelta(days=28)
     checks = ProviderChecks(

@@ -134,3 +134,19 @@ def test_download_is_an_attachment_for_the_owner_and_the_tenants_commissioners_o
         response = client.get(url)
         response.close()
         assert response.status_code == expected, person.role
+
+
+def test_an_empty_file_is_refused_as_empty(client, owner):
+    response = upload(client, b"", "certificate.pdf")
+
+    assert response.status_code == 400
+    assert "The file is empty" in response.get_data(as_text=True)
+    assert document_count() == 0
+
+
+def test_a_small_file_is_listed_as_less_than_1_kb(client, owner):
+    upload(client, PDF, "certificate.pdf")
+
+    page = client.get("/provider/documents").get_data(as_text=True)
+
+    assert "less than 1 KB" in page and "0 KB" not in page

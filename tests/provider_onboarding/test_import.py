@@ -181,9 +181,9 @@ def test_bad_files_get_a_plain_message_never_a_500(client, owner, sign_in, conte
 
 
 def test_money_is_parsed_exactly():
-    assert fields.parse_pence("0.1") == 10
+    assert fields.parse_pence("1.1") == 110
     assert fields.parse_pence("£1,234.56") == 123456
-    for bad in ("1.005", "-1", "NaN", "Infinity", "1e9", "100000.01", "twelve"):
+    for bad in ("1.005", "-1", "NaN", "Infinity", "1e9", "100000.01", "twelve", "12,50", "0"):
         with pytest.raises(DomainError):
             fields.parse_pence(bad)
 
@@ -328,3 +328,45 @@ def test_the_command_line_lists_errors_and_saves_nothing(app, owner, tmp_path):
     assert "Nothing was imported" in result.output
     db.session.expire_all()
     assert listings_of(provider) == []
+
+
+def test_a_postcode_the_listing_editor_accepts_is_accepted_by_import(owner):
+    _, provider = owner
+    content = (HEADER + "Visits,Desc,homecare,21.50,hour,at_home,OL1,10,,,,,,,\n").encode()
+
+    plan = plans.plan_import(provider, content, "csv")
+
+    assert plan.errors == []
+    assert plan.rows[0].details.postcode == "OL1"
+
+
+def test_every_problem_of_a_row_is_listed_at_once_and_its_price_still_shows(client, owner, sign_in):
+    user, provider = owner
+    sign_in(user)
+    content = (
+        HEADER
+        + "Visits,Desc,homecare,£12.50,hour,at_home,NOT A POSTCODE,5,,,,,,,\n"
+        + 'Calls,Desc,homecare,"12,50",hour,at_home,NOT A POSTCODE,5,,,,,,,\n'
+        + "Free,Desc,homecare,0,hour,online,,,,,,,,,\n"
+    ).encode()
+
+    plan = plans.plan_import(provider, content, "csv")
+    html = upload(client, provider.id, content).get_data(as_text=True)
+
+    assert {(e.row, e.field) for e in plan.errors} == {
+        (2, "postcode"),
+        (3, "price"),
+        (3, "postcode"),
+        (4, "price"),
+    }
+    assert "Enter a price of at least £1.00" in html
+    assert "£12.50" in html and "Not checked" not in html
+
+
+def test_the_import_page_lists_the_category_short_names(client, owner, sign_in):
+    user, provider = owner
+    sign_in(user)
+
+    page = client.get(f"/provider/{provider.id}/import").get_data(as_text=True)
+
+    assert "<code>homecare</code>" in page and "<code>dementia-support</code>" in page

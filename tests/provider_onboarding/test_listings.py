@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
-from marketplace.directory.models import Listing, ListingStatus, PriceUnit, VerificationStatus
+from marketplace.directory.models import (
+    AvailabilityRule,
+    Listing,
+    ListingStatus,
+    PriceUnit,
+    VerificationStatus,
+)
 from marketplace.extensions import db
 from tests.factories import add_checks
 from tests.frozen import TODAY
@@ -66,8 +72,12 @@ def test_provider_creates_a_draft_with_every_detail(client, owner, make_category
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"price": "12.345"}, "Amount must not have more than 2 decimal places"),
-        ({"price": "free"}, "Enter an amount in pounds and pence, like 12.50"),
+        ({"price": "12.345"}, "Price must not have more than 2 decimal places"),
+        ({"price": "free"}, "Enter a price in pounds and pence, like 12.50"),
+        ({"price": "0"}, "Enter a price of at least £1.00"),
+        ({"price": "0.99"}, "Enter a price of at least £1.00"),
+        ({"price": "1000000"}, "Price must be £100,000 or less"),
+        ({"price": "99999999999"}, "Price must be £100,000 or less"),
         ({"block_pays_for": "10"}, "fewer than the number in the block"),
         ({"block_pays_for": ""}, "Enter both how many are in the block"),
         ({"postcode": ""}, "Enter the postcode you travel from"),
@@ -106,6 +116,8 @@ def test_goods_are_sold_each_and_online_needs_no_place(client, owner, make_categ
 
 def test_only_a_verified_provider_publishes(client, owner, make_listing):
     listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
+    listing.availability = [AvailabilityRule(weekday=0, start_time=time(9), end_time=time(17))]
+    db.session.commit()
 
     client.post(f"/provider/listings/{listing.id}/publish")
     db.session.refresh(listing)
@@ -280,3 +292,44 @@ def test_a_new_listing_starts_from_the_cqc_service_user_bands(client, owner, mak
     page = client.get("/provider/listings/new").get_data(as_text=True)
     checked = re.findall(r'value="(\w+)"\s+checked', page)
     assert checked == ["older_people"]
+
+
+def test_a_time_to_midnight_reads_as_midnight_and_is_stored_as_the_end_of_the_day(
+    client, owner, make_listing
+):
+    listing = make_listing(provider=owner, status=ListingStatus.DRAFT)
+    url = f"/provider/listings/{listing.id}/availability"
+
+    client.post(url, data={"weekday": "1", "start_time": "22:00", "end_time": "23:59"})
+
+    page = client.get(url).get_data(as_text=True)
+    assert "Tuesday 22:00 to midnight" in page and "to 23:59" not in page
+    db.session.refresh(listing)
+    assert listing.availability[0].end_time == time(23, 59)
+
+
+def test_a_listing_without_weekly_times_is_not_published_and_the_provider_is_sent_to_add_them(
+    client, owner, make_listing
+):
+    owner.verification_status = VerificationStatus.VERIFIED
+    db.session.commit()
+    listing = make_listing(provider=owner, status=ListingStatus.DRAFT, title="Evening support")
+
+    response = client.post(f"/provider/listings/{listing.id}/publish")
+
+    db.session.refresh(listing)
+    assert listing.status == ListingStatus.DRAFT
+    assert response.headers["Location"].endswith(f"/provider/listings/{listing.id}/availability")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Add at least one weekly time to ‘Evening support’ before you publish it" in page
+
+
+def test_equipment_sold_each_is_published_without_weekly_times(client, owner, make_listing):
+    owner.verification_status = VerificationStatus.VERIFIED
+    db.session.commit()
+    chair = make_listing(provider=owner, status=ListingStatus.DRAFT, price_unit=PriceUnit.ITEM)
+
+    client.post(f"/provider/listings/{chair.id}/publish")
+
+    db.session.refresh(chair)
+    assert chair.status == ListingStatus.PUBLISHED

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
@@ -15,7 +18,8 @@ from marketplace.directory.models import (
     ProviderMemberRole,
     VerificationStatus,
 )
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
+from tests.conftest import make_app
 
 GOOD = {
     "full_name": "Sam Provider",
@@ -168,3 +172,66 @@ def test_trading_name_may_be_the_one_cqc_knows(client, app_ctx):
         ),
     )
     assert response.status_code == 302
+
+
+def test_a_signed_in_person_is_told_so_and_not_offered_a_second_registration(
+    client, make_user, sign_in
+):
+    person = make_user(Role.HOLDER, full_name="Ann Holder")
+    sign_in(person)
+    before = counts()
+
+    page = client.get("/provider/register").get_data(as_text=True)
+    sent = client.post("/provider/register", data=form())
+
+    assert f"You are already signed in as Ann Holder ({person.email})" in page
+    assert "Go to your home page" in page and 'name="legal_name"' not in page
+    assert sent.status_code == 400 and counts() == before
+
+
+@pytest.fixture()
+def limited_client(app: Flask, tmp_path) -> Iterator[FlaskClient]:
+    was_enabled = limiter.enabled
+    limited_app = make_app(
+        str(tmp_path),
+        RATELIMIT_ENABLED=True,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+    )
+    try:
+        yield limited_app.test_client()
+    finally:
+        limiter.reset()
+        limiter.enabled = was_enabled
+
+
+def test_fixing_mistakes_on_the_form_never_uses_up_the_limit(limited_client, app_ctx):
+    for _ in range(15):
+        mistaken = limited_client.post("/provider/register", data=form(postcode="nowhere"))
+        assert mistaken.status_code == 400
+
+    assert limited_client.post("/provider/register", data=form()).status_code == 302
+
+
+def test_many_registrations_from_one_connection_are_refused_with_words_for_registering(
+    limited_client, make_user
+):
+    make_user(Role.HOLDER, email="taken@example.org")
+    for _ in range(10):
+        refused = limited_client.post("/provider/register", data=form(email="taken@example.org"))
+        assert refused.status_code == 400
+
+    response = limited_client.post("/provider/register", data=form())
+
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "Too many attempts from your connection. Wait a minute and try again." in page
+    assert "forgotten your password" not in page
+
+
+def test_a_new_provider_is_told_once_that_listings_can_be_written_now(client, app_ctx):
+    client.post("/provider/register", data=form())
+
+    page = client.get("/provider/").get_data(as_text=True)
+
+    assert "You can write listings now. You can publish them once your checks are complete." in page
+    assert "Once your details are checked" not in page

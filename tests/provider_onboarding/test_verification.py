@@ -186,3 +186,39 @@ def test_a_verified_provider_that_changes_its_checks_is_checked_again_and_hidden
     db.session.refresh(provider)
     assert provider.verification_status == S.PENDING
     assert not listing_is_published(listing)  # search and the feed no longer show it
+
+
+def test_a_provider_asked_for_more_is_told_on_their_home_what_to_give(
+    client, make_user, make_provider, make_tenant, sign_in
+):
+    tenant = make_tenant()
+    owner = make_user(Role.PROVIDER)
+    provider = make_provider(owner=owner, verification_status=S.PENDING, tenant_id=tenant.id)
+    commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
+    apply_move(provider, Decision(Move.ASK_MORE, "Send the back of your DBS"), commissioner)
+    db.session.commit()
+    sign_in(owner)
+
+    page = client.get("/provider/").get_data(as_text=True)
+
+    assert "Nothing needs doing right now" not in page
+    assert "Give the information asked for" in page
+    assert "“Send the back of your DBS”" in page
+
+
+def test_the_queue_shows_providers_asked_for_more_as_waiting_for_the_provider(
+    client, make_user, make_provider, make_tenant, sign_in
+):
+    tenant = make_tenant()
+    commissioner = make_user(Role.COMMISSIONER, tenant=tenant)
+    asked = make_provider(verification_status=S.PENDING, tenant_id=tenant.id)
+    apply_move(asked, Decision(Move.ASK_MORE, "Send your insurance"), commissioner)
+    to_check = make_provider(verification_status=S.PENDING, tenant_id=tenant.id)
+    db.session.commit()
+    sign_in(commissioner)
+
+    page = client.get("/provider/verification/").get_data(as_text=True)
+    checks_part, provider_part = page.split("Waiting for the provider")
+
+    assert to_check.legal_name in checks_part and asked.legal_name not in checks_part
+    assert asked.legal_name in provider_part

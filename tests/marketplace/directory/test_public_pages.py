@@ -165,3 +165,17 @@ def test_signed_out_a_listing_offers_sign_in_to_book_and_comes_back_to_book(
     sign_in(make_user(Role.HOLDER))
     signed_in = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert "Sign in to book" not in signed_in and "Book Evening sitting service" in signed_in
+
+
+def test_a_weekly_time_to_the_end_of_the_day_says_midnight(client, make_listing):
+    listing = make_listing()
+    listing.availability = [
+        AvailabilityRule(weekday=1, start_time=time(22), end_time=time(23, 59)),
+        AvailabilityRule(weekday=2, start_time=time(0), end_time=time(23, 59)),
+    ]
+    db.session.commit()
+
+    page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+
+    assert "10pm to midnight" in page and "midnight to midnight" in page
+    assert "11:59pm" not in page

@@ -192,6 +192,9 @@ RUN_COLUMNS = [
 ]
 
 
+NO_BANK_DETAILS = "MISSING: no bank details given"
+
+
 def run_csv(run: PayoutRun) -> str:
     """The file for the finance system: the bank details each provider gave, amount, references.
     The only place full bank details are written out."""
@@ -208,7 +211,7 @@ def run_csv(run: PayoutRun) -> str:
             [
                 f"CM-{run.id}-{payout.id}",
                 _cell(provider.legal_name),
-                _cell(bank.account_name) if bank else "MISSING: no bank details given",
+                _cell(bank.account_name) if bank else NO_BANK_DETAILS,
                 bank.sort_code if bank else "",
                 bank.account_number if bank else "",
                 f"{payout.amount_pence // 100}.{payout.amount_pence % 100:02d}",
@@ -236,10 +239,30 @@ def runs_for(commissioner: User) -> list[PayoutRun]:
     )
 
 
+def without_bank_details(run: PayoutRun) -> set[int]:
+    """The payouts the run's file gives no bank details for, by id: the finance system paid from
+    that file, so it cannot have paid these (even if the provider has given details since)."""
+    lines = csv.DictReader(io.StringIO(run.csv_text))
+    return {
+        int(line["Payment reference"].rsplit("-", 1)[1])
+        for line in lines
+        if line["Account name"] == NO_BANK_DETAILS
+    }
+
+
+def _leave_unpaid(payout: Payout) -> None:
+    """Mark the payout not paid and let its holds go, so the next run gathers them again."""
+    payout.status = PayoutStatus.NOT_PAID
+    for hold in db.session.scalars(select(Hold).where(Hold.payout_id == payout.id)):
+        hold.payout_id = None
+
+
 @atomic
 def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     """The commissioner says the finance system paid the run: each provider's payable is marked
-    paid. Confirming twice changes nothing. Raises NotAllowed outside the run's tenant."""
+    paid, except for providers the run's file has no bank details for, whose money stays owed
+    and goes into the next run. Confirming twice changes nothing. Raises NotAllowed outside the
+    run's tenant."""
     if not commissions(commissioner, run.tenant_id):
         raise NotAllowed("Only staff of this council or NHS body can confirm its payment run")
     run = db.session.scalars(
@@ -250,10 +273,21 @@ def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     ).one()
     if run.confirmed_at is not None:
         return run
+    unpayable = without_bank_details(run)
     for payout in run.payouts:
-        _pay(payout)
+        if payout.id in unpayable:
+            _leave_unpaid(payout)
+        else:
+            _pay(payout)
     run.confirmed_at, run.confirmed_by_id = utcnow(), commissioner.id
-    audit.note("payout_run.confirmed", run, commissioner, total_pence=run.total_pence)
+    audit.note(
+        "payout_run.confirmed",
+        run,
+        commissioner,
+        total_pence=run.total_pence,
+        paid_pence=sum(p.amount_pence for p in run.payouts if p.status == PayoutStatus.PAID),
+        not_paid=len(unpayable),
+    )
     return run
 
 

@@ -29,6 +29,7 @@ from marketplace import audit
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import in_own_tenant, roles_required
 from marketplace.accounts.models import Role, User
+from marketplace.bookings.services.sessions import named_sessions
 from marketplace.clock import london_today
 from marketplace.directory.models import Category
 from marketplace.errors import DomainError
@@ -323,7 +324,16 @@ def payout_runs() -> str:
 @bp.get("/payout-runs/<int:run_id>")
 @roles_required(Role.COMMISSIONER)
 def payout_run(run_id: int) -> str:
-    return render_template("payments/payout_run.html", run=_run(run_id), form=None)
+    run = _run(run_id)
+    missing = payouts.without_bank_details(run)
+    return render_template(
+        "payments/payout_run.html",
+        run=run,
+        sessions={p.id: named_sessions(p.references) for p in run.payouts},
+        missing=missing,
+        missing_pence=sum(p.amount_pence for p in run.payouts if p.id in missing),
+        form=None,
+    )
 
 
 @bp.get("/payout-runs/<int:run_id>/payments.csv")
@@ -341,5 +351,12 @@ def confirm_payout_run(run_id: int) -> BaseResponse:
         abort(400)
     run = _run(run_id)
     payouts.confirm_run(current_user, run)
-    flash("The payment run is confirmed and the providers are marked paid.", "success")
+    if payouts.without_bank_details(run):
+        flash(
+            "The payment run is confirmed. Providers with bank details are marked paid; what the "
+            "others are owed goes into the next run.",
+            "success",
+        )
+    else:
+        flash("The payment run is confirmed and the providers are marked paid.", "success")
     return redirect(url_for("payments.payout_run", run_id=run.id))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from marketplace.directory.models import Provider
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from marketplace.money import format_pence
 from marketplace.payments import ledger, services, stripe_gateway
 from marketplace.payments.models import (
     AccountKind,
@@ -37,7 +39,7 @@ from marketplace.payments.models import (
     PayoutStatus,
     Pot,
 )
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, unit_of_work
 from provider_onboarding.models import ProviderBankDetails
 
 
@@ -179,6 +181,45 @@ def gateway() -> PayoutGateway:
     if stripe_gateway.configured():
         return StripeConnectGateway()
     return PaymentRunGateway()
+
+
+@dataclass(frozen=True)
+class PayoutsMade:
+    """What one gathering of provider payouts did: payouts sent (or put in runs) and any not."""
+
+    rail: PayoutRail
+    made: list[Payout]
+    not_sent: list[tuple[int, str]]  # payout id and why, each tried again next time
+
+    def summary(self) -> str:
+        total = format_pence(sum(p.amount_pence for p in self.made))
+        if self.rail == PayoutRail.STRIPE:
+            return f"Sent {len(self.made)} Stripe transfer(s), {total} in all."
+        return (
+            f"Made {len(self.run_ids())} payment run(s) with {len(self.made)} payment(s), {total}."
+        )
+
+    def run_ids(self) -> list[int]:
+        return sorted({p.run_id for p in self.made if p.run_id is not None})
+
+
+def pay_providers() -> PayoutsMade:
+    """Pay providers what they are owed (`flask payments payout-run` and the weekly job).
+    Commits the payout rows first (their ids key the Stripe calls, so a retry is safe), then each
+    send on its own; a send Stripe refuses stays pending for the next time, with the same key."""
+    chosen = gateway()
+    with unit_of_work():
+        prepared = chosen.prepare()
+    made, not_sent = [], []
+    for payout in prepared:
+        try:
+            with unit_of_work():
+                chosen.send(payout)
+        except stripe_gateway.GatewayError as error:
+            not_sent.append((payout.id, str(error)))
+            continue
+        made.append(payout)
+    return PayoutsMade(chosen.rail, made, not_sent)
 
 
 RUN_COLUMNS = [

@@ -30,7 +30,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.access import in_own_tenant, roles_required
 from marketplace.accounts.models import Role, User
 from marketplace.bookings.services.sessions import named_sessions
-from marketplace.clock import london_today
+from marketplace.clock import london_now, london_today
 from marketplace.directory.models import Category
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db
@@ -318,7 +318,13 @@ def _run(run_id: int) -> PayoutRun:
 @bp.get("/payout-runs")
 @roles_required(Role.COMMISSIONER)
 def payout_runs() -> str:
-    return render_template("payments/payout_runs.html", runs=payouts.runs_for(current_user))
+    when = current_app.config["WORKER_SCHEDULE"]["payments-payout-run"]
+    return render_template(
+        "payments/payout_runs.html",
+        runs=payouts.runs_for(current_user),
+        gathered=when.words(),
+        next_gathering=when.next_start(london_now()),
+    )
 
 
 @bp.get("/payout-runs/<int:run_id>")

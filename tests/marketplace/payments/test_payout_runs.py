@@ -3,16 +3,19 @@ and session dates, and providers without bank details named and left owed, never
 
 from __future__ import annotations
 
+from datetime import time
+
 from sqlalchemy import select
 
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import BookingKind
 from marketplace.bookings.services.sessions import named_sessions
+from marketplace.clock import LONDON
 from marketplace.extensions import db
 from marketplace.payments import ledger, services
 from marketplace.payments.models import Hold, Payout, PayoutRun, PayoutStatus
 from provider_onboarding.models import ProviderBankDetails
-from tests.frozen import TODAY, next_weekday
+from tests.frozen import NOW, TODAY, next_weekday
 from tests.marketplace.bookings.conftest import NINE, world
 from tests.marketplace.payments.conftest import money
 
@@ -112,3 +115,13 @@ def test_the_run_page_names_bookings_and_session_dates(app, world, sign_in):
 def test_references_that_are_not_known_sessions_are_kept_as_they_are(app_ctx):
     assert named_sessions("booking-1 occurrence:999999") == "booking-1 occurrence:999999"
     assert named_sessions("") == ""
+
+
+def test_before_any_run_the_page_says_when_the_next_is_gathered(money, sign_in):
+    page = sign_in(money.commissioner).get("/payments/payout-runs").get_data(as_text=True)
+    london = NOW.astimezone(LONDON)
+    early_monday = london.weekday() == 0 and london.time() < time(6, 0)
+    monday = TODAY if early_monday else next_weekday(0)
+    assert "No payment runs yet." in page
+    assert f"The next run is gathered on {monday:%A %-d %B} at 6:00am." in page
+    assert "every Monday at 06:00" in page

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from marketplace.accounts import services
 from marketplace.accounts.models import Invitation, Role, User
 from marketplace.audit import AuditEvent
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
 from tests.conftest import PASSWORD
 from tests.frozen import TODAY
 from tests.marketplace.accounts.helpers import emails_to, last_link_to
+from tests.threads import run_together
 
 NEW_PASSWORD = "a brand new passphrase"
 ACCOUNT = {"full_name": "Ada Lovelace", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
@@ -221,3 +227,30 @@ def test_another_commissioning_body_may_invite_the_same_address(
     elsewhere.post("/sign-in", data={"email": colleague.email, "password": PASSWORD})
     assert invite_holder(elsewhere).status_code == 302
     assert len(open_invitations_to("ada@example.org")) == 2
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="row locks need PostgreSQL (runs in make test)"
+)
+def test_two_invitations_to_one_address_sent_at_once_make_one(app, make_user):
+    commissioner_id = make_user(Role.COMMISSIONER).id
+    outcomes: list[str] = []
+    start = threading.Barrier(6)
+
+    def invite(n: int) -> None:
+        start.wait(timeout=30)
+        with app.test_request_context():
+            try:
+                commissioner = db.session.get(User, commissioner_id)
+                email = "JO.HOLDER@example.com" if n % 2 else "jo.holder@example.com"
+                services.invite_holder(commissioner, email=email, full_name="Jo Holder")
+                outcomes.append("invited")
+            except DomainError:
+                outcomes.append("refused")
+            finally:
+                db.session.commit()
+                db.session.remove()
+
+    run_together(invite, range(6))
+    assert sorted(outcomes) == ["invited"] + ["refused"] * 5
+    assert len(open_invitations_to("jo.holder@example.com")) == 1

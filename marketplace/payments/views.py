@@ -38,7 +38,7 @@ from marketplace.forms import BaseForm
 from marketplace.money import format_pence
 from marketplace.payments import payouts, services, statements, stripe_gateway, topups, webhooks
 from marketplace.payments.forms import FundPotForm, PotForm, TopUpForm
-from marketplace.payments.models import PayoutRun, Pot, PotKind, TopUp
+from marketplace.payments.models import Payout, PayoutRun, PayoutStatus, Pot, PotKind, TopUp
 from marketplace.sent_forms import once_per_form
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
@@ -332,12 +332,16 @@ def payout_runs() -> str:
 def payout_run(run_id: int) -> str:
     run = _run(run_id)
     missing = payouts.without_bank_details(run)
+
+    def unpaid(payout: Payout) -> bool:  # a run confirmed before the rule may have paid them
+        return payout.status != PayoutStatus.PAID
+
     return render_template(
         "payments/payout_run.html",
         run=run,
         sessions={p.id: named_sessions(p.references) for p in run.payouts},
         missing=missing,
-        missing_pence=sum(p.amount_pence for p in run.payouts if p.id in missing),
+        missing_pence=sum(p.amount_pence for p in run.payouts if p.id in missing and unpaid(p)),
         form=None,
     )
 

@@ -9,14 +9,14 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace import audit, mail
+from marketplace import audit, clock, mail
 from marketplace.accounts.access import commissions, in_own_tenant
 from marketplace.accounts.models import (
     ConsentMethod,
@@ -32,7 +32,7 @@ from marketplace.errors import DomainError, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.mail import queue_email
 from marketplace.models_base import utcnow
-from marketplace.transactions import atomic, locked
+from marketplace.transactions import atomic, locked, take_turns
 
 MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
@@ -199,6 +199,53 @@ def _ensure_email_free(email: str) -> None:
         raise DomainError("An account with this email address already exists", field="email")
 
 
+def _open_invitation_to(email: str, tenant: Tenant | None) -> Invitation | None:
+    """The earliest invitation to this address into the tenant that can still be accepted."""
+    same_tenant = (
+        Invitation.tenant_id.is_(None) if tenant is None else Invitation.tenant_id == tenant.id
+    )
+    return db.session.scalar(
+        select(Invitation)
+        .where(
+            same_tenant,
+            func.lower(Invitation.email) == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+        .limit(1)
+    )
+
+
+def _london_day(at: datetime) -> str:
+    """E.g. '6 December', with the year when it is not this year."""
+    day = at.astimezone(clock.LONDON)
+    return f"{day:%-d %B}" if day.year == clock.london_today().year else f"{day:%-d %B %Y}"
+
+
+def _ensure_not_invited(email: str, tenant: Tenant | None, what_to_do: str) -> None:
+    """Raises DomainError when the address already has an open invitation into the tenant.
+    The tenant's row is locked first: of two invitations to one address sent at once, the
+    second waits for the first and then finds it."""
+    if tenant is not None:
+        take_turns(tenant)
+    earlier = _open_invitation_to(email, tenant)
+    if earlier is not None:
+        raise DomainError(
+            f"{email} was already invited on {_london_day(earlier.created_at)}. {what_to_do}",
+            field="email",
+        )
+
+
+# What to do about an earlier invitation: commissioners see theirs listed, with Withdraw.
+WITHDRAW_FROM_LIST = "Withdraw it from the open invitations below first to send a new one."
+WITHDRAW_FROM_HOME = (
+    "Withdraw it from the open invitations on your commissioning home page to send a new one."
+)
+STILL_OPEN = "That invitation is still open: they can use the link in its email."
+
+
 def _invite(
     inviter: User,
     *,
@@ -208,9 +255,11 @@ def _invite(
     tenant: Tenant | None,
     holder: User | None = None,
     relationship_to_holder: str | None = None,
+    if_invited: str = WITHDRAW_FROM_LIST,
 ) -> tuple[Invitation, str]:
     email = normalise_email(email)
     _ensure_email_free(email)
+    _ensure_not_invited(email, tenant, if_invited)
     token = secrets.token_urlsafe(32)
     days = current_app.config["INVITATION_DAYS"]
     invitation = Invitation(
@@ -260,7 +309,12 @@ def invite_commissioner(inviter: User, tenant: Tenant, *, email: str, full_name:
     if inviter.role != Role.ADMIN and not same_tenant:
         raise NotAllowed("You cannot invite staff to this commissioning body")
     invitation, _ = _invite(
-        inviter, email=email, full_name=full_name, role=Role.COMMISSIONER, tenant=tenant
+        inviter,
+        email=email,
+        full_name=full_name,
+        role=Role.COMMISSIONER,
+        tenant=tenant,
+        if_invited=WITHDRAW_FROM_LIST if same_tenant else STILL_OPEN,
     )
     return invitation
 
@@ -279,6 +333,7 @@ def invite_representative(
         tenant=holder.tenant,
         holder=holder,
         relationship_to_holder=relationship_to_holder.strip(),
+        if_invited=WITHDRAW_FROM_HOME if commissions(actor, holder.tenant_id) else STILL_OPEN,
     )
     return invitation
 

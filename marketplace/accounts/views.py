@@ -332,7 +332,7 @@ def set_user_active(user_id: int) -> Response:
 @roles_required(Role.ADMIN)
 def audit_log() -> str:
     page = db.paginate(
-        select(AuditEvent).order_by(AuditEvent.id.desc()),
+        select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()),
         page=page_number(),
         per_page=50,
         error_out=False,

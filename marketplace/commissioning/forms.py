@@ -25,7 +25,8 @@ STATUS_CHOICES = [
 
 class HolderFilterForm(FlaskForm):
     """The search above the list of holders. Sent by GET, so it changes nothing and needs no
-    CSRF token; a link to a filtered list can be shared with a colleague."""
+    CSRF token; a link to a filtered list can be shared with a colleague. A choice it does not
+    know (an old or hand-made link) is ignored: the list shows everyone for that field."""
 
     class Meta:
         csrf = False
@@ -37,14 +38,17 @@ class HolderFilterForm(FlaskForm):
         widget=GovTextInput(),
     )
     pot = SelectField(
-        "Budget", choices=POT_CHOICES, default="", validate_choice=True, widget=GovSelect()
+        "Budget", choices=POT_CHOICES, default="", validate_choice=False, widget=GovSelect()
     )
     status = SelectField(
-        "Account", choices=STATUS_CHOICES, default="", validate_choice=True, widget=GovSelect()
+        "Account", choices=STATUS_CHOICES, default="", validate_choice=False, widget=GovSelect()
     )
     submit = submit_button("Search")
 
     def validate(self, extra_validators: object = None) -> bool:
+        for field in (self.pot, self.status):
+            if field.data not in {choice.value for choice in field.choices}:
+                field.data = ""
         valid = bool(super().validate(extra_validators))
         if make_errors_plain(self):
             self._errors = None

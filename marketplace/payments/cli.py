@@ -61,30 +61,11 @@ def allocate(on_date: datetime | None) -> None:
 def payout_run() -> None:
     """Pay providers what they are owed: Stripe transfers when STRIPE_API_KEY is set, otherwise
     a payment run per council (CSV for its finance system) that a commissioner confirms."""
-    from marketplace.extensions import db
-    from marketplace.payments import payouts, stripe_gateway
+    from marketplace.payments import payouts
 
-    gateway = payouts.gateway()
-    made = gateway.prepare()
-    db.session.commit()  # payout rows first: their ids key the Stripe calls, so a retry is safe
-    sent = []
-    for payout in made:
-        try:
-            gateway.send(payout)
-        except stripe_gateway.GatewayError as error:
-            db.session.rollback()  # stays pending; the next run retries it with the same key
-            click.echo(f"Payout {payout.id} not sent: {error}", err=True)
-            continue
-        db.session.commit()
-        sent.append(payout)
-    made = sent
-    total = sum(p.amount_pence for p in made)
-    if gateway.rail == "stripe":
-        click.echo(f"Sent {len(made)} Stripe transfer(s), {format_pence(total)} in all.")
-        return
-    runs = sorted({p.run_id for p in made if p.run_id is not None})
-    click.echo(
-        f"Made {len(runs)} payment run(s) with {len(made)} payment(s), {format_pence(total)}."
-    )
-    for run_id in runs:
+    done = payouts.pay_providers()
+    for payout_id, why in done.not_sent:
+        click.echo(f"Payout {payout_id} not sent: {why}", err=True)
+    click.echo(done.summary())
+    for run_id in done.run_ids():
         click.echo(f"Run {run_id}: download and confirm it at /payments/payout-runs/{run_id}")

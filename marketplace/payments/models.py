@@ -296,6 +296,9 @@ class PayoutRail(enum.StrEnum):
 class PayoutStatus(enum.StrEnum):
     PENDING = "pending"  # in a payment run waiting for the commissioner's confirmation
     PAID = "paid"
+    # Left unpaid when its run was confirmed: the run's file had no bank details for the provider.
+    # Its holds were let go, so the next run gathers them again.
+    NOT_PAID = "not_paid"
 
 
 class PayoutRun(db.Model):  # type: ignore[name-defined]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from marketplace.directory.models import Provider
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.models_base import utcnow
+from marketplace.money import format_pence
 from marketplace.payments import ledger, services, stripe_gateway
 from marketplace.payments.models import (
     AccountKind,
@@ -37,7 +39,7 @@ from marketplace.payments.models import (
     PayoutStatus,
     Pot,
 )
-from marketplace.transactions import atomic
+from marketplace.transactions import atomic, unit_of_work
 from provider_onboarding.models import ProviderBankDetails
 
 
@@ -181,6 +183,45 @@ def gateway() -> PayoutGateway:
     return PaymentRunGateway()
 
 
+@dataclass(frozen=True)
+class PayoutsMade:
+    """What one gathering of provider payouts did: payouts sent (or put in runs) and any not."""
+
+    rail: PayoutRail
+    made: list[Payout]
+    not_sent: list[tuple[int, str]]  # payout id and why, each tried again next time
+
+    def summary(self) -> str:
+        total = format_pence(sum(p.amount_pence for p in self.made))
+        if self.rail == PayoutRail.STRIPE:
+            return f"Sent {len(self.made)} Stripe transfer(s), {total} in all."
+        return (
+            f"Made {len(self.run_ids())} payment run(s) with {len(self.made)} payment(s), {total}."
+        )
+
+    def run_ids(self) -> list[int]:
+        return sorted({p.run_id for p in self.made if p.run_id is not None})
+
+
+def pay_providers() -> PayoutsMade:
+    """Pay providers what they are owed (`flask payments payout-run` and the weekly job).
+    Commits the payout rows first (their ids key the Stripe calls, so a retry is safe), then each
+    send on its own; a send Stripe refuses stays pending for the next time, with the same key."""
+    chosen = gateway()
+    with unit_of_work():
+        prepared = chosen.prepare()
+    made, not_sent = [], []
+    for payout in prepared:
+        try:
+            with unit_of_work():
+                chosen.send(payout)
+        except stripe_gateway.GatewayError as error:
+            not_sent.append((payout.id, str(error)))
+            continue
+        made.append(payout)
+    return PayoutsMade(chosen.rail, made, not_sent)
+
+
 RUN_COLUMNS = [
     "Payment reference",
     "Provider",
@@ -190,6 +231,9 @@ RUN_COLUMNS = [
     "Amount (GBP)",
     "Booking references",
 ]
+
+
+NO_BANK_DETAILS = "MISSING: no bank details given"
 
 
 def run_csv(run: PayoutRun) -> str:
@@ -208,7 +252,7 @@ def run_csv(run: PayoutRun) -> str:
             [
                 f"CM-{run.id}-{payout.id}",
                 _cell(provider.legal_name),
-                _cell(bank.account_name) if bank else "MISSING: no bank details given",
+                _cell(bank.account_name) if bank else NO_BANK_DETAILS,
                 bank.sort_code if bank else "",
                 bank.account_number if bank else "",
                 f"{payout.amount_pence // 100}.{payout.amount_pence % 100:02d}",
@@ -236,10 +280,30 @@ def runs_for(commissioner: User) -> list[PayoutRun]:
     )
 
 
+def without_bank_details(run: PayoutRun) -> set[int]:
+    """The payouts the run's file gives no bank details for, by id: the finance system paid from
+    that file, so it cannot have paid these (even if the provider has given details since)."""
+    lines = csv.DictReader(io.StringIO(run.csv_text))
+    return {
+        int(line["Payment reference"].rsplit("-", 1)[1])
+        for line in lines
+        if line["Account name"] == NO_BANK_DETAILS
+    }
+
+
+def _leave_unpaid(payout: Payout) -> None:
+    """Mark the payout not paid and let its holds go, so the next run gathers them again."""
+    payout.status = PayoutStatus.NOT_PAID
+    for hold in db.session.scalars(select(Hold).where(Hold.payout_id == payout.id)):
+        hold.payout_id = None
+
+
 @atomic
 def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     """The commissioner says the finance system paid the run: each provider's payable is marked
-    paid. Confirming twice changes nothing. Raises NotAllowed outside the run's tenant."""
+    paid, except for providers the run's file has no bank details for, whose money stays owed
+    and goes into the next run. Confirming twice changes nothing. Raises NotAllowed outside the
+    run's tenant."""
     if not commissions(commissioner, run.tenant_id):
         raise NotAllowed("Only staff of this council or NHS body can confirm its payment run")
     run = db.session.scalars(
@@ -250,10 +314,21 @@ def confirm_run(commissioner: User, run: PayoutRun) -> PayoutRun:
     ).one()
     if run.confirmed_at is not None:
         return run
+    unpayable = without_bank_details(run)
     for payout in run.payouts:
-        _pay(payout)
+        if payout.id in unpayable:
+            _leave_unpaid(payout)
+        else:
+            _pay(payout)
     run.confirmed_at, run.confirmed_by_id = utcnow(), commissioner.id
-    audit.note("payout_run.confirmed", run, commissioner, total_pence=run.total_pence)
+    audit.note(
+        "payout_run.confirmed",
+        run,
+        commissioner,
+        total_pence=run.total_pence,
+        paid_pence=sum(p.amount_pence for p in run.payouts if p.status == PayoutStatus.PAID),
+        not_paid=len(unpayable),
+    )
     return run
 
 

@@ -82,7 +82,8 @@ def _words(transfer: LedgerTransfer) -> str:
 
 
 def pot_statement(pot: Pot) -> list[StatementLine]:
-    """Every movement into, out of or within the pot, oldest first."""
+    """Every movement into, out of or within the pot, newest first (by when it happened, then
+    by the order it was written)."""
     available, held = services.available_account(pot), services.held_account(pot)
     ids = (available.id, held.id)
     transfers = db.session.scalars(
@@ -93,7 +94,7 @@ def pot_statement(pot: Pot) -> list[StatementLine]:
                 LedgerTransfer.credit_account_id.in_(ids),
             )
         )
-        .order_by(LedgerTransfer.id)
+        .order_by(LedgerTransfer.created_at.desc(), LedgerTransfer.id.desc())
     )
     return [_line(t, available.id, held.id) for t in transfers]
 

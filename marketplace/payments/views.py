@@ -29,7 +29,8 @@ from marketplace import audit
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import in_own_tenant, roles_required
 from marketplace.accounts.models import Role, User
-from marketplace.clock import london_today
+from marketplace.bookings.services.sessions import named_sessions
+from marketplace.clock import london_now, london_today
 from marketplace.directory.models import Category
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db
@@ -37,7 +38,7 @@ from marketplace.forms import BaseForm
 from marketplace.money import format_pence
 from marketplace.payments import payouts, services, statements, stripe_gateway, topups, webhooks
 from marketplace.payments.forms import FundPotForm, PotForm, TopUpForm
-from marketplace.payments.models import PayoutRun, Pot, PotKind, TopUp
+from marketplace.payments.models import Payout, PayoutRun, PayoutStatus, Pot, PotKind, TopUp
 from marketplace.sent_forms import once_per_form
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
@@ -317,13 +318,32 @@ def _run(run_id: int) -> PayoutRun:
 @bp.get("/payout-runs")
 @roles_required(Role.COMMISSIONER)
 def payout_runs() -> str:
-    return render_template("payments/payout_runs.html", runs=payouts.runs_for(current_user))
+    when = current_app.config["WORKER_SCHEDULE"]["payments-payout-run"]
+    return render_template(
+        "payments/payout_runs.html",
+        runs=payouts.runs_for(current_user),
+        gathered=when.words(),
+        next_gathering=when.next_start(london_now()),
+    )
 
 
 @bp.get("/payout-runs/<int:run_id>")
 @roles_required(Role.COMMISSIONER)
 def payout_run(run_id: int) -> str:
-    return render_template("payments/payout_run.html", run=_run(run_id), form=None)
+    run = _run(run_id)
+    missing = payouts.without_bank_details(run)
+
+    def unpaid(payout: Payout) -> bool:  # a run confirmed before the rule may have paid them
+        return payout.status != PayoutStatus.PAID
+
+    return render_template(
+        "payments/payout_run.html",
+        run=run,
+        sessions={p.id: named_sessions(p.references) for p in run.payouts},
+        missing=missing,
+        missing_pence=sum(p.amount_pence for p in run.payouts if p.id in missing and unpaid(p)),
+        form=None,
+    )
 
 
 @bp.get("/payout-runs/<int:run_id>/payments.csv")
@@ -341,5 +361,12 @@ def confirm_payout_run(run_id: int) -> BaseResponse:
         abort(400)
     run = _run(run_id)
     payouts.confirm_run(current_user, run)
-    flash("The payment run is confirmed and the providers are marked paid.", "success")
+    if payouts.without_bank_details(run):
+        flash(
+            "The payment run is confirmed. Providers with bank details are marked paid; what the "
+            "others are owed goes into the next run.",
+            "success",
+        )
+    else:
+        flash("The payment run is confirmed and the providers are marked paid.", "success")
     return redirect(url_for("payments.payout_run", run_id=run.id))

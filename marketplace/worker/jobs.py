@@ -71,6 +71,14 @@ def _allocate() -> str:
     return f"Paid {len(made)} allocation(s)."
 
 
+def _payout_run() -> str:
+    from marketplace.payments import payouts
+
+    done = payouts.pay_providers()
+    left = f" {len(done.not_sent)} not sent; tried again next time." if done.not_sent else ""
+    return done.summary() + left
+
+
 def _expire_checks() -> str:
     from provider_onboarding.services import suspend_expired_listings
 
@@ -127,6 +135,12 @@ JOBS: dict[str, Job] = {
             _auto_confirm,
         ),
         Job("payments-allocate", "Pay budget allocations due", "payments allocate", _allocate),
+        Job(
+            "payments-payout-run",
+            "Gather what providers are owed into payment runs (or Stripe transfers)",
+            "payments payout-run",
+            _payout_run,
+        ),
         Job(
             "bookings-extend-rotas",
             "Plan the next weeks of rotas",

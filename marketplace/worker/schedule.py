@@ -1,11 +1,13 @@
 """When each timed job runs, in London time, and the period a run is for.
 
 A daily job runs once per London day, at or after its time (a worker that was down at 06:00
-runs it when it starts). A sweep runs every N minutes; its period is the N-minute slot. The
-period is what makes a job run once however many workers run (see `runs.claim`).
+runs it when it starts). A weekly job runs once per week, at or after its day and time (its
+period is the ISO week of that day). A sweep runs every N minutes; its period is the N-minute
+slot. The period is what makes a job run once however many workers run (see `runs.claim`).
 
 Each job's time is a setting: `SCHEDULE_<JOB>` with the job's name in capitals and `-` as `_`,
-e.g. `SCHEDULE_REPORTS_ALERTS=07:30` or `SCHEDULE_MAIL_SEND="every 10"` (minutes).
+e.g. `SCHEDULE_REPORTS_ALERTS=07:30`, `SCHEDULE_PAYMENTS_PAYOUT_RUN="monday 06:00"` or
+`SCHEDULE_MAIL_SEND="every 10"` (minutes).
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 
 class ScheduleError(ValueError):
     """A schedule setting is malformed; the message names it."""
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 @dataclass(frozen=True)
 class When:
-    at: time | None = None  # daily, at this London time
+    at: time | None = None  # daily (or weekly, on `weekday`), at this London time
     every_minutes: int | None = None  # a sweep
+    weekday: int | None = None  # weekly on this day, Monday 0
 
     def period_due(self, london: datetime) -> str | None:
         """The period a run is due for at this London moment, or None when none is due yet."""
@@ -32,12 +38,32 @@ class When:
             start = minute - minute % self.every_minutes
             return f"{london:%Y-%m-%d}T{start // 60:02d}:{start % 60:02d}"
         assert self.at is not None
+        if self.weekday is not None:
+            return f"{self._latest_start(london):%G-W%V}"
         return f"{london:%Y-%m-%d}" if london.time() >= self.at else None
+
+    def _latest_start(self, london: datetime) -> datetime:
+        """The latest London moment at or before `london` when the weekly job became due."""
+        assert self.at is not None and self.weekday is not None
+        day = london.date() - timedelta(days=(london.weekday() - self.weekday) % 7)
+        start = datetime.combine(day, self.at, tzinfo=london.tzinfo)
+        return start if start <= london else start - timedelta(days=7)
+
+    def next_start(self, london: datetime) -> datetime | None:
+        """When the next run after this London moment is due; None for a sweep."""
+        if self.at is None:
+            return None
+        if self.weekday is not None:
+            return self._latest_start(london) + timedelta(days=7)
+        start = datetime.combine(london.date(), self.at, tzinfo=london.tzinfo)
+        return start if start > london else start + timedelta(days=1)
 
     def words(self) -> str:
         if self.every_minutes is not None:
             return f"every {self.every_minutes} minutes"
         assert self.at is not None
+        if self.weekday is not None:
+            return f"every {WEEKDAYS[self.weekday]} at {self.at:%H:%M}"
         return f"daily at {self.at:%H:%M}"
 
 
@@ -57,10 +83,13 @@ DEFAULT_SCHEDULE: dict[str, When] = {
     "reports-alerts": When(at=time(7, 0)),
     "saved-searches-alert": When(at=time(7, 30)),
     "accounts-forget-forms": When(at=time(3, 0)),
+    # Weekly, after the day's allocations and confirmations: what providers are owed.
+    "payments-payout-run": When(at=time(6, 0), weekday=0),
 }
 
 _EVERY = re.compile(r"every\s+(\d{1,4})", re.IGNORECASE)
 _AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_WEEKLY = re.compile(r"([a-z]+)\s+([01]\d|2[0-3]):([0-5]\d)", re.IGNORECASE)
 
 
 def setting_name(job: str) -> str:
@@ -76,7 +105,21 @@ def parse_when(name: str, raw: str) -> When:
         return When(every_minutes=minutes)
     if match := _AT.fullmatch(raw):
         return When(at=time(int(match.group(1)), int(match.group(2))))
-    raise ScheduleError(f"{name} must be a London time like 06:00 or 'every 10', got {raw!r}")
+    if (match := _WEEKLY.fullmatch(raw)) and (weekday := _weekday(match.group(1))) is not None:
+        return When(at=time(int(match.group(2)), int(match.group(3))), weekday=weekday)
+    raise ScheduleError(
+        f"{name} must be a London time like 06:00, a day and time like 'monday 06:00' "
+        f"or 'every 10', got {raw!r}"
+    )
+
+
+def _weekday(word: str) -> int | None:
+    """Monday 0 for 'Monday' or 'mon'; None for a word that is not a day."""
+    word = word.lower()
+    for number, day in enumerate(WEEKDAYS):
+        if word in (day.lower(), day.lower()[:3]):
+            return number
+    return None
 
 
 def schedule_from(env: Mapping[str, str]) -> dict[str, When]:

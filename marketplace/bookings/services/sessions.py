@@ -22,6 +22,7 @@ from marketplace.bookings.models import (
 from marketplace.bookings.services.parties import CONFIRM_WITHIN, reason_given, require
 from marketplace.bookings.services.prices import occurrence_price
 from marketplace.bookings.states import Side, move_booking, move_occurrence
+from marketplace.clock import LONDON
 from marketplace.commissioning.alerts import storage as alerts
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -274,3 +275,30 @@ def auto_confirm(now: datetime | None = None) -> list[Occurrence]:
     for occurrence in due:
         _confirm(occurrence, Side.SYSTEM, None)
     return list(due)
+
+
+# Naming sessions for people.
+
+
+def _session_id(reference: str) -> int | None:
+    kind, _, number = reference.partition(":")
+    return int(number) if kind == "occurrence" and number.isdigit() else None
+
+
+def named_sessions(references: str) -> str:
+    """Money references of sessions ('occurrence:1 occurrence:2') as a person knows them:
+    'B1: Tue 3 Nov, Thu 5 Nov', bookings separated by '; '. Other references stay as they are."""
+    given = references.split()
+    sessions = db.session.scalars(
+        select(Occurrence)
+        .where(Occurrence.id.in_({_session_id(ref) for ref in given} - {None}))
+        .order_by(Occurrence.booking_id, Occurrence.starts_at, Occurrence.id)
+    ).all()
+    days: dict[int, list[str]] = {}
+    for session in sessions:
+        day = f"{session.starts_at.astimezone(LONDON):%a %-d %b}"
+        days.setdefault(session.booking_id, []).append(day)
+    found = {session.id for session in sessions}
+    named = [f"B{booking}: {', '.join(d)}" for booking, d in days.items()]
+    others = " ".join(ref for ref in given if _session_id(ref) not in found)
+    return "; ".join(named + ([others] if others else []))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from marketplace import audit
 from marketplace.accounts.models import Role, Tenant, TenantKind
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from tests.conftest import PASSWORD
+from tests.frozen import NOW
 
 
 def test_admin_adds_a_commissioning_body_with_its_areas(client, sign_in, make_user):
@@ -103,3 +107,13 @@ def test_users_page_lists_people_with_suspend_buttons(client, sign_in, make_user
     assert "Ada Holder" in html and holder.tenant.name in html
     assert f"/admin/users/{holder.id}/active" in html
     assert 'name="active" value="0"' in html
+
+
+def test_audit_log_lists_events_newest_first_by_when_they_happened(client, sign_in, make_user):
+    sign_in(make_user(Role.ADMIN))
+    for action, days_ago in (("first.written", 1), ("second.written", 48), ("third.written", 5)):
+        event = audit.record(action, "user", None, actor_id=None)
+        event.at = NOW - timedelta(days=days_ago)
+    db.session.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert page.index("first.written") < page.index("third.written") < page.index("second.written")

@@ -120,9 +120,9 @@ def test_statement_says_in_plain_words_where_the_money_went(money):
     db.session.commit()
     words = [line.words for line in statements.pot_statement(money.pot)]
     assert words == [
-        "Paid in by your council or NHS body: £100.00, Test funding",
-        "£84.00 set aside for Moorside Care Ltd (PA) for 4 hours on Tue 3 Mar",
         "£84.00 to Moorside Care Ltd (PA) for 4 hours on Tue 3 Mar",
+        "£84.00 set aside for Moorside Care Ltd (PA) for 4 hours on Tue 3 Mar",
+        "Paid in by your council or NHS body: £100.00, Test funding",
     ]
     text = statements.statement_csv(statements.pot_statement(money.pot))
     assert "£84.00 to Moorside Care Ltd (PA)" in text and ",0.00,-84.00" in text

@@ -3,15 +3,19 @@ representatives read statements, providers see what they are owed."""
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from datetime import date, timedelta
 
 import pytest
 
+from marketplace import clock
 from marketplace.accounts.models import ConsentMethod, Representation, Role
 from marketplace.clock import london_today
 from marketplace.extensions import db
 from marketplace.payments import services
 from marketplace.payments.models import Allocation, Pot
+from tests.frozen import NOW
 
 
 def _set_up_pot(client, money, reference: str, allocation: str, starts_on: date):
@@ -146,3 +150,19 @@ def test_provider_sees_earnings_and_what_is_owed(money, sign_in):
     page = sign_in(money.provider_user).get("/payments/provider").get_data(as_text=True)
     assert page.count("£84.00") == 2  # earned, and owed now
     assert "regular payment run" in page
+
+
+def test_statement_lists_movements_newest_first_by_when_they_happened(sign_in, money):
+    """A movement written later but dated earlier (a back-dated payment) takes its date's place."""
+    money.fund(1_000)
+    with clock.frozen(NOW + timedelta(days=3)):
+        money.fund(3_000)
+    with clock.frozen(NOW - timedelta(days=5)):
+        money.fund(2_000)
+    client = sign_in(money.commissioner)
+    page = client.get(f"/payments/pots/{money.pot.id}").get_data(as_text=True)
+    amounts = ["£30.00, Test funding", "£10.00, Test funding", "£20.00, Test funding"]
+    assert [page.index(a) for a in amounts] == sorted(page.index(a) for a in amounts)
+    text = client.get(f"/payments/pots/{money.pot.id}/statement.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert [row[2] for row in rows] == ["30.00", "10.00", "20.00"]

@@ -3,7 +3,7 @@ waits, failures kept for admins without a person's details."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -91,3 +91,25 @@ def test_old_finished_runs_are_forgotten(app_ctx: Flask) -> None:
     with clock.frozen(clock.now() + timedelta(days=31)):
         assert runs.forget_before(days=30) == 1
     assert db.session.get(JobRun, run.id) is None
+
+
+def test_the_payout_run_is_claimed_once_a_week(app_ctx: Flask) -> None:
+    monday = datetime(2026, 12, 7, 6, 0, tzinfo=clock.LONDON)
+
+    def claimed_payout_runs(at: datetime) -> list[str]:
+        got = set(runs.claim_due(at))
+        return [
+            run.period
+            for run in db.session.scalars(select(JobRun).where(JobRun.job == "payments-payout-run"))
+            if run.id in got
+        ]
+
+    assert claimed_payout_runs(monday) == ["2026-W50"]
+    assert claimed_payout_runs(monday + timedelta(hours=1)) == []
+    assert claimed_payout_runs(monday + timedelta(days=3)) == []  # later the same week
+    assert claimed_payout_runs(monday + timedelta(days=7)) == ["2026-W51"]
+    run_id = db.session.scalar(
+        select(JobRun.id).where(JobRun.job == "payments-payout-run", JobRun.period == "2026-W51")
+    )
+    done = runs.execute(run_id)
+    assert done.state is RunState.DONE and done.outcome.startswith("Made 0 payment run(s)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -52,3 +52,26 @@ def test_production_refuses_per_process_rate_limits_with_several_processes(tmp_p
     shared = {**env, "WEB_CONCURRENCY": "2", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1"}
     assert load_settings(shared, instance_path=tmp_path).ratelimit_storage_uri.startswith("redis")
     assert load_settings({**env, "WEB_CONCURRENCY": "1"}, instance_path=tmp_path)
+
+
+def test_a_weekly_job_is_due_once_a_week_from_its_day_and_time() -> None:
+    monday_six = When(at=time(6, 0), weekday=0)
+    sunday_night = datetime(2026, 12, 6, 23, 0, tzinfo=LONDON)
+    monday = datetime(2026, 12, 7, 6, 0, tzinfo=LONDON)
+    assert monday_six.period_due(sunday_night) == "2026-W49"  # the week that began on 30 Nov
+    assert monday_six.period_due(monday - timedelta(minutes=1)) == "2026-W49"
+    assert monday_six.period_due(monday) == "2026-W50"
+    # A worker that was down on Monday runs it when it comes back, for the same week.
+    assert monday_six.period_due(datetime(2026, 12, 10, 12, 0, tzinfo=LONDON)) == "2026-W50"
+    assert monday_six.next_start(sunday_night) == monday
+    assert monday_six.next_start(monday) == monday + timedelta(days=7)
+    assert monday_six.words() == "every Monday at 06:00"
+
+
+def test_the_payout_run_is_scheduled_weekly_and_can_be_moved() -> None:
+    assert DEFAULT_SCHEDULE["payments-payout-run"] == When(at=time(6, 0), weekday=0)
+    moved = schedule_from({"SCHEDULE_PAYMENTS_PAYOUT_RUN": "Thursday 07:30"})
+    assert moved["payments-payout-run"] == When(at=time(7, 30), weekday=3)
+    assert parse_when("X", "fri 18:00") == When(at=time(18, 0), weekday=4)
+    with pytest.raises(ValueError, match="a day and time like 'monday 06:00'"):
+        parse_when("SCHEDULE_PAYMENTS_PAYOUT_RUN", "someday 06:00")
